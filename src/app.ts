@@ -1,0 +1,122 @@
+/**
+ * Builds the Fastify app: external plugins, then app plugins, then routes. Used by bin/trellis.ts
+ * and by tests (`app.inject`), so nothing here listens on a port or starts a Tendril.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
+import fastifyView from '@fastify/view';
+import fastifyStatic from '@fastify/static';
+import fastifyFormbody from '@fastify/formbody';
+import { Eta } from 'eta';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { Knex } from 'knex';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { DomainError, ValidationError } from './domain/errors.js';
+import homeRoutes from './routes/home.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+export interface AppDeps {
+  config: Config;
+  knex: Knex;
+  logger: Logger;
+  /** 'embedded' or 'external', shown on the status page. */
+  databaseKind?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+/** Turns any thrown error into a problem document; 5xx details never leave the server. */
+export function toProblem(err: FastifyError | Error): Problem {
+  if (err instanceof DomainError) {
+    return {
+      type: `https://vintner.dev/problems/${err.name.replace(/Error$/, '').toLowerCase()}`,
+      title: err.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1 $2'),
+      status: err.statusCode,
+      detail: err.message,
+      ...(err instanceof ValidationError && err.errors.length ? { errors: err.errors } : {}),
+    };
+  }
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    return {
+      type: 'https://vintner.dev/problems/validation',
+      title: 'Validation',
+      status: 400,
+      detail: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`,
+      errors: fe.validation.map((v) => ({
+        field: (v.instancePath || `/${(v.params as { missingProperty?: string }).missingProperty ?? ''}`).replace(/^\//, '').replace(/\//g, '.') || (fe.validationContext ?? 'body'),
+        message: v.message ?? 'is invalid',
+      })),
+    };
+  }
+  const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
+  return status === 500
+    ? { type: 'about:blank', title: 'Internal Server Error', status, detail: 'something went wrong on our side; the error was logged' }
+    : { type: 'about:blank', title: fe.code ?? 'Bad Request', status, detail: fe.message };
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // The pino logger is passed in; Fastify's generic logger type is kept for plugins' sake.
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace' }),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  });
+  app.decorate('deps', deps);
+
+  await app.register(fastifyFormbody);
+  await app.register(fastifyStatic, { root: join(here, '..', 'public'), prefix: '/static/' });
+  // htmx and Alpine straight from node_modules: no bundler, no CDN (the machines are offline).
+  await app.register(fastifyStatic, {
+    root: [dirname(require.resolve('htmx.org/dist/htmx.min.js')), dirname(require.resolve('alpinejs/dist/cdn.min.js'))],
+    prefix: '/vendor/',
+    decorateReply: false,
+    allowedPath: (path) => ['/htmx.min.js', '/cdn.min.js'].includes(path),
+    maxAge: '1d',
+  });
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ autoEscape: true, cache: !deps.config.viewsReload }) },
+    root: join(here, 'views'),
+    viewExt: 'eta',
+    production: !deps.config.viewsReload,
+    defaultContext: { appName: 'Vintner' },
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500) req.log.error({ err }, 'request failed');
+    reply.status(problem.status);
+    const wantsHtml = !req.url.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
+    if (wantsHtml) return reply.view('pages/error', { title: problem.title, problem });
+    return reply.type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const problem: Problem = { type: 'about:blank', title: 'Not Found', status: 404, detail: `nothing at ${req.method} ${req.url.split('?')[0]}` };
+    reply.status(404);
+    if (!req.url.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) {
+      return reply.view('pages/error', { title: 'Not found', problem });
+    }
+    return reply.type('application/problem+json').send(problem);
+  });
+
+  await app.register(homeRoutes);
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,48 @@
+import t from 'tap';
+import { statSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+t.test('local defaults generate and persist secrets with mode 0600', async (t) => {
+  const dir = t.testdir({});
+  const a = loadConfig({}, dir);
+  const b = loadConfig({}, dir);
+  t.equal(a.secretKey.length, 32, 'a 32-byte key');
+  t.same(a.secretKey, b.secretKey, 'the same key on the next start');
+  t.equal(a.sessionSecret, b.sessionSecret);
+  for (const f of ['secret.key', 'session.secret']) {
+    t.equal(statSync(join(dir, '.vintner', f)).mode & 0o777, 0o600, `${f} is 0600`);
+  }
+  t.equal(a.databaseUrl, undefined, 'no DATABASE_URL means the embedded database');
+  t.equal(a.tendrilInProcess, true, 'the web process runs a Tendril by default');
+  t.ok(readFileSync(join(dir, '.vintner', 'secret.key'), 'utf8').trim().length > 40);
+});
+
+t.test('bad values give one clear line', async (t) => {
+  const dir = t.testdir({});
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ VINTNER_SECRET_KEY: 'short' }, /^VINTNER_SECRET_KEY must be 32 bytes encoded as base64/],
+    [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL is not a valid URL/],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, /^DATABASE_URL must start with postgres:\/\//],
+    [{ DATABASE_URL: 'postgres://u:p@host:5432' }, /^DATABASE_URL names no database/],
+    [{ PORT: 'eighty' }, /^PORT must be a whole number/],
+    [{ PORT: '70000' }, /^PORT must be between 0 and 65535/],
+    [{ TENDRIL_IN_PROCESS: 'maybe' }, /^TENDRIL_IN_PROCESS must be true or false/],
+    [{ TENDRIL_CONCURRENCY: '0' }, /^TENDRIL_CONCURRENCY must be between 1 and 64/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ SESSION_SECRET: 'tooshort' }, /^SESSION_SECRET must be at least 32 characters/],
+  ];
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env, dir), { name: 'ConfigError', message }, `${Object.keys(env)[0]}: ${message}`);
+  }
+  t.throws(() => loadConfig({ PORT: 'x' }, dir), ConfigError);
+});
+
+t.test('explicit values are used', async (t) => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const c = loadConfig({ VINTNER_SECRET_KEY: key, PORT: '8080', TENDRIL_IN_PROCESS: 'false', DATABASE_URL: 'postgres://u:p@db:5432/v' }, t.testdir({}));
+  t.equal(c.port, 8080);
+  t.equal(c.tendrilInProcess, false);
+  t.equal(c.databaseUrl, 'postgres://u:p@db:5432/v');
+  t.same(c.secretKey, Buffer.alloc(32, 7));
+});
