@@ -1,0 +1,150 @@
+/**
+ * Component rows of every kind, through the catalogue: one repository for the eleven tables.
+ * Settings are the kind's typed columns; secret fields are stored sealed in `<field>_encrypted`.
+ */
+import type { Knex } from 'knex';
+import { COMPONENT_KINDS, componentKind, settingsColumns, type ComponentKind, type KindName } from './catalogue.js';
+import { componentLifecycle, type ComponentStatus } from './status.js';
+import { InvalidTransitionError, NotFoundError } from '../errors.js';
+
+export interface ComponentRow {
+  id: string;
+  vine_id: string;
+  kind: KindName;
+  name: string;
+  /** Typed settings; secret fields hold their sealed form (never the clear value). */
+  settings: Record<string, unknown>;
+  status: ComponentStatus;
+  outputs: Record<string, unknown>;
+  error: string | null;
+  applied_settings: Record<string, unknown> | null;
+  removed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COMMON = ['id', 'vine_id', 'name', 'status', 'outputs', 'error', 'applied_settings', 'removed_at', 'created_at', 'updated_at'];
+
+function kindOf(name: string): ComponentKind {
+  const k = componentKind(name);
+  if (!k) throw new NotFoundError(`unknown component kind "${name}"`);
+  return k;
+}
+
+export function rowToComponent(kind: ComponentKind, row: Record<string, unknown>): ComponentRow {
+  const settings: Record<string, unknown> = {};
+  for (const field of Object.keys(kind.settings.properties)) {
+    const col = kind.secretFields.includes(field) ? `${field}_encrypted` : field;
+    settings[field] = row[col] ?? null;
+  }
+  return {
+    id: row.id as string,
+    vine_id: row.vine_id as string,
+    kind: kind.kind as KindName,
+    name: row.name as string,
+    settings,
+    status: row.status as ComponentStatus,
+    outputs: (row.outputs as Record<string, unknown>) ?? {},
+    error: (row.error as string | null) ?? null,
+    applied_settings: (row.applied_settings as Record<string, unknown> | null) ?? null,
+    removed_at: (row.removed_at as Date | null) ?? null,
+    created_at: row.created_at as Date,
+    updated_at: row.updated_at as Date,
+  };
+}
+
+/** Settings → column values; secret fields must already be sealed by the caller. */
+export function settingsToColumns(kind: ComponentKind, settings: Record<string, unknown>): Record<string, unknown> {
+  const cols: Record<string, unknown> = {};
+  for (const field of Object.keys(kind.settings.properties)) {
+    const col = kind.secretFields.includes(field) ? `${field}_encrypted` : field;
+    if (field in settings) cols[col] = settings[field] ?? null;
+  }
+  return cols;
+}
+
+export interface ComponentRepository {
+  /** Every component of a vine, in catalogue order then by name. */
+  listByVine(vineId: string, trx?: Knex | Knex.Transaction): Promise<ComponentRow[]>;
+  find(kind: string, id: string, trx?: Knex | Knex.Transaction): Promise<ComponentRow | undefined>;
+  insert(kind: string, vineId: string, name: string, settings: Record<string, unknown>, trx?: Knex | Knex.Transaction): Promise<ComponentRow>;
+  updateSettings(kind: string, id: string, settings: Record<string, unknown>, trx?: Knex | Knex.Transaction): Promise<void>;
+  /**
+   * Moves a component to `to` in one guarded UPDATE (`WHERE status = ANY(allowed from)`), with
+   * optional outputs/error/applied settings. Throws InvalidTransitionError when it was not in a
+   * status that may move there.
+   */
+  transition(
+    kind: string,
+    id: string,
+    to: ComponentStatus,
+    patch?: { outputs?: Record<string, unknown>; error?: string | null; applied_settings?: Record<string, unknown> | null },
+    trx?: Knex | Knex.Transaction,
+  ): Promise<ComponentRow>;
+  remove(kind: string, id: string, trx?: Knex | Knex.Transaction): Promise<void>;
+  markRemoved(kind: string, id: string, trx?: Knex | Knex.Transaction): Promise<void>;
+}
+
+export function createComponentRepository(knex: Knex): ComponentRepository {
+  return {
+    async listByVine(vineId, trx = knex) {
+      // One round trip for all eleven tables: the vine page and the job runner read them together.
+      const parts = COMPONENT_KINDS.map((k, i) => {
+        const cols = [...COMMON, ...settingsColumns(k as unknown as ComponentKind)];
+        const obj = cols.map((c) => `'${c}', t.${c}`).join(', ');
+        return `SELECT ${i} AS ord, t.name AS sort_name, jsonb_build_object(${obj}) AS row FROM ${k.table} t WHERE t.vine_id = :vineId`;
+      });
+      const { rows } = await trx.raw<{ rows: Array<{ ord: number; row: Record<string, unknown> }> }>(
+        `${parts.join(' UNION ALL ')} ORDER BY ord, sort_name`,
+        { vineId },
+      );
+      return rows.map((r) => {
+        const k = COMPONENT_KINDS[r.ord] as unknown as ComponentKind;
+        const row = { ...r.row };
+        for (const d of ['removed_at', 'created_at', 'updated_at']) if (typeof row[d] === 'string') row[d] = new Date(row[d] as string);
+        return rowToComponent(k, row);
+      });
+    },
+
+    async find(kindName, id, trx = knex) {
+      const k = kindOf(kindName);
+      const row = await trx(k.table).where({ id }).first();
+      return row ? rowToComponent(k, row) : undefined;
+    },
+
+    async insert(kindName, vineId, name, settings, trx = knex) {
+      const k = kindOf(kindName);
+      const [row] = await trx(k.table).insert({ vine_id: vineId, name, ...settingsToColumns(k, settings) }).returning('*');
+      return rowToComponent(k, row);
+    },
+
+    async updateSettings(kindName, id, settings, trx = knex) {
+      const k = kindOf(kindName);
+      await trx(k.table).where({ id }).update({ ...settingsToColumns(k, settings), updated_at: trx.fn.now() });
+    },
+
+    async transition(kindName, id, to, patch = {}, trx = knex) {
+      const k = kindOf(kindName);
+      const allowed = componentLifecycle.allowedFrom(to);
+      const update: Record<string, unknown> = { status: to, updated_at: trx.fn.now() };
+      if (patch.outputs !== undefined) update.outputs = JSON.stringify(patch.outputs);
+      if (patch.error !== undefined) update.error = patch.error;
+      if (patch.applied_settings !== undefined) update.applied_settings = patch.applied_settings === null ? null : JSON.stringify(patch.applied_settings);
+      const [row] = await trx(k.table).where({ id }).whereIn('status', allowed).update(update).returning('*');
+      if (!row) {
+        const current = await trx(k.table).where({ id }).first('status');
+        if (!current) throw new NotFoundError(`component ${id} not found`);
+        throw new InvalidTransitionError('component', current.status, to);
+      }
+      return rowToComponent(k, row);
+    },
+
+    async remove(kindName, id, trx = knex) {
+      await trx(kindOf(kindName).table).where({ id }).delete();
+    },
+
+    async markRemoved(kindName, id, trx = knex) {
+      await trx(kindOf(kindName).table).where({ id }).update({ removed_at: trx.fn.now(), updated_at: trx.fn.now() });
+    },
+  };
+}
