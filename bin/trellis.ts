@@ -3,12 +3,25 @@
 import { buildApp } from '../src/app.js';
 import { fail, startRuntime } from '../src/main.js';
 import { installShutdown } from '../src/shutdown.js';
+import { startTendril, TerraformMissingError, type Tendril } from '../src/tendril/index.js';
 
 const { config, log, db } = await startRuntime('trellis', { migrate: true });
 const app = await buildApp({ config, knex: db.knex, logger: log, databaseKind: db.embedded ? 'embedded' : 'external' });
 
+let tendril: Tendril | undefined;
+if (config.tendrilInProcess) {
+  try {
+    tendril = await startTendril({ config, knex: db.knex, databaseUrl: db.url, log, inProcess: true });
+  } catch (err) {
+    await app.close();
+    await db.close();
+    fail(err instanceof TerraformMissingError ? err.message : (err as Error).message.split('\n')[0]!);
+  }
+}
+
 installShutdown(log, [
   ['web server', () => app.close()],
+  ['tendril', async () => tendril?.stop()],
   ['database', () => db.close()],
 ]);
 

@@ -1,0 +1,145 @@
+/**
+ * Follows Terraform's per-resource events and moves each component through its own lifecycle
+ * live: apply_start → CREATING / UPDATING / DESTROYING, the component's last apply_complete →
+ * ACTIVE / DESTROYED, apply_errored → FAILED with Terraform's error. Updates are applied in
+ * event order (one promise chain) and each is one guarded UPDATE.
+ */
+import type { Knex } from 'knex';
+import { componentLifecycle, type ComponentStatus } from '../components/status.js';
+import { createComponentRepository, type ComponentRow } from '../components/repository.js';
+import { InvalidTransitionError } from '../errors.js';
+import { CHANNEL, notify } from './events.js';
+import { componentKey, comparableSettings } from './vine-context.js';
+
+export type PlannedAction = 'create' | 'update' | 'delete' | 'replace' | 'noop';
+export interface PlannedComponent {
+  kind: string;
+  name: string;
+  action: PlannedAction;
+  resources: { create: number; update: number; delete: number; replace: number };
+}
+
+export interface ResourceEventLike {
+  kind: string;
+  name: string;
+  phase: 'start' | 'complete' | 'errored';
+  action: string;
+  error?: string;
+}
+
+/** Shortest path of allowed transitions from one status to another (e.g. FAILED → UPDATING → ACTIVE). */
+export function pathBetween(from: ComponentStatus, to: ComponentStatus): ComponentStatus[] | undefined {
+  if (from === to) return [];
+  const prev = new Map<ComponentStatus, ComponentStatus>();
+  const queue: ComponentStatus[] = [from];
+  while (queue.length) {
+    const s = queue.shift()!;
+    for (const n of componentLifecycle.transitions[s]) {
+      if (prev.has(n) || n === from) continue;
+      prev.set(n, s);
+      if (n === to) {
+        const path: ComponentStatus[] = [n];
+        for (let p = s; p !== from; p = prev.get(p)!) path.unshift(p);
+        return path;
+      }
+      queue.push(n);
+    }
+  }
+  return undefined;
+}
+
+export function createComponentTracker(knex: Knex, vineId: string, components: ComponentRow[], planned: PlannedComponent[], log: (line: string) => void) {
+  const repo = createComponentRepository(knex);
+  const byKey = new Map(components.map((c) => [componentKey(c), { ...c }]));
+  const remaining = new Map(planned.map((p) => [componentKey(p), p.resources.create + p.resources.update + p.resources.delete + p.resources.replace]));
+  const plannedAction = new Map(planned.map((p) => [componentKey(p), p.action]));
+  const failed = new Set<string>();
+  const started = new Set<string>();
+  let chain: Promise<void> = Promise.resolve();
+
+  /** Walks a component to `to` through allowed steps; a refused step is logged, never thrown. */
+  async function move(key: string, to: ComponentStatus, patch: { error?: string | null; outputs?: Record<string, unknown>; applied_settings?: Record<string, unknown> | null } = {}) {
+    const c = byKey.get(key);
+    if (!c) return;
+    const path = pathBetween(c.status, to);
+    if (!path) {
+      log(`component ${key} cannot go from ${c.status} to ${to}; left ${c.status}`);
+      return;
+    }
+    if (path.length === 0 && Object.keys(patch).length === 0) return;
+    try {
+      const steps = path.length ? path : [to];
+      for (const [i, s] of steps.entries()) {
+        const last = i === steps.length - 1;
+        const row = path.length
+          ? await repo.transition(c.kind, c.id, s, last ? patch : {})
+          : await knex(`vine_${c.kind}`).where({ id: c.id }).update({ ...serialise(patch), updated_at: knex.fn.now() }).then(() => c);
+        c.status = row.status;
+      }
+      await notify(knex, CHANNEL.vineStatus, vineId);
+    } catch (err) {
+      if (err instanceof InvalidTransitionError) log(`component ${key}: ${err.message}`);
+      else throw err;
+    }
+  }
+
+  const enqueue = (fn: () => Promise<void>) => {
+    chain = chain.then(fn).catch((err: Error) => log(`component status update failed: ${err.message}`));
+    return chain;
+  };
+
+  return {
+    onEvent(ev: ResourceEventLike) {
+      const key = `${ev.kind}/${ev.name}`;
+      if (!byKey.has(key)) return;
+      enqueue(async () => {
+        const c = byKey.get(key)!;
+        const action = plannedAction.get(key) ?? ev.action;
+        if (ev.phase === 'start' && !started.has(key)) {
+          started.add(key);
+          const fresh = c.status === 'PENDING' || c.status === 'DESTROYED' || (c.status === 'FAILED' && c.applied_settings === null);
+          const to: ComponentStatus = action === 'delete' ? 'DESTROYING' : fresh || action === 'create' ? 'CREATING' : 'UPDATING';
+          await move(key, to, { error: null });
+        } else if (ev.phase === 'errored') {
+          failed.add(key);
+          await move(key, 'FAILED', { error: ev.error ?? 'Terraform reported an error for this component' });
+        } else if (ev.phase === 'complete' && !failed.has(key)) {
+          const left = (remaining.get(key) ?? 1) - 1;
+          remaining.set(key, left);
+          if (left <= 0) await move(key, action === 'delete' ? 'DESTROYED' : 'ACTIVE', { error: null });
+        }
+      });
+    },
+
+    /** After a successful apply: outputs stored, everything converged, removed ones deleted. */
+    async succeeded(outputs: Record<string, Record<string, unknown>>, destroyAll = false) {
+      await chain;
+      for (const [key, c] of byKey) {
+        if (destroyAll || c.removed_at) {
+          await move(key, 'DESTROYED', { error: null, outputs: {} });
+          if (c.removed_at && !destroyAll) await repo.remove(c.kind, c.id);
+        } else {
+          await move(key, 'ACTIVE', { error: null, outputs: outputs[key] ?? {}, applied_settings: comparableSettings(c) });
+        }
+      }
+      await notify(knex, CHANNEL.vineStatus, vineId);
+    },
+
+    /** After a failed or cancelled apply: whatever was in flight is FAILED with the reason. */
+    async failed(reason: string) {
+      await chain;
+      for (const [key, c] of byKey) {
+        if (started.has(key) && ['CREATING', 'UPDATING', 'DESTROYING'].includes(c.status)) await move(key, 'FAILED', { error: reason });
+      }
+      await notify(knex, CHANNEL.vineStatus, vineId);
+    },
+
+    status: (key: string) => byKey.get(key)?.status,
+  };
+}
+
+function serialise(patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) out[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+  return out;
+}

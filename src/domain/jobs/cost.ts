@@ -1,0 +1,59 @@
+/**
+ * Monthly cost of a vine's configuration from the price table shipped in data/prices.json —
+ * labelled an estimate. (Infracost, when configured, replaces it for cloud targets.)
+ */
+import { readFileSync } from 'node:fs';
+import type { ComponentRow } from '../components/repository.js';
+
+const prices = JSON.parse(readFileSync(new URL('../../../data/prices.json', import.meta.url), 'utf8')) as Record<string, any>;
+
+export interface CostLine {
+  kind: string;
+  name: string;
+  monthly: number;
+}
+export interface CostEstimate {
+  source: 'estimate' | 'infracost';
+  label: string;
+  currency: string;
+  total: number;
+  components: CostLine[];
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function monthly(c: Pick<ComponentRow, 'kind' | 'settings'>): number {
+  const s = c.settings as Record<string, any>;
+  const p = prices[c.kind];
+  switch (c.kind) {
+    case 'network':
+      return p.base + (p.nat_gateway[s.nat_gateway] ?? 0) * (s.nat_gateway === 'per_az' ? s.az_count : 1);
+    case 'cluster':
+      return p.control_plane + (p.node[s.node_size] ?? 0) * Math.max(s.node_min, 1);
+    case 'dns':
+      return s.existing_zone_id ? 0 : p.zone;
+    case 'databases':
+      return (p.instance[s.size] ?? 0) * (s.high_availability ? p.ha_multiplier : 1) + s.storage_gb * p.storage_gb;
+    case 'caches':
+      return (p.node[s.size] ?? 0) * s.node_count;
+    case 'nosql_tables':
+      return p[s.billing_mode] ?? 0;
+    case 'container_registries':
+      return p.base + p.per_image * s.keep_images;
+    case 'secrets':
+      return p.secret;
+    default:
+      return p?.base ?? 0;
+  }
+}
+
+export function estimateCost(components: Array<Pick<ComponentRow, 'kind' | 'name' | 'settings'>>): CostEstimate {
+  const lines = components.map((c) => ({ kind: c.kind, name: c.name, monthly: round(monthly(c)) }));
+  return {
+    source: 'estimate',
+    label: 'estimate (built-in price table, on-demand list prices)',
+    currency: prices.currency,
+    total: round(lines.reduce((a, l) => a + l.monthly, 0)),
+    components: lines,
+  };
+}

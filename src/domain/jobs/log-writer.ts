@@ -1,0 +1,110 @@
+/**
+ * Stores a job's log lines in batches with a per-job monotonic `seq`, and NOTIFYs once per batch
+ * (one round trip: the INSERT and the pg_notify share a statement). Only one writer exists per
+ * job (the Tendril running it), so the counter lives here.
+ */
+import type { Knex } from 'knex';
+import { CHANNEL } from './events.js';
+import type { Redactor } from './redact.js';
+
+export type LogStream = 'stdout' | 'stderr' | 'system';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export interface LogEntry {
+  stream: LogStream;
+  level: LogLevel;
+  line: string;
+}
+
+export interface LogWriter {
+  write(entry: LogEntry): void;
+  system(line: string, level?: LogLevel): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  readonly lastSeq: number;
+}
+
+const MAX_LINE = 16 * 1024;
+
+export async function nextSeq(knex: Knex, jobId: string): Promise<number> {
+  const row = await knex('provision_job_logs').where({ job_id: jobId }).max<{ max: number | null }>('seq as max').first();
+  return row?.max ?? 0;
+}
+
+export function createLogWriter(
+  knex: Knex,
+  jobId: string,
+  opts: { redact?: Redactor; startSeq?: number; flushMs?: number; maxBatch?: number; onError?: (err: Error) => void } = {},
+): LogWriter {
+  const redact = opts.redact ?? ((s: string) => s);
+  const flushMs = opts.flushMs ?? 40;
+  const maxBatch = opts.maxBatch ?? 2000;
+  let seq = opts.startSeq ?? 0;
+  let buffer: Array<{ seq: number; stream: string; level: string; line: string }> = [];
+  let inFlight: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const insert = async (batch: typeof buffer) => {
+    await knex.raw(
+      `WITH ins AS (
+         INSERT INTO provision_job_logs (job_id, seq, stream, level, line)
+         SELECT ?, s, st, lv, ln FROM unnest(?::int[], ?::text[], ?::text[], ?::text[]) AS u(s, st, lv, ln)
+         RETURNING seq)
+       SELECT pg_notify(?, ? || ':' || max(seq)) FROM ins`,
+      [jobId, batch.map((b) => b.seq), batch.map((b) => b.stream), batch.map((b) => b.level), batch.map((b) => b.line), CHANNEL.jobLogs, jobId],
+    );
+  };
+
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (buffer.length === 0) return inFlight;
+    const batch = buffer;
+    buffer = [];
+    inFlight = inFlight.then(() =>
+      insert(batch).catch((err: Error) => {
+        opts.onError?.(err);
+      }),
+    );
+    return inFlight;
+  };
+
+  const write = (entry: LogEntry) => {
+    // Postgres text cannot hold NUL; an endless line would bloat every page that shows it.
+    let line = redact(entry.line).replace(/\u0000/g, '');
+    if (line.length > MAX_LINE) line = line.slice(0, MAX_LINE) + ' …[line truncated]';
+    buffer.push({ seq: ++seq, stream: entry.stream, level: entry.level, line });
+    if (buffer.length >= maxBatch) void flush();
+    else timer ??= setTimeout(() => void flush(), flushMs);
+  };
+
+  return {
+    write,
+    system: (line, level = 'info') => write({ stream: 'system', level, line }),
+    flush,
+    async close() {
+      await flush();
+      await inFlight;
+    },
+    get lastSeq() {
+      return seq;
+    },
+  };
+}
+
+export interface StoredLogLine {
+  seq: number;
+  stream: LogStream;
+  level: LogLevel;
+  line: string;
+  created_at: Date;
+}
+
+/** Lines after `afterSeq`, in order, at most `limit`. */
+export async function readLogs(knex: Knex, jobId: string, afterSeq = 0, limit = 1000): Promise<StoredLogLine[]> {
+  return knex('provision_job_logs')
+    .where({ job_id: jobId })
+    .andWhere('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .select('seq', 'stream', 'level', 'line', 'created_at');
+}

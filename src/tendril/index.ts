@@ -1,0 +1,158 @@
+/**
+ * A Tendril: a graphile-worker runner on Vintner's database that runs provision jobs. It registers
+ * in `tendrils`, heartbeats, checks for dead peers on every heartbeat (the graphile cron job is the
+ * once-a-minute backstop), listens for cancel requests, and on stop cancels what it runs, waits
+ * for those jobs to record their outcome, and marks itself STOPPED.
+ */
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { execa } from 'execa';
+import { run, parseCronItems, Logger as WorkerLogger, type Runner } from 'graphile-worker';
+import type { Knex } from 'knex';
+import type { Logger } from '../logger.js';
+import type { Config } from '../config.js';
+import { createSealer } from '../domain/crypto.js';
+import { CancelRegistry } from '../domain/jobs/runner.js';
+import { CHANNEL } from '../domain/jobs/events.js';
+import { createNotifyHub, type NotifyHub } from '../db/notify.js';
+import { reapDeadTendrils } from '../domain/tendrils/reaper.js';
+import { createTaskList, CRONTAB } from '../tasks/index.js';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface Tendril {
+  id: string;
+  name: string;
+  cancels: CancelRegistry;
+  stop(): Promise<void>;
+  /** Resolves when the runner stops for any reason. */
+  done: Promise<void>;
+}
+
+export class TerraformMissingError extends Error {
+  override name = 'TerraformMissingError';
+}
+
+export async function terraformVersion(bin: string): Promise<string> {
+  try {
+    const { stdout } = await execa(bin, ['version', '-json'], { timeout: 30_000, env: { CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null' }, extendEnv: true });
+    return (JSON.parse(stdout) as { terraform_version: string }).terraform_version;
+  } catch (err) {
+    const e = err as { code?: string; shortMessage?: string };
+    throw new TerraformMissingError(
+      e.code === 'ENOENT' ? `terraform not found: install Terraform or set TERRAFORM_BIN (looked for "${bin}")` : `terraform version failed: ${e.shortMessage ?? String(err)}`,
+    );
+  }
+}
+
+function workerLogger(log: Logger): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    const l = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'debug' : 'trace';
+    log[l]({ worker: scope.workerId, task: scope.taskIdentifier, ...(meta?.error ? { err: meta.error } : {}) }, message);
+  });
+}
+
+export interface TendrilOptions {
+  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'secretKey'>;
+  knex: Knex;
+  databaseUrl: string;
+  log: Logger;
+  inProcess: boolean;
+  /** Shared LISTEN hub of the process (the web process has one); created when absent. */
+  hub?: NotifyHub;
+}
+
+export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
+  const { config, knex, log } = opts;
+  const tfVersion = await terraformVersion(config.terraformBin);
+  const [row] = await knex('tendrils')
+    .insert({
+      name: config.tendrilName,
+      host: hostname(),
+      pid: process.pid,
+      version: VERSION,
+      terraform_version: tfVersion,
+      concurrency: config.tendrilConcurrency,
+      in_process: opts.inProcess,
+    })
+    .returning(['id', 'name']);
+  const id = row.id as string;
+  const name = row.name as string;
+  const tlog = log.child({ tendril: name });
+  const cancels = new CancelRegistry();
+  const shutdown = new AbortController();
+  const ownHub = opts.hub === undefined;
+  const hub = opts.hub ?? createNotifyHub(opts.databaseUrl, (m) => tlog.warn(m));
+  const unsubscribe = await hub.subscribe(CHANNEL.cancel, (jobId) => {
+    if (cancels.cancel(jobId)) tlog.info({ jobId }, 'cancel requested: interrupting Terraform');
+  });
+
+  const pgPool = new pg.Pool({ connectionString: opts.databaseUrl, max: config.tendrilConcurrency + 3, application_name: `vintner-tendril-${name}` });
+  pgPool.on('error', (err) => tlog.warn({ err }, 'graphile-worker pool error'));
+  const workerIds: string[] = [];
+  const runner: Runner = await run({
+    pgPool,
+    concurrency: config.tendrilConcurrency,
+    noHandleSignals: true,
+    pollInterval: 2000,
+    logger: workerLogger(tlog),
+    taskList: createTaskList({
+      knex,
+      deadAfterSeconds: config.tendrilDeadAfterSeconds,
+      cancels,
+      shutdown: shutdown.signal,
+      runner: {
+        knex,
+        sealer: createSealer(config.secretKey),
+        log: tlog,
+        tendrilId: id,
+        tendrilName: name,
+        databaseUrl: opts.databaseUrl,
+        terraformBin: config.terraformBin,
+        terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
+        terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
+      },
+    }),
+    parsedCronItems: parseCronItems(CRONTAB),
+  });
+  runner.events.on('worker:create', ({ worker }) => {
+    workerIds.push(worker.workerId);
+    void knex('tendrils').where({ id }).update({ worker_ids: workerIds }).catch((err: Error) => tlog.warn({ err }, 'recording worker ids failed'));
+  });
+  // Workers created before the listener was attached: graphile-worker names them in the pool.
+  await knex('tendrils').where({ id }).update({ worker_ids: workerIds });
+
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    void (async () => {
+      await knex('tendrils').where({ id }).update({ last_seen_at: knex.fn.now(), status: 'RUNNING' });
+      const reaped = await reapDeadTendrils(knex, config.tendrilDeadAfterSeconds);
+      for (const t of reaped) tlog.warn({ dead: t.name, jobs: t.jobs }, 'Tendril %s stopped responding; its jobs were failed', t.name);
+    })()
+      .catch((err: Error) => tlog.warn({ err }, 'heartbeat failed'))
+      .finally(() => (beating = false));
+  }, config.tendrilHeartbeatSeconds * 1000);
+  heartbeat.unref();
+
+  tlog.info({ id, concurrency: config.tendrilConcurrency, terraform: tfVersion }, 'Tendril %s started', name);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(heartbeat);
+      if (cancels.running.length) tlog.info({ jobs: cancels.running }, 'stopping: interrupting running jobs');
+      shutdown.abort();
+      cancels.cancelAll(`Tendril ${name} is shutting down`);
+      await runner.stop().catch((err: Error) => tlog.warn({ err }, 'runner stop failed'));
+      unsubscribe();
+      if (ownHub) await hub.close();
+      await pgPool.end().catch(() => {});
+      await knex('tendrils').where({ id }).update({ status: 'STOPPED', stopped_at: knex.fn.now() }).catch(() => {});
+      tlog.info('Tendril %s stopped', name);
+    })());
+
+  return { id, name, cancels, stop, done: runner.promise };
+}
