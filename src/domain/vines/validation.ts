@@ -80,12 +80,31 @@ function messageFor(e: ValueError): string {
   }
 }
 
+/**
+ * A nullable object or string fails as a whole union ("expected union value"); when the value is
+ * not null, the errors of the non-null branch (with their deeper paths) say much more.
+ */
+function* flatten(errors: Iterable<ValueError>): Generator<ValueError> {
+  for (const e of errors) {
+    const anyOf = (e.schema as { anyOf?: TSchema[] }).anyOf;
+    if (e.type === ValueErrorType.Union && e.value !== null && anyOf && !literalChoices(e.schema)) {
+      const nonNull = anyOf.map((s, i) => ({ s, i })).filter(({ s }) => (s as { type?: string }).type !== 'null');
+      const only = nonNull.length === 1 ? e.errors[nonNull[0]!.i] : undefined;
+      if (only) {
+        yield* flatten(only);
+        continue;
+      }
+    }
+    yield e;
+  }
+}
+
 /** Every problem of `value` against `schema`, one per field, with readable messages. */
 export function schemaErrors(schema: TSchema, value: unknown, prefix = ''): FieldError[] {
   if (Value.Check(schema, value)) return [];
   const out: FieldError[] = [];
   const seen = new Set<string>();
-  for (const e of Value.Errors(schema, value)) {
+  for (const e of flatten(Value.Errors(schema, value))) {
     const field = fieldPath(e.path, prefix);
     if (seen.has(field)) continue; // a missing field also fails its type check: one message each
     // Below a field already reported (e.g. "must be an object"), further detail is noise.
