@@ -19,7 +19,7 @@ import type { VineSpecDocument } from './spec-schema.js';
 import { publicSettings, renderSpec, resolveSpec, type ResolvedComponent, type ResolvedSpec } from './spec.js';
 import { isStage, namePrefix, statePath, STAGES, type Stage } from './stage.js';
 import { VINE_BUSY, VINE_DELETABLE } from './status.js';
-import { checkDisplayName, invalid, isUniqueViolation, isUuid } from './validation.js';
+import { checkDisplayName, invalid, isForeignKeyViolation, isUniqueViolation, isUuid } from './validation.js';
 
 /** A vine as shown: its row, the names it is addressed by, and its derived cloud names. */
 export interface VineView extends VineRecord {
@@ -170,6 +170,8 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
     }
   }
 
+  // The identity was deleted between our read and the insert (its delete holds the row lock).
+  const identityGone = (ref: string) => invalid('vine spec', [{ field: 'identity', message: `identity "${ref}" not found` }]);
   const uniqueName = (name: string, stage: string) => invalid('vine spec', [{ field: 'name', message: `a vine named "${name}" already exists in this vineyard for stage ${stage}` }]);
 
   return {
@@ -219,6 +221,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
         return await detail(userId, id);
       } catch (err) {
         if (isUniqueViolation(err, VINE_NAME_UNIQUE)) throw uniqueName(resolved.name, resolved.stage);
+        if (isForeignKeyViolation(err, 'vines_identity_id_foreign')) throw identityGone(resolved.identity);
         throw err;
       }
     },
@@ -268,6 +271,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
         });
       } catch (err) {
         if (isUniqueViolation(err, VINE_NAME_UNIQUE)) throw uniqueName(resolved.name, resolved.stage);
+        if (isForeignKeyViolation(err, 'vines_identity_id_foreign')) throw identityGone(resolved.identity);
         throw err;
       }
       return { diff: result, vine: await detail(userId, vineId) };

@@ -139,6 +139,12 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return !!e && e.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
 
+/** Postgres foreign_key_violation, optionally on one constraint name. */
+export function isForeignKeyViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string } | null;
+  return !!e && e.code === '23503' && (constraint === undefined || e.constraint === constraint);
+}
+
 export const DISPLAY_NAME_MAX = 63;
 export const DISPLAY_NAME_RULE = `1 to ${DISPLAY_NAME_MAX} characters with at least one letter or digit, no "/" and no control characters`;
 
