@@ -1,0 +1,136 @@
+/**
+ * Accounts and API tokens. Signup also gives the user a `local` identity named `sandbox`, so a new
+ * user can plant and harvest a vine at once (terraform/local needs no cloud).
+ */
+import type { Knex } from 'knex';
+import { Type } from '@sinclair/typebox';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../errors.js';
+import { createIdentityRepository } from '../identities/repository.js';
+import { assertSchema, invalid, isUniqueViolation, isUuid } from '../vines/validation.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { createUserRepository, USERS_EMAIL_UNIQUE, type TokenRow, type UserRow } from './repository.js';
+import { generateToken, hashToken, looksLikeToken, tokenDisplayPrefix } from './tokens.js';
+
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 200;
+export const SANDBOX_IDENTITY = 'sandbox';
+
+/** A user as anything outside this module sees one: no password hash. */
+export interface User {
+  id: string;
+  email: string;
+  display_name: string | null;
+  created_at: Date;
+}
+
+/** A token as listed: no hash, only the first characters of the token. */
+export type ApiToken = Omit<TokenRow, 'user_id' | 'updated_at'>;
+
+const toUser = (u: UserRow): User => ({ id: u.id, email: u.email, display_name: u.display_name, created_at: u.created_at });
+const toToken = (t: TokenRow): ApiToken => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  last_used_at: t.last_used_at,
+  expires_at: t.expires_at,
+  revoked_at: t.revoked_at,
+  created_at: t.created_at,
+});
+
+const EmailSchema = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', description: 'an email address such as ada@example.com' });
+const SignupSchema = Type.Object({
+  email: EmailSchema,
+  password: Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }),
+});
+const TokenInputSchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+});
+
+export const normaliseEmail = (email: unknown) => (typeof email === 'string' ? email.trim().toLowerCase() : email);
+
+const WRONG_LOGIN = 'wrong email or password';
+const BAD_TOKEN = 'token revoked or unknown: run grape login';
+
+export interface UserServiceDeps {
+  knex: Knex;
+}
+
+export function createUserService({ knex }: UserServiceDeps) {
+  const users = createUserRepository(knex);
+  const identities = createIdentityRepository(knex);
+  // Compared against when the email is unknown, so both failures take as long.
+  let dummyHash: Promise<string> | undefined;
+
+  return {
+    async signup(email: string, password: string): Promise<User> {
+      const input = { email: normaliseEmail(email), password };
+      assertSchema(SignupSchema, input, 'signup');
+      const password_hash = await hashPassword(password);
+      try {
+        return await knex.transaction(async (trx) => {
+          const user = await users.insert({ email: input.email as string, password_hash }, trx);
+          await identities.insert({ user_id: user.id, name: SANDBOX_IDENTITY, provider: 'local', config: {}, credentials_encrypted: null }, trx);
+          return toUser(user);
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, USERS_EMAIL_UNIQUE)) throw new ConflictError('an account with this email already exists');
+        throw err;
+      }
+    },
+
+    async authenticate(email: string, password: string): Promise<User> {
+      const normal = normaliseEmail(email);
+      const usable = typeof normal === 'string' && typeof password === 'string' && password.length <= 4 * PASSWORD_MAX;
+      const user = usable ? await users.findByEmail(normal) : undefined;
+      if (!user) {
+        dummyHash ??= hashPassword('not a password of anyone');
+        await verifyPassword(typeof password === 'string' ? password.slice(0, PASSWORD_MAX) : '', await dummyHash);
+        throw new UnauthorizedError(WRONG_LOGIN);
+      }
+      if (!(await verifyPassword(password, user.password_hash))) throw new UnauthorizedError(WRONG_LOGIN);
+      return toUser(user);
+    },
+
+    async getUser(userId: string): Promise<User> {
+      const user = isUuid(userId) ? await users.findById(userId) : undefined;
+      if (!user) throw new NotFoundError(`user ${userId} not found`);
+      return toUser(user);
+    },
+
+    /** The token is in the answer this once; only its sha256 and first characters are stored. */
+    async createToken(userId: string, name: string, opts: { expiresInDays?: number } = {}): Promise<{ token: string; row: ApiToken }> {
+      const input = { name: typeof name === 'string' ? name.trim() : name, ...(opts.expiresInDays !== undefined ? { expiresInDays: opts.expiresInDays } : {}) };
+      assertSchema(TokenInputSchema, input, 'token');
+      if (!isUuid(userId) || !(await users.findById(userId))) throw new NotFoundError(`user ${userId} not found`);
+      const token = generateToken();
+      const expires_at = opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000) : null;
+      const row = await users.insertToken({ user_id: userId, name: input.name as string, token_hash: hashToken(token), prefix: tokenDisplayPrefix(token), expires_at });
+      return { token, row: toToken(row) };
+    },
+
+    async listTokens(userId: string): Promise<ApiToken[]> {
+      if (!isUuid(userId)) return [];
+      return (await users.listTokens(userId)).map(toToken);
+    },
+
+    async revokeToken(userId: string, id: string): Promise<ApiToken> {
+      const row = isUuid(userId) && isUuid(id) ? await users.revokeToken(userId, id) : undefined;
+      if (!row) throw new NotFoundError(`token ${id} not found`);
+      return toToken(row);
+    },
+
+    async authenticateToken(token: string): Promise<User> {
+      if (!looksLikeToken(token)) throw new UnauthorizedError(BAD_TOKEN);
+      const found = await users.findTokenByHash(hashToken(token));
+      if (!found || found.token.revoked_at || (found.token.expires_at && found.token.expires_at.getTime() <= Date.now())) {
+        throw new UnauthorizedError(BAD_TOKEN);
+      }
+      const last = found.token.last_used_at;
+      if (!last || Date.now() - last.getTime() > 60_000) await users.touchToken(found.token.id);
+      return toUser(found.user);
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;
