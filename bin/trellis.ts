@@ -3,15 +3,17 @@
 import { buildApp } from '../src/app.js';
 import { fail, startRuntime } from '../src/main.js';
 import { installShutdown } from '../src/shutdown.js';
+import { createNotifyHub } from '../src/db/notify.js';
 import { startTendril, TerraformMissingError, type Tendril } from '../src/tendril/index.js';
 
 const { config, log, db } = await startRuntime('trellis', { migrate: true });
-const app = await buildApp({ config, knex: db.knex, logger: log, databaseKind: db.embedded ? 'embedded' : 'external' });
+const hub = createNotifyHub(db.url, (m) => log.warn(m));
+const app = await buildApp({ config, knex: db.knex, logger: log, databaseUrl: db.url, databaseKind: db.embedded ? 'embedded' : 'external', hub });
 
 let tendril: Tendril | undefined;
 if (config.tendrilInProcess) {
   try {
-    tendril = await startTendril({ config, knex: db.knex, databaseUrl: db.url, log, inProcess: true });
+    tendril = await startTendril({ config, knex: db.knex, databaseUrl: db.url, log, inProcess: true, hub });
   } catch (err) {
     await app.close();
     await db.close();
@@ -22,6 +24,7 @@ if (config.tendrilInProcess) {
 installShutdown(log, [
   ['web server', () => app.close()],
   ['tendril', async () => tendril?.stop()],
+  ['listen', () => hub.close()],
   ['database', () => db.close()],
 ]);
 

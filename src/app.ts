@@ -13,7 +13,17 @@ import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import { DomainError, ValidationError } from './domain/errors.js';
+import { createSealer } from './domain/crypto.js';
+import { createUserService, type UserService } from './domain/users/service.js';
+import { createIdentityService, type IdentityService } from './domain/identities/service.js';
+import { createVineyardService, type VineyardService } from './domain/vineyards/service.js';
+import { createVineService, type VineService } from './domain/vines/service.js';
+import { createJobService, type JobService } from './domain/jobs/service.js';
+import { createNotifyHub, type NotifyHub } from './db/notify.js';
+import authPlugin from './routes/plugins/auth.js';
 import homeRoutes from './routes/home.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,13 +33,28 @@ export interface AppDeps {
   config: Config;
   knex: Knex;
   logger: Logger;
+  /** Postgres URL, for the process's one LISTEN connection (SSE). */
+  databaseUrl: string;
   /** 'embedded' or 'external', shown on the status page. */
   databaseKind?: string;
+  /** The process's LISTEN hub; created (and closed with the app) when not given. */
+  hub?: NotifyHub;
+}
+
+/** The domain services every route calls; pages and /api/v1 share them (nothing twice). */
+export interface Services {
+  users: UserService;
+  identities: IdentityService;
+  vineyards: VineyardService;
+  vines: VineService;
+  jobs: JobService;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppDeps;
+    services: Services;
+    hub: NotifyHub;
   }
 }
 
@@ -81,7 +106,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
   app.decorate('deps', deps);
+  const sealer = createSealer(deps.config.secretKey);
+  app.decorate('services', {
+    users: createUserService({ knex: deps.knex }),
+    identities: createIdentityService({ knex: deps.knex, sealer }),
+    vineyards: createVineyardService({ knex: deps.knex }),
+    vines: createVineService({ knex: deps.knex, sealer }),
+    jobs: createJobService(deps.knex),
+  } satisfies Services);
+  const hub = deps.hub ?? createNotifyHub(deps.databaseUrl, (m) => deps.logger.warn(m));
+  app.decorate('hub', hub);
+  if (!deps.hub) app.addHook('onClose', () => hub.close());
 
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Alpine's standard build evaluates expressions with Function(): it needs unsafe-eval.
+        scriptSrc: ["'self'", "'unsafe-eval'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    hsts: false, // set by the TLS-terminating proxy, which knows whether HTTPS is in use
+  });
+  await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyFormbody);
   await app.register(fastifyStatic, { root: join(here, '..', 'public'), prefix: '/static/' });
   // htmx and Alpine straight from node_modules: no bundler, no CDN (the machines are offline).
@@ -117,6 +170,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.type('application/problem+json').send(problem);
   });
 
+  await app.register(authPlugin);
   await app.register(homeRoutes);
+  // Routes: pages (src/routes/*.ts) and /api/v1 (src/routes/api/*.ts) register below.
   return app as unknown as FastifyInstance;
 }

@@ -117,7 +117,7 @@ export interface TestApp {
 export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<TestApp> {
   const db = await freshDatabase(t);
   const config = testConfig(t, db, env);
-  const app = await buildApp({ config, knex: db.knex, logger: createLogger(config, 'test') });
+  const app = await buildApp({ config, knex: db.knex, databaseUrl: db.url, logger: createLogger(config, 'test') });
   t.teardown(() => app.close());
   return { app, db, config };
 }

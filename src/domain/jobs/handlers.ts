@@ -11,6 +11,7 @@ import type { JobContext } from './runner.js';
 import { loadVineContext, type VineContext } from './vine-context.js';
 import { createComponentTracker } from './component-tracker.js';
 import { estimateCost } from './cost.js';
+import { terraformSessionName } from '../tendrils/reaper.js';
 
 export interface HandlerOutcome {
   result?: Record<string, unknown>;
@@ -42,7 +43,7 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     target,
     workDir,
     vars: vc.vars,
-    backend: { connStr: ctx.deps.databaseUrl, schemaName: STATE_SCHEMA, workspace: vc.workspace },
+    backend: { connStr: stateConnStr(ctx.deps.databaseUrl, ctx.job.id), schemaName: STATE_SCHEMA, workspace: vc.workspace },
     secrets: vc.secrets,
     signal: ctx.signal,
     timeoutMs: ctx.deps.terraformTimeoutMs,
@@ -59,6 +60,17 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
   } finally {
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/**
+ * The state backend connects with the job's own application_name, so if this Tendril dies the
+ * reaper can end that session — and with it the state lock Terraform holds.
+ */
+function stateConnStr(databaseUrl: string, jobId: string): string {
+  const u = new URL(databaseUrl);
+  u.searchParams.set('application_name', terraformSessionName(jobId));
+  if (!u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'disable');
+  return u.toString();
 }
 
 function vineContext(ctx: JobContext): Promise<VineContext> {
