@@ -25,6 +25,7 @@ import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import authPlugin from './routes/plugins/auth.js';
 import homeRoutes from './routes/home.js';
+import apiRoutes from './routes/api/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -108,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('deps', deps);
   const sealer = createSealer(deps.config.secretKey);
   app.decorate('services', {
-    users: createUserService({ knex: deps.knex }),
+    users: createUserService({ knex: deps.knex, tokenCacheMs: 10_000 }),
     identities: createIdentityService({ knex: deps.knex, sealer }),
     vineyards: createVineyardService({ knex: deps.knex }),
     vines: createVineService({ knex: deps.knex, sealer }),
@@ -173,5 +174,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin);
   await app.register(homeRoutes);
   // Routes: pages (src/routes/*.ts) and /api/v1 (src/routes/api/*.ts) register below.
+  await app.register(apiRoutes, { prefix: '/api/v1' });
   return app as unknown as FastifyInstance;
 }
