@@ -38,6 +38,21 @@ export function fieldErrors(schema: TSchema, value: unknown): FieldError[] {
   return schemaErrors(branch, value);
 }
 
+/**
+ * The first field (dotted path) holding a string with U+0000, which PostgreSQL text cannot store:
+ * refused here as a field error rather than failing in the database. The value already passed
+ * its schema, so its depth is bounded.
+ */
+function nulField(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nulField(v, path ? `${path}.${k}` : k);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export const apiValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema);
   const convert = httpPart === 'querystring' || httpPart === 'params' || httpPart === 'headers';
@@ -45,7 +60,10 @@ export const apiValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, h
   return (data: unknown) => {
     // Path and query values arrive as text; a body is JSON and keeps its types (no coercion).
     const value = convert ? Value.Convert(schema, data) : data;
-    if (check.Check(value)) return { value };
+    if (check.Check(value)) {
+      const nul = nulField(value, '');
+      return nul === undefined ? { value } : { error: invalid(what, [{ field: nul || httpPart || 'body', message: 'must not contain NUL characters' }]) };
+    }
     const errors = fieldErrors(schema, value);
     return { error: invalid(what, errors.length ? errors : [{ field: httpPart ?? 'body', message: 'is not valid' }]) };
   };
