@@ -103,6 +103,20 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     }
   }
 
+  async function retrying(fn: () => Promise<unknown>, transient: RegExp, notice: string, attempts = 6): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        const retry = err instanceof TerraformError && !err.cancelled && transient.test(`${err.message}\n${err.stderrTail}`);
+        if (!retry || attempt >= attempts) throw err;
+        emit({ stream: 'system', level: 'warn', line: notice });
+        await new Promise((r) => setTimeout(r, 150 * attempt + Math.random() * 150));
+      }
+    }
+  }
+
   async function withStateRecovery<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -134,8 +148,19 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     },
 
     async init() {
-      await run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`]);
-      await run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace]);
+      // The pg backend creates its schema, table and index with CREATE … IF NOT EXISTS, which can
+      // still collide on PostgreSQL's catalogs when two first inits race; and it creates every new
+      // workspace under one global advisory lock. Both are brief: the loser retries.
+      await retrying(
+        () => run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`]),
+        /duplicate key value|already exists/,
+        'Another run was creating the state tables at the same time: retrying init',
+      );
+      await retrying(
+        () => run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace]),
+        /Already locked for workspace creation/,
+        'Another run was creating a workspace at the same time: retrying',
+      );
     },
 
     async plan(o = {}) {

@@ -120,3 +120,19 @@ t.test('an empty vine and null sections plan nothing', async (t) => {
   const { outputs } = await run.apply({ planFile: p.planFile });
   t.same(outputs, { components: {}, name_prefix: 'acme-empty-prod' });
 });
+
+t.test('first inits racing on a new state schema all succeed, each in its own workspace', async (t) => {
+  const db = await freshDatabase(t);
+  const runs = [0, 1, 2, 3, 4, 5].map((i) => {
+    const rec = recorder();
+    return { rec, run: createTerraformRun(runOptions(t, { url: db.url, vars: localVars(), rec, workspace: `vine-race-${i}` })) };
+  });
+  await Promise.all(runs.map((r) => r.run.prepare()));
+  const results = await Promise.allSettled(runs.map((r) => r.run.init()));
+  t.same(results.map((r) => r.status), runs.map(() => 'fulfilled'), 'every init succeeded');
+  for (const r of results) if (r.status === 'rejected') t.comment(String(r.reason), (r.reason as { stderrTail?: string }).stderrTail);
+  const retried = runs.filter((r) => r.rec.text().includes('retrying')).length;
+  t.comment(`${retried} of ${runs.length} inits retried after colliding with another`);
+  const names = (await db.knex('terraform_state.states').select('name')).map((r: { name: string }) => r.name).sort();
+  t.same(names, runs.map((_, i) => `vine-race-${i}`), 'one state per workspace');
+});

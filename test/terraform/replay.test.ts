@@ -133,3 +133,21 @@ t.test('a cancelled signal stops before starting; a missing binary is a Terrafor
   t.match(e2.message, /ENOENT/);
   t.throws(() => createTerraformRun({ ...opts, target: '../etc' }), /invalid Terraform target/, 'a target is a plain directory name');
 });
+
+t.test('a Terraform that ignores SIGINT is killed after the grace period', async (t) => {
+  const rec = recorder();
+  const ac = new AbortController();
+  const binDir = workDir(t);
+  const bin = join(binDir, 'terraform');
+  writeFileSync(bin, `#!/bin/sh\ntrap '' INT\necho started\nexec sleep 30\n`);
+  chmodSync(bin, 0o755);
+  const { run } = fake(t, {}, rec, { bin, signal: ac.signal, killGraceMs: 500 });
+  await run.prepare();
+  const started = Date.now();
+  const p = run.apply().catch((x: unknown) => x);
+  setTimeout(() => ac.abort(), 300);
+  const e = (await p) as TerraformError;
+  t.match(e, { name: 'TerraformError', cancelled: true, message: 'terraform apply was cancelled (killed after the grace period)' });
+  t.ok(Date.now() - started < 5000, 'it did not wait for the 30 s sleep');
+  t.match(rec.text(), /did not exit after SIGINT within the grace period: killed \(SIGKILL\)/);
+});
