@@ -155,7 +155,8 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
     level: cancelled ? 'warn' : 'error',
     line: `terraform ${command} ${cancelled ? 'cancelled' : result.timedOut ? 'timed out' : 'failed'} after ${secs}s (${exitCode !== undefined ? `exit code ${exitCode}` : `signal ${result.signal ?? 'none'}`})`,
   });
-  throw new TerraformError(message, { command, exitCode, stderrTail: tail, cancelled, timedOut: result.timedOut, diagnostics });
+  const redacted = diagnostics.map((d) => ({ ...d, summary: ctx.redact(d.summary), detail: ctx.redact(d.detail) }));
+  throw new TerraformError(message, { command, exitCode, stderrTail: tail, cancelled, timedOut: result.timedOut, diagnostics: redacted });
 }
 
 /** "Error: …" lines of human diagnostics on stderr (commands without -json). */

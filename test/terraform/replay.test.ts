@@ -111,6 +111,20 @@ t.test('stderr, redaction and failures without diagnostics', async (t) => {
   t.equal(e.message, 'boom with [redacted] and [redacted]', 'the stderr error, redacted');
   t.equal(e.stderrTail, 'Error: boom with [redacted] and [redacted]');
   t.notMatch(rec.text(), /given-secret|value-from-vars/);
+
+  const rec2 = recorder();
+  const diagLine = JSON.stringify({
+    '@level': 'error', '@message': 'Error: bad', type: 'diagnostic',
+    diagnostic: { severity: 'error', summary: 'bad given-secret', detail: 'value-from-vars is wrong' },
+  });
+  const replay = join(workDir(t), 'diag.jsonl');
+  writeFileSync(replay, `${diagLine}\n`);
+  const { run: run2 } = fake(t, { FAKE_REPLAY: replay, FAKE_EXIT: '1' }, rec2);
+  await run2.prepare();
+  const e2 = (await run2.apply().catch((x: unknown) => x)) as TerraformError;
+  t.equal(e2.message, 'bad [redacted]: [redacted] is wrong');
+  t.same(e2.diagnostics, [{ severity: 'error', summary: 'bad [redacted]', detail: '[redacted] is wrong' }], 'diagnostics on the error are redacted too');
+  t.notMatch(rec2.text(), /given-secret|value-from-vars/);
 });
 
 t.test('a cancelled signal stops before starting; a missing binary is a TerraformError', async (t) => {
