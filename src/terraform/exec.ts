@@ -102,12 +102,13 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
   let stdout = '';
   let stderrTail = '';
   const done: Array<Promise<void>> = [];
-  if (mode.collect) {
-    sub.stdout?.setEncoding('utf8');
-    sub.stdout?.on('data', (chunk: string) => (stdout += chunk));
-    done.push(new Promise((resolve) => sub.stdout?.once('close', () => resolve()) ?? resolve()));
-  } else if (sub.stdout) {
-    const rl = createInterface({ input: sub.stdout, crlfDelay: Infinity });
+  const out = sub.stdout;
+  if (mode.collect && out) {
+    out.setEncoding('utf8');
+    out.on('data', (chunk: string) => (stdout += chunk));
+    done.push(new Promise((resolve) => out.once('close', () => resolve())));
+  } else if (out) {
+    const rl = createInterface({ input: out, crlfDelay: Infinity });
     rl.on('line', handleStdoutLine);
     done.push(new Promise((resolve) => rl.once('close', () => resolve())));
   }
@@ -142,13 +143,12 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
   const tail = ctx.redact(stderrTail.trim());
   let reason = ctx.redact(diagnosticsMessage(diagnostics));
   if (!reason) reason = plainErrorMessage(tail) ?? ctx.redact(result.originalMessage ?? result.shortMessage ?? 'unknown error');
-  let message: string;
   // A cancel's diagnostics are the interrupted resources' errors: in .diagnostics, not the message.
-  if (cancelled) {
-    message = `terraform ${command} was cancelled${result.isForcefullyTerminated ? ' (killed after the grace period)' : ''}`;
-  }
-  else if (result.timedOut) message = `terraform ${command} timed out after ${Math.round(ctx.timeoutMs / 1000)}s${reason ? `: ${reason}` : ''}`;
-  else message = reason;
+  const message = cancelled
+    ? `terraform ${command} was cancelled${result.isForcefullyTerminated ? ' (killed after the grace period)' : ''}`
+    : result.timedOut
+      ? `terraform ${command} timed out after ${Math.round(ctx.timeoutMs / 1000)}s${reason ? `: ${reason}` : ''}`
+      : reason;
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
   ctx.emit({
     stream: 'system',

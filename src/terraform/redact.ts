@@ -33,15 +33,3 @@ export function redactDeep<T>(value: T, redact: (s: string) => string): T {
   };
   return walk(value) as T;
 }
-
-/** The password of a connection URL and the URL itself, to redact from everything Terraform says. */
-export function connectionSecrets(connStr: string): string[] {
-  const out = [connStr];
-  try {
-    const u = new URL(connStr);
-    if (u.password) out.push(decodeURIComponent(u.password), u.password);
-  } catch {
-    // not a URL (key=value form): the whole string is redacted
-  }
-  return out;
-}

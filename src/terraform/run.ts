@@ -7,7 +7,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand, type CommandContext, type CommandMode } from './exec.js';
 import { TerraformError } from './errors.js';
-import { connectionSecrets, createRedactor, redactDeep } from './redact.js';
+import { createRedactor, redactDeep } from './redact.js';
 import { buildPlanSummary } from './summary.js';
 import type { LogLine, PlanSummary, TerraformRunOptions } from './types.js';
 
@@ -47,7 +47,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
   const redact = createRedactor([
     ...(opts.secrets ?? []),
     ...secretValuesOf(opts.vars),
-    ...connectionSecrets(opts.backend.connStr),
+    // The whole connection string only: Terraform gets it from the environment and never prints
+    // it; redacting a short password on its own (say "postgres") would mangle every log line.
+    opts.backend.connStr,
     connStr,
   ]);
 
@@ -129,8 +131,11 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     const { stdout } = await run(['output', '-json'], { collect: true });
     const parsed = JSON.parse(stdout || '{}') as Record<string, { value?: unknown; sensitive?: boolean }>;
     const out: Record<string, unknown> = {};
+    // Not redacted: Terraform refuses a non-sensitive output that holds a sensitive value, and
+    // sensitive ones are left out here; redacting would corrupt endpoints that merely contain a
+    // short secret's text.
     for (const [name, o] of Object.entries(parsed)) if (!o.sensitive) out[name] = o.value;
-    return redactDeep(out, redact);
+    return out;
   }
 
   return {

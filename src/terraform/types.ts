@@ -66,7 +66,7 @@ export interface TerraformRunOptions {
   backend: { connStr: string; schemaName: string; workspace: string };
   /** Extra environment (cloud credentials); nothing else of the parent's environment but PATH. */
   env?: Record<string, string>;
-  /** Values replaced by '[redacted]' in every log line, error text and returned JSON. */
+  /** Replaced by '[redacted]' in every log line, error text, resource event and the returned plan JSON. */
   secrets?: string[];
   /** Cancel: SIGINT to terraform, SIGKILL after killGraceMs. */
   signal?: AbortSignal;
