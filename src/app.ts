@@ -106,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace' }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
     // A name in a path (`/api/v1/vineyards/by-name/…`) may be 63 characters of 4-byte UTF-8, percent-encoded.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Refused before routing (bad percent-encoding, an over-long parameter): the same problem+json as every error.
     frameworkErrors: (err, _req, reply) => {
       const problem = toProblem(err);

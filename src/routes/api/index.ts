@@ -10,6 +10,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TOKEN_REVOKED_CHANNEL } from '../../domain/users/token-cache.js';
+import { CHANNEL } from '../../domain/jobs/events.js';
+import { createVineDetailCache } from './vine-cache.js';
 import accountRoutes from './account.js';
 import identityRoutes from './identities.js';
 import jobRoutes from './jobs.js';
@@ -37,6 +39,14 @@ declare module 'fastify' {
 }
 
 export const API_VERSION = '1.0.0';
+const VINE_CACHE_MS = 5_000;
+const API_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  'cache-control': 'no-store',
+};
 const DESCRIPTION =
   'The JSON API of Vintner, the self-hosted infrastructure platform: everything the pages do, scriptable. ' +
   'Authenticate with `Authorization: Bearer <token>` (POST /api/v1/tokens, or `grape login`). ' +
@@ -53,6 +63,12 @@ export default async function apiV1(parent: FastifyInstance) {
       if (method === 'HEAD') continue;
       routes.push({ method, url: r.url, schema: r.schema as Record<string, unknown> | undefined, public: r.config?.public === true });
     }
+    // Helmet rebuilds its middleware (CSP parsing included) on every request: worth it for pages,
+    // not for JSON, which gets the headers that matter to it below.
+    r.config = { ...r.config, helmet: { skipRoute: true } } as typeof r.config;
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.headers(API_HEADERS);
   });
 
   app.addHook('onRequest', async (req: FastifyRequest) => {
@@ -63,16 +79,23 @@ export default async function apiV1(parent: FastifyInstance) {
   // Token checks are remembered briefly (users service); a revocation anywhere must end that here.
   const { users } = app.services;
   const stop = await app.hub.subscribe(TOKEN_REVOKED_CHANNEL, (tokenId) => users.forgetToken(tokenId));
-  const stopReconnect = app.hub.onReconnect(() => users.forgetAllTokens());
+  // Vine details are remembered briefly too (vine-cache.ts); any change to a vine evicts it.
+  const cache = createVineDetailCache(VINE_CACHE_MS);
+  const stopVines = await app.hub.subscribe(CHANNEL.vineStatus, (vineId) => cache.evict(vineId));
+  const stopReconnect = app.hub.onReconnect(() => {
+    users.forgetAllTokens();
+    cache.clear();
+  });
   app.addHook('onClose', async () => {
     stop();
+    stopVines();
     stopReconnect();
   });
 
   await app.register(accountRoutes);
-  await app.register(vineyardRoutes);
-  await app.register(vineRoutes);
-  await app.register(jobRoutes);
+  await app.register(vineyardRoutes, { cache });
+  await app.register(vineRoutes, { cache });
+  await app.register(jobRoutes, { cache });
   await app.register(identityRoutes);
   await app.register(tendrilRoutes);
 

@@ -10,10 +10,11 @@ import { resumeSeq, streamJobLogs } from '../sse.js';
 import { IdParams, Job, LogPage, LogQuery, Page, PageQuery, problems, VineJobBody } from './schemas.js';
 import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './validation.js';
 import { invalid } from '../../domain/vines/validation.js';
+import type { VineDetailCache } from './vine-cache.js';
 
 const tags = ['jobs'];
 
-const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (app, { cache }) => {
   const { jobs, vines } = app.services;
 
   app.post('/vines/:id/jobs', {
@@ -25,6 +26,7 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => {
     const { type, planJobId } = req.body;
     const job = await jobs.create({ userId: req.user!.id, vineId: req.params.id, type, ...(planJobId !== undefined ? { planJobId } : {}) });
+    cache.evict(req.params.id); // a harvest or destroy moved the vine's status
     return reply.status(202).send(job);
   });
 
@@ -49,7 +51,11 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'QUEUED: cancelled at once. Running: the Tendril interrupts Terraform (it saves its state) and records CANCELLED.',
       tags, params: IdParams, response: { 200: Job, ...problems(401, 404, 409) },
     },
-  }, async (req) => jobs.cancel(req.user!.id, req.params.id));
+  }, async (req) => {
+    const job = await jobs.cancel(req.user!.id, req.params.id);
+    if (job.vine_id) cache.evict(job.vine_id);
+    return job;
+  });
 
   app.get('/jobs/:id/logs', {
     schema: {

@@ -141,14 +141,13 @@ export const Component = Type.Object(
     kind: literals(kindNames),
     name: Type.String(),
     status: literals(Object.values(ComponentStatus)),
-    settings: FreeObject('the kind’s settings (secret values never: `value: null` and `has_value`)'),
     outputs: FreeObject('what Terraform reported: endpoints, ARNs …'),
     error: NullableString,
     removed_at: NullableDateTime,
     created_at: DateTime,
     updated_at: DateTime,
   },
-  { title: 'Component' },
+  { title: 'Component', description: 'a component’s state; its settings are in the spec beside it (the same kind and name)' },
 );
 
 const SpecItem = FreeObject('one component: its name and every setting');

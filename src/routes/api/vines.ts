@@ -3,17 +3,21 @@
  * spec), preview a replace (diff), delete. Addressed by id; `by-name` serves Grape's `acme/shop`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { isUuid } from '../../domain/vines/validation.js';
 import { listVinesForUser } from '../../domain/vines/list-for-user.js';
 import {
   IdParams, NoContent, Page, PageQuery, problems, StageQuery, Vine, VineByNameParams, VineDetail, VineDiff, VineListQuery, VineReplaced, VineSpec,
 } from './schemas.js';
 import { paginate } from './validation.js';
+import type { VineDetailCache } from './vine-cache.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const tags = ['vines'];
 const byName = (v: { name: string; stage: string; id: string }) => [v.name, v.stage, v.id];
 
-const vineRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const vineRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (app, { cache }) => {
   const { vines, vineyards } = app.services;
 
   app.get('/vineyards/:id/vines', {
@@ -50,7 +54,18 @@ const vineRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/vines/:id', {
     schema: { summary: 'A vine: its spec, with statuses and outputs beside it', tags, params: IdParams, response: { 200: VineDetail, ...problems(401, 404) } },
-  }, async (req) => vines.get(req.user!.id, req.params.id));
+  }, async (req, reply) => {
+    const userId = req.user!.id;
+    const known = cache.get(req.params.id, userId);
+    const raw = reply as FastifyReply; // sends text already serialized by this route's schema
+    if (known) return raw.type(JSON_TYPE).send(known);
+    const epoch = cache.epoch;
+    const detail = await vines.get(userId, req.params.id);
+    // Serialized once by the route's own response schema, then served as is while it holds.
+    const json = reply.serialize(detail) as string;
+    cache.set(detail.vine.id, userId, detail.vine.vineyard_id, json, epoch);
+    return raw.type(JSON_TYPE).send(json);
+  });
 
   app.put('/vines/:id', {
     schema: {
@@ -58,7 +73,11 @@ const vineRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'New components are PENDING until the next harvest; removed ones that exist in the cloud are destroyed by it. Name, stage and identity change only while the vine is DRAFT or DESTROYED.',
       tags, params: IdParams, body: VineSpec, response: { 200: VineReplaced, ...problems(400, 401, 404, 409) },
     },
-  }, async (req) => vines.replace(req.user!.id, req.params.id, req.body));
+  }, async (req) => {
+    const replaced = await vines.replace(req.user!.id, req.params.id, req.body);
+    cache.evict(replaced.vine.vine.id);
+    return replaced;
+  });
 
   app.post('/vines/:id/diff', {
     schema: { summary: 'What replacing the spec would change, changing nothing', tags, params: IdParams, body: VineSpec, response: { 200: VineDiff, ...problems(400, 401, 404) } },
@@ -68,6 +87,7 @@ const vineRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { summary: 'Delete a vine (only DRAFT or DESTROYED, with no job running)', tags, params: IdParams, response: { 204: NoContent, ...problems(401, 404, 409) } },
   }, async (req, reply) => {
     await vines.delete(req.user!.id, req.params.id);
+    cache.evict(req.params.id);
     return reply.status(204).send(null);
   });
 };

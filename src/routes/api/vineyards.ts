@@ -2,10 +2,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams, NameParams, NoContent, Page, PageQuery, problems, Vineyard, VineyardCreate, VineyardPatch } from './schemas.js';
 import { paginate } from './validation.js';
+import type { VineDetailCache } from './vine-cache.js';
 
 const tags = ['vineyards'];
 
-const vineyardRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const vineyardRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (app, { cache }) => {
   const { vineyards } = app.services;
 
   app.get('/vineyards', {
@@ -30,12 +31,17 @@ const vineyardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'The name can change only while none of its vines may exist in the cloud (it is part of their resource names).',
       tags, params: IdParams, body: VineyardPatch, response: { 200: Vineyard, ...problems(400, 401, 404, 409) },
     },
-  }, async (req) => vineyards.update(req.user!.id, req.params.id, req.body));
+  }, async (req) => {
+    const updated = await vineyards.update(req.user!.id, req.params.id, req.body);
+    cache.evictVineyard(updated.id); // its vines show the vineyard's name
+    return updated;
+  });
 
   app.delete('/vineyards/:id', {
     schema: { summary: 'Delete a vineyard and its vines (refused while a vine may exist in the cloud)', tags, params: IdParams, response: { 204: NoContent, ...problems(401, 404, 409) } },
   }, async (req, reply) => {
     await vineyards.delete(req.user!.id, req.params.id);
+    cache.evictVineyard(req.params.id);
     return reply.status(204).send(null);
   });
 };
