@@ -55,7 +55,7 @@ function workerLogger(log: Logger): WorkerLogger {
 }
 
 export interface TendrilOptions {
-  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'secretKey'>;
+  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
   knex: Knex;
   databaseUrl: string;
   log: Logger;
@@ -126,6 +126,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
         terraformBin: config.terraformBin,
         terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
         terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
+        ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
       },
     }),
     parsedCronItems: parseCronItems(CRONTAB),
