@@ -10,6 +10,9 @@ import { createComponentRepository, type ComponentRow } from '../components/repo
 import { InvalidTransitionError } from '../errors.js';
 import { CHANNEL, notify } from './events.js';
 import { componentKey, comparableSettings } from './vine-context.js';
+import { mapAddressToComponent } from '../../terraform/parse.js';
+import { componentAction } from '../../terraform/summary.js';
+import type { ChangeAction } from '../../terraform/types.js';
 
 export type PlannedAction = 'create' | 'update' | 'delete' | 'replace' | 'noop';
 export interface PlannedComponent {
@@ -88,7 +91,21 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
     return chain;
   };
 
+  const plannedChanges = new Map<string, Array<{ address: string; action: PlannedAction }>>();
+
   return {
+    /** One resource change announced by `apply -json` before it starts applying. */
+    onPlanned(change: { address: string; action: PlannedAction }) {
+      const c = mapAddressToComponent(change.address);
+      if (!c) return;
+      const key = componentKey(c);
+      const list = plannedChanges.get(key) ?? [];
+      list.push(change);
+      plannedChanges.set(key, list);
+      remaining.set(key, (remaining.get(key) ?? 0) + (change.action === 'replace' ? 2 : 1));
+      plannedAction.set(key, componentAction(list as Array<{ address: string; action: ChangeAction }>));
+    },
+
     onEvent(ev: ResourceEventLike) {
       const key = `${ev.kind}/${ev.name}`;
       if (!byKey.has(key)) return;
