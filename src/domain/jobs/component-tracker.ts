@@ -61,7 +61,7 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
   let chain: Promise<void> = Promise.resolve();
 
   /** Walks a component to `to` through allowed steps; a refused step is logged, never thrown. */
-  async function move(key: string, to: ComponentStatus, patch: { error?: string | null; outputs?: Record<string, unknown>; applied_settings?: Record<string, unknown> | null } = {}) {
+  async function move(key: string, to: ComponentStatus, patch: { error?: string | null; outputs?: Record<string, unknown>; applied_settings?: Record<string, unknown> | null } = {}, announce = true) {
     const c = byKey.get(key);
     if (!c) return;
     const path = pathBetween(c.status, to);
@@ -79,7 +79,7 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
           : await knex(`vine_${c.kind}`).where({ id: c.id }).update({ ...serialise(patch), updated_at: knex.fn.now() }).then(() => c);
         c.status = row.status;
       }
-      await notify(knex, CHANNEL.vineStatus, vineId);
+      if (announce) await notify(knex, CHANNEL.vineStatus, vineId);
     } catch (err) {
       if (err instanceof InvalidTransitionError) log(`component ${key}: ${err.message}`);
       else throw err;
@@ -131,14 +131,17 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
     /** After a successful apply: outputs stored, everything converged, removed ones deleted. */
     async succeeded(outputs: Record<string, Record<string, unknown>>, destroyAll = false) {
       await chain;
-      for (const [key, c] of byKey) {
-        if (destroyAll || c.removed_at) {
-          await move(key, 'DESTROYED', { error: null, outputs: {} });
-          if (c.removed_at && !destroyAll) await repo.remove(c.kind, c.id);
-        } else {
-          await move(key, 'ACTIVE', { error: null, outputs: outputs[key] ?? {}, applied_settings: comparableSettings(c) });
-        }
-      }
+      // Different rows, independent updates: in parallel, announced once at the end.
+      await Promise.all(
+        [...byKey].map(async ([key, c]) => {
+          if (destroyAll || c.removed_at) {
+            await move(key, 'DESTROYED', { error: null, outputs: {} }, false);
+            if (c.removed_at && !destroyAll) await repo.remove(c.kind, c.id);
+          } else {
+            await move(key, 'ACTIVE', { error: null, outputs: outputs[key] ?? {}, applied_settings: comparableSettings(c) }, false);
+          }
+        }),
+      );
       await notify(knex, CHANNEL.vineStatus, vineId);
     },
 
