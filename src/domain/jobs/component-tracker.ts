@@ -12,15 +12,10 @@ import { CHANNEL, notify } from './events.js';
 import { componentKey, comparableSettings } from './vine-context.js';
 import { mapAddressToComponent } from '../../terraform/parse.js';
 import { componentAction } from '../../terraform/summary.js';
-import type { ChangeAction } from '../../terraform/types.js';
+import type { ChangeAction, ComponentChange } from '../../terraform/types.js';
 
-export type PlannedAction = 'create' | 'update' | 'delete' | 'replace' | 'noop';
-export interface PlannedComponent {
-  kind: string;
-  name: string;
-  action: PlannedAction;
-  resources: { create: number; update: number; delete: number; replace: number };
-}
+type PlannedAction = ChangeAction;
+type PlannedComponent = ComponentChange;
 
 export interface ResourceEventLike {
   kind: string;
@@ -103,7 +98,7 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
       list.push(change);
       plannedChanges.set(key, list);
       remaining.set(key, (remaining.get(key) ?? 0) + (change.action === 'replace' ? 2 : 1));
-      plannedAction.set(key, componentAction(list as Array<{ address: string; action: ChangeAction }>));
+      plannedAction.set(key, componentAction(list));
     },
 
     onEvent(ev: ResourceEventLike) {
