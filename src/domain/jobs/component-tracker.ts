@@ -54,6 +54,20 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
   const failed = new Set<string>();
   const started = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
+  // Pages re-read the whole vine on a NOTIFY: one per 50 ms is plenty, and it keeps the database
+  // round trips per Terraform event to one (this work races Terraform's own speed).
+  let announceTimer: NodeJS.Timeout | undefined;
+  const announceSoon = () => {
+    announceTimer ??= setTimeout(() => {
+      announceTimer = undefined;
+      void notify(knex, CHANNEL.vineStatus, vineId).catch(() => {});
+    }, 50);
+  };
+  const announceNow = async () => {
+    if (announceTimer) clearTimeout(announceTimer);
+    announceTimer = undefined;
+    await notify(knex, CHANNEL.vineStatus, vineId);
+  };
 
   /** Walks a component to `to` through allowed steps; a refused step is logged, never thrown. */
   async function move(key: string, to: ComponentStatus, patch: { error?: string | null; outputs?: Record<string, unknown>; applied_settings?: Record<string, unknown> | null } = {}, announce = true) {
@@ -74,7 +88,7 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
           : await knex(`vine_${c.kind}`).where({ id: c.id }).update({ ...serialise(patch), updated_at: knex.fn.now() }).then(() => c);
         c.status = row.status;
       }
-      if (announce) await notify(knex, CHANNEL.vineStatus, vineId);
+      if (announce) announceSoon();
     } catch (err) {
       if (err instanceof InvalidTransitionError) log(`component ${key}: ${err.message}`);
       else throw err;
@@ -137,16 +151,16 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
           }
         }),
       );
-      await notify(knex, CHANNEL.vineStatus, vineId);
+      await announceNow();
     },
 
     /** After a failed or cancelled apply: whatever was in flight is FAILED with the reason. */
     async failed(reason: string) {
       await chain;
       for (const [key, c] of byKey) {
-        if (started.has(key) && ['CREATING', 'UPDATING', 'DESTROYING'].includes(c.status)) await move(key, 'FAILED', { error: reason });
+        if (started.has(key) && ['CREATING', 'UPDATING', 'DESTROYING'].includes(c.status)) await move(key, 'FAILED', { error: reason }, false);
       }
-      await notify(knex, CHANNEL.vineStatus, vineId);
+      await announceNow();
     },
 
     status: (key: string) => byKey.get(key)?.status,
