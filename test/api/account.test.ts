@@ -85,3 +85,11 @@ t.test('a token revoked by another Trellis process is refused here too', async (
   await eventually('the revocation to reach this process', async () => (await dave.req('GET', '/api/v1/me')).statusCode === 401);
   t.pass('refused once the notification arrived');
 });
+
+t.test('password routes are rate limited per address', async (t) => {
+  const { app } = await buildTestApp(t);
+  const attempt = (ip: string) => app.inject({ method: 'POST', url: '/api/v1/tokens', remoteAddress: ip, payload: { email: 'x@example.com', password: 'not the password', name: 'x' } });
+  for (let i = 0; i < 20; i++) t.equal((await attempt('10.1.1.1')).statusCode, 401, `attempt ${i + 1}: refused as a wrong password`);
+  isProblem(t, await attempt('10.1.1.1'), 429, 'the 21st within a minute');
+  t.equal((await attempt('10.1.1.2')).statusCode, 401, 'another address is not held back');
+});

@@ -136,5 +136,8 @@ t.test('against a server: validation errors name fields, plant reads files, 404 
 
   const login = await grape(['login', '--url', server.url, '--email', ada.email], { HOME: home, VINTNER_PASSWORD: PASSWORD });
   t.equal(login.code, 0, 'VINTNER_PASSWORD is accepted');
+  const asked = await grape(['login', '--url', server.url], { HOME: home }, `${ada.email}\n${PASSWORD}\n`);
+  t.equal(asked.code, 0, `email and password read from stdin, one line each ${asked.stderr}`);
+  t.match(asked.stderr, /Email: /, 'the email was asked for');
   t.equal((await grape(['whoami'], { HOME: home })).code, 0, 'the stored token works');
 });
