@@ -65,7 +65,8 @@ function responses(schema: Json, named: Map<string, Json>): Json {
     const body = plain(s) as Json;
     const key = code.replace(/xx$/i, 'XX');
     const n = Number(code);
-    const description = (typeof body.description === 'string' && body.description) || STATUS_CODES[n] || (key.startsWith('4') ? 'Client error' : 'Response');
+    // The status's own words ("Not Found"); the schema says what the body holds.
+    const description = STATUS_CODES[n] || (typeof body.description === 'string' && body.description) || (key.startsWith('4') ? 'Client error' : 'Response');
     if (n === 204) {
       out[key] = { description: 'No Content' };
       continue;
