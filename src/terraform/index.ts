@@ -1,0 +1,16 @@
+/** The one place that runs Terraform. */
+export { createTerraformRun, pgConnStr, MODULES_DIR, type TerraformRun } from './run.js';
+export { TerraformError } from './errors.js';
+export { parseJsonLine, mapAddressToComponent, renderDiagnostic, type ParsedLine } from './parse.js';
+export { buildPlanSummary, classifyActions } from './summary.js';
+export { createRedactor, REDACTED } from './redact.js';
+export type {
+  LogLine,
+  ResourceEvent,
+  ResourceAction,
+  PlanSummary,
+  ComponentChange,
+  ChangeAction,
+  Diagnostic,
+  TerraformRunOptions,
+} from './types.js';

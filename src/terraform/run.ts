@@ -1,0 +1,198 @@
+/**
+ * A Terraform run in one work directory: prepare (module, tfvars, CLI config), init with the pg
+ * backend and the vine's workspace, then plan / apply / destroy with `-json`.
+ */
+import { chmodSync, cpSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand, type CommandContext, type CommandMode } from './exec.js';
+import { TerraformError } from './errors.js';
+import { createRedactor, redactDeep } from './redact.js';
+import { buildPlanSummary } from './summary.js';
+import type { LogLine, PlanSummary, TerraformRunOptions } from './types.js';
+
+export const MODULES_DIR = fileURLToPath(new URL('../../terraform/', import.meta.url));
+const TARGET = /^[a-z][a-z0-9-]*$/;
+const CLI_CONFIG = '.terraformrc';
+const ERRORED_STATE = 'errored.tfstate';
+
+export interface TerraformRun {
+  prepare(): Promise<void>;
+  init(): Promise<void>;
+  plan(o?: { destroy?: boolean; out?: string }): Promise<{ summary: PlanSummary; planFile: string; planJson: unknown }>;
+  apply(o?: { planFile?: string }): Promise<{ outputs: Record<string, unknown> }>;
+  destroy(): Promise<void>;
+  /** `terraform output -json` as name → value; sensitive outputs are left out. */
+  outputs(): Promise<Record<string, unknown>>;
+  terraformVersion(): Promise<string>;
+}
+
+/** lib/pq (Terraform's driver) requires TLS unless told otherwise; node-postgres does not. */
+export function pgConnStr(connStr: string): string {
+  if (connStr.includes('sslmode=')) return connStr;
+  if (/^postgres(ql)?:\/\//.test(connStr)) return `${connStr}${connStr.includes('?') ? '&' : '?'}sslmode=disable`;
+  return `${connStr} sslmode=disable`;
+}
+
+function secretValuesOf(vars: Record<string, unknown>): string[] {
+  const sv = vars.secret_values;
+  if (!sv || typeof sv !== 'object') return [];
+  return Object.values(sv as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+}
+
+export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
+  if (!TARGET.test(opts.target)) throw new Error(`invalid Terraform target name: ${JSON.stringify(opts.target)}`);
+  const workDir = resolve(opts.workDir);
+  const connStr = pgConnStr(opts.backend.connStr);
+  const redact = createRedactor([
+    ...(opts.secrets ?? []),
+    ...secretValuesOf(opts.vars),
+    // The whole connection string only: Terraform gets it from the environment and never prints
+    // it; redacting a short password on its own (say "postgres") would mangle every log line.
+    opts.backend.connStr,
+    connStr,
+  ]);
+
+  const emit = (l: LogLine) => {
+    for (const part of redact(l.line).split('\n')) {
+      if (part.trim()) opts.onLine({ stream: l.stream, level: l.level, line: part.trimEnd() });
+    }
+  };
+  const ctx: CommandContext = {
+    bin: opts.bin,
+    cwd: workDir,
+    // Only what Terraform needs: the parent's environment (with its own TF_* settings and whatever
+    // credentials it holds) never reaches it.
+    env: {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      ...opts.env,
+      HOME: workDir,
+      TF_CLI_CONFIG_FILE: join(workDir, CLI_CONFIG),
+      CHECKPOINT_DISABLE: '1',
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      PG_CONN_STR: connStr,
+    },
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs,
+    killGraceMs: opts.killGraceMs,
+    redact,
+    emit,
+    onResourceEvent: opts.onResourceEvent,
+  };
+  const run = (args: string[], mode?: CommandMode) => runCommand(ctx, args, mode);
+
+  const ensureWorkDir = () => {
+    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(workDir, CLI_CONFIG), 'disable_checkpoint = true\n', { mode: 0o600 });
+  };
+
+  /** Terraform writes errored.tfstate when it cannot save state to the backend: push it back. */
+  async function pushErroredState(): Promise<void> {
+    const file = join(workDir, ERRORED_STATE);
+    if (!existsSync(file)) return;
+    emit({ stream: 'system', level: 'warn', line: `Terraform could not save its state to the backend and wrote ${ERRORED_STATE}: pushing it back` });
+    try {
+      await run(['state', 'push', '-lock-timeout=60s', ERRORED_STATE], { cancellable: false });
+      renameSync(file, `${file}.pushed`);
+      emit({ stream: 'system', level: 'info', line: `${ERRORED_STATE} pushed to the backend` });
+    } catch (err) {
+      emit({
+        stream: 'system',
+        level: 'error',
+        line: `Could not push ${ERRORED_STATE} (kept in the work directory for recovery): ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  }
+
+  async function retrying(fn: () => Promise<unknown>, transient: RegExp, notice: string, attempts = 6): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        const retry = err instanceof TerraformError && !err.cancelled && transient.test(`${err.message}\n${err.stderrTail}`);
+        if (!retry || attempt >= attempts) throw err;
+        emit({ stream: 'system', level: 'warn', line: notice });
+        await new Promise((r) => setTimeout(r, 150 * attempt + Math.random() * 150));
+      }
+    }
+  }
+
+  async function withStateRecovery<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } finally {
+      await pushErroredState();
+    }
+  }
+
+  async function outputs(): Promise<Record<string, unknown>> {
+    const { stdout } = await run(['output', '-json'], { collect: true });
+    const parsed = JSON.parse(stdout || '{}') as Record<string, { value?: unknown; sensitive?: boolean }>;
+    const out: Record<string, unknown> = {};
+    // Not redacted: Terraform refuses a non-sensitive output that holds a sensitive value, and
+    // sensitive ones are left out here; redacting would corrupt endpoints that merely contain a
+    // short secret's text.
+    for (const [name, o] of Object.entries(parsed)) if (!o.sensitive) out[name] = o.value;
+    return out;
+  }
+
+  return {
+    async prepare() {
+      const source = join(opts.modulesDir ?? MODULES_DIR, opts.target);
+      if (!existsSync(join(source))) throw new Error(`Terraform target ${opts.target} not found in ${opts.modulesDir ?? MODULES_DIR}`);
+      ensureWorkDir();
+      cpSync(source, workDir, {
+        recursive: true,
+        filter: (src) => !/^(\.terraform|terraform\.tfstate.*|.*\.tfvars(\.json)?|errored\.tfstate)$/.test(basename(src)),
+      });
+      writeFileSync(join(workDir, 'terraform.tfvars.json'), `${JSON.stringify(opts.vars, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(join(workDir, 'terraform.tfvars.json'), 0o600);
+      emit({ stream: 'system', level: 'info', line: `Prepared ${opts.target} in ${workDir}` });
+    },
+
+    async init() {
+      // The pg backend creates its schema, table and index with CREATE … IF NOT EXISTS, which can
+      // still collide on PostgreSQL's catalogs when two first inits race; and it creates every new
+      // workspace under one global advisory lock. Both are brief: the loser retries.
+      await retrying(
+        () => run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`]),
+        /duplicate key value|already exists/,
+        'Another run was creating the state tables at the same time: retrying init',
+      );
+      await retrying(
+        () => run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace]),
+        /Already locked for workspace creation/,
+        'Another run was creating a workspace at the same time: retrying',
+      );
+    },
+
+    async plan(o = {}) {
+      const planFile = isAbsolute(o.out ?? '') ? o.out! : join(workDir, o.out ?? 'tfplan');
+      await run(['plan', '-json', '-input=false', `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true });
+      const { stdout } = await run(['show', '-json', planFile], { collect: true });
+      const raw: unknown = JSON.parse(stdout);
+      return { summary: buildPlanSummary(raw), planFile, planJson: redactDeep(raw, redact) };
+    },
+
+    async apply(o = {}) {
+      await withStateRecovery(() => run(['apply', '-json', '-input=false', '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }));
+      return { outputs: await outputs() };
+    },
+
+    async destroy() {
+      await withStateRecovery(() => run(['destroy', '-json', '-input=false', '-auto-approve'], { json: true }));
+    },
+
+    outputs,
+
+    async terraformVersion() {
+      ensureWorkDir();
+      const { stdout } = await run(['version', '-json'], { collect: true, cancellable: false });
+      const v = (JSON.parse(stdout) as { terraform_version?: unknown }).terraform_version;
+      if (typeof v !== 'string') throw new TerraformError('terraform version -json gave no version', { command: 'version' });
+      return v;
+    },
+  };
+}

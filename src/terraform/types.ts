@@ -1,0 +1,80 @@
+/** One human-readable line of a Terraform run, already redacted. */
+export interface LogLine {
+  stream: 'stdout' | 'stderr' | 'system';
+  level: 'debug' | 'info' | 'warn' | 'error';
+  line: string;
+}
+
+export type ResourceAction = 'create' | 'update' | 'delete' | 'replace' | 'read' | 'noop';
+
+/**
+ * A resource's apply progress, from `-json` apply_start / apply_complete / apply_errored, mapped to
+ * its component. A replaced resource shows as a `delete` then a `create` (that is what Terraform's
+ * hooks report). `errored` events carry Terraform's diagnostic for that address, so they are emitted
+ * once the diagnostic arrives (Terraform prints diagnostics at the end of the operation).
+ */
+export interface ResourceEvent {
+  address: string;
+  kind: string;
+  name: string;
+  phase: 'start' | 'complete' | 'errored';
+  action: ResourceAction;
+  error?: string;
+}
+
+export type ChangeAction = 'create' | 'update' | 'delete' | 'replace' | 'noop';
+
+export interface ComponentChange {
+  kind: string;
+  name: string;
+  action: ChangeAction;
+  resources: { create: number; update: number; delete: number; replace: number };
+}
+
+/** Totals follow Terraform's own "Plan: X to add, Y to change, Z to destroy" (a replace adds and destroys). */
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+  components: ComponentChange[];
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  summary: string;
+  detail: string;
+  address?: string;
+  /** "data.tf line 13", when Terraform gives a range. */
+  location?: string;
+}
+
+export interface TerraformRunOptions {
+  /** The terraform binary, e.g. 'terraform'. */
+  bin: string;
+  /** Module directory name under terraform/, e.g. 'local'. */
+  target: string;
+  /** Per-job directory; prepare() creates and fills it. */
+  workDir: string;
+  /** Written as terraform.tfvars.json; string values of `secret_values` are redacted from logs too. */
+  vars: Record<string, unknown>;
+  /**
+   * The pg backend. The connection string reaches Terraform as PG_CONN_STR (not a command-line
+   * argument, so it is neither in `ps` nor in .terraform/); `sslmode=disable` is added when the URL
+   * names no sslmode, as node-postgres connects without TLS by default and Terraform's driver would
+   * insist on it.
+   */
+  backend: { connStr: string; schemaName: string; workspace: string };
+  /** Extra environment (cloud credentials); nothing else of the parent's environment but PATH. */
+  env?: Record<string, string>;
+  /** Replaced by '[redacted]' in every log line, error text, resource event and the returned plan JSON. */
+  secrets?: string[];
+  /** Cancel: SIGINT to terraform, SIGKILL after killGraceMs. */
+  signal?: AbortSignal;
+  /** Limit for one terraform command. */
+  timeoutMs: number;
+  killGraceMs: number;
+  onLine(line: LogLine): void;
+  onResourceEvent?(ev: ResourceEvent): void;
+  /** Where the targets live; defaults to the repository's terraform/ directory. */
+  modulesDir?: string;
+}

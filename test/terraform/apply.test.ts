@@ -1,0 +1,138 @@
+/** terraform/local through src/terraform with the real binary and the pg backend. */
+import t from 'tap';
+import type { Knex } from 'knex';
+import { createTerraformRun, type PlanSummary } from '../../src/terraform/index.js';
+import { freshDatabase } from '../helpers.js';
+import { ALL_COMPONENTS, CANARY, localVars, recorder, runOptions, workDir } from './helpers.js';
+
+const key = (c: { kind: string; name: string }) => `${c.kind}/${c.name}`;
+const changed = (s: PlanSummary) => s.components.filter((c) => c.action !== 'noop').map((c) => `${key(c)}:${c.action}`);
+
+interface StateResource { type: string; name: string; instances: Array<{ index_key?: unknown; attributes: Record<string, unknown> }> }
+async function state(knex: Knex, workspace: string): Promise<{ raw: string; resources: StateResource[] }> {
+  const row = await knex('terraform_state.states').where({ name: workspace }).first('data');
+  const raw = String(row?.data ?? '{}');
+  return { raw, resources: (JSON.parse(raw) as { resources?: StateResource[] }).resources ?? [] };
+}
+// terraform_data keeps `input` as a dynamic value: { value: <the input object>, type: … }.
+const generatedSecret = (s: { resources: StateResource[] }) =>
+  (s.resources.find((r) => r.name === 'secrets')?.instances.find((i) => i.index_key === 'generated')?.attributes.input as { value?: { value?: string } } | undefined)
+    ?.value?.value;
+
+t.test('apply every kind, update one database, destroy', async (t) => {
+  const db = await freshDatabase(t);
+  const rec = recorder();
+  const dir = workDir(t);
+  const vars = localVars();
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Date.now() - t0;
+    }
+  };
+
+  let run = createTerraformRun(runOptions(t, { url: db.url, vars, rec, dir }));
+  t.match(await run.terraformVersion(), /^1\.\d+\.\d+$/, 'terraform version');
+  await run.prepare();
+  await timed('init', () => run.init());
+  const first = await timed('plan', () => run.plan());
+  t.same(first.summary.components.map(key), ALL_COMPONENTS, 'the plan lists all 13 components of the 11 kinds');
+  t.ok(first.summary.components.every((c) => c.action === 'create'), 'all to be created');
+  t.ok(first.planFile.startsWith(dir), 'the plan file is in the work directory');
+
+  const { outputs } = await timed('apply', () => run.apply({ planFile: first.planFile }));
+  const comps = outputs.components as Record<string, Record<string, unknown>>;
+  t.same(Object.keys(comps).sort(), [...ALL_COMPONENTS].sort(), 'outputs for every component');
+  t.equal(outputs.name_prefix, 'acme-shop-dev');
+  t.match(comps['databases/main'], {
+    arn: 'arn:vintner:local:development:acme:databases/acme-shop-dev-main',
+    endpoint: 'acme-shop-dev-main.db.development.vintner.local:5432',
+    port: 5432,
+    url: 'postgres://vintner@acme-shop-dev-main.db.development.vintner.local:5432/main',
+    resource_id: /^[0-9a-f-]{36}$/,
+  });
+  t.match(comps['caches/main'], { port: 6379, endpoint: /^acme-shop-dev-main\.cache\..+:6379$/, url: /^redis:\/\// });
+  t.match(comps['network/network'], { id: /^vpc-[0-9a-f]{17}$/, cidr_block: '10.0.0.0/16', private_subnets: ['10.0.0.0/20'], availability_zones: ['local-1a'] });
+  t.match(comps['cluster/cluster'], { endpoint: /^https:\/\/acme-shop-dev-cluster\.k8s\..+:6443$/, kubernetes_version: '1.31', argocd_url: /^https:\/\/argocd\./ });
+  t.match(comps['dns/dns'], { zone_id: /^Z[0-9A-F]{20}$/, domain_name: 'example.com', name_servers: Array });
+  t.match(comps['repositories/repositories'], { repo_url: 'https://github.com/example/deploy.git', branch: 'development' });
+  t.match(comps['queues/main'], { url: /^https:\/\/queue\..+\/000000000000\/acme-shop-dev-main$/, arn: /:queues\/acme-shop-dev-main$/ });
+  t.match(comps['topics/main'], { subscriptions: ['arn:vintner:local:development:acme:queues/acme-shop-dev-main'] });
+  t.match(comps['nosql_tables/main'], { partition_key: 'pk', arn: /:nosql_tables\/acme-shop-dev-main$/ });
+  t.match(comps['container_registries/main'], { repository_url: '000000000000.registry.development.vintner.local/acme-shop-dev-main' });
+  t.match(comps['secrets/main'], { arn: 'arn:vintner:local:development:acme:secrets/acme-shop-dev-main', value_source: 'user' });
+  t.match(comps['secrets/generated'], { value_source: 'generated' });
+  t.notOk(JSON.stringify(outputs).includes(CANARY), 'no secret value in the outputs');
+
+  const completed = new Set(rec.events.filter((e) => e.phase === 'complete' && e.action === 'create').map(key));
+  t.same([...completed].sort(), [...ALL_COMPONENTS].sort(), 'create events completed for every component');
+  t.notOk(rec.events.some((e) => e.phase === 'errored'), 'no errored events');
+
+  const s1 = await state(db.knex, 'vine-test');
+  t.ok(s1.raw.includes(CANARY), 'the user’s secret value went through Terraform (it is in the state)');
+  const generated = generatedSecret(s1);
+  t.match(generated, /^[0-9a-f]{32}$/, 'a 32-character value generated for the secret without one');
+
+  // Change one database setting: an update of that component, in place.
+  const db2 = { ...(vars.databases as Record<string, object>) };
+  db2.main = { ...db2.main, storage_gb: 40 };
+  const rec2 = recorder();
+  run = createTerraformRun(runOptions(t, { url: db.url, vars: { ...vars, databases: db2 }, rec: rec2, dir }));
+  await run.prepare();
+  await run.init();
+  const second = await run.plan();
+  t.same(changed(second.summary), ['databases/main:update'], 'the plan updates databases/main only');
+  await timed('apply-update', () => run.apply({ planFile: second.planFile }));
+  const mainEvents = rec2.events.filter((e) => e.address === 'terraform_data.databases["main"]');
+  t.same(mainEvents.map((e) => `${e.phase}:${e.action}`), ['start:update', 'complete:update'], 'update events for the database');
+  t.same([...new Set(rec2.events.map(key))], ['databases/main'], 'no other component touched');
+  const s2 = await state(db.knex, 'vine-test');
+  t.equal(generatedSecret(s2), generated, 'the generated secret is stable across applies');
+
+  const destroyPlan = await run.plan({ destroy: true, out: 'destroy.tfplan' });
+  t.ok(destroyPlan.summary.components.every((c) => c.action === 'delete') && destroyPlan.summary.components.length === ALL_COMPONENTS.length, 'a destroy plan deletes all');
+  t.notOk(JSON.stringify(destroyPlan.planJson).includes(CANARY), 'the returned plan JSON is redacted');
+
+  await timed('destroy', () => run.destroy());
+  t.same((await state(db.knex, 'vine-test')).resources, [], 'no resource left in the workspace state');
+  t.same(await run.outputs(), {}, 'no outputs left');
+  t.ok(rec2.events.filter((e) => e.action === 'delete' && e.phase === 'complete').length > 2 * ALL_COMPONENTS.length, 'delete events');
+
+  const allLines = [...rec.lines, ...rec2.lines];
+  t.notOk(allLines.some((l) => l.line.includes(CANARY)), `the canary secret is in none of the ${allLines.length} log lines`);
+  t.notOk(allLines.some((l) => /CLI configuration|\.terraformrc.*does not exist/.test(l.line)), 'no CLI configuration warning');
+  t.ok(allLines.some((l) => l.stream === 'system' && l.line.startsWith('$ terraform apply -json')), 'commands are logged');
+  t.comment(`timings (ms): ${JSON.stringify(timings)}`);
+});
+
+t.test('an empty vine and null sections plan nothing', async (t) => {
+  const db = await freshDatabase(t);
+  const rec = recorder();
+  const vars = { vineyard: 'acme', vine: 'empty', stage: 'production', name_prefix: 'acme-empty-prod', network: null, cluster: null, dns: null, repositories: null, databases: null, secrets: {} };
+  const run = createTerraformRun(runOptions(t, { url: db.url, vars, rec, workspace: 'vine-empty' }));
+  await run.prepare();
+  await run.init();
+  const p = await run.plan();
+  t.same(p.summary, { add: 0, change: 0, destroy: 0, components: [] });
+  const { outputs } = await run.apply({ planFile: p.planFile });
+  t.same(outputs, { components: {}, name_prefix: 'acme-empty-prod' });
+});
+
+t.test('first inits racing on a new state schema all succeed, each in its own workspace', async (t) => {
+  const db = await freshDatabase(t);
+  const runs = [0, 1, 2, 3, 4, 5].map((i) => {
+    const rec = recorder();
+    return { rec, run: createTerraformRun(runOptions(t, { url: db.url, vars: localVars(), rec, workspace: `vine-race-${i}` })) };
+  });
+  await Promise.all(runs.map((r) => r.run.prepare()));
+  const results = await Promise.allSettled(runs.map((r) => r.run.init()));
+  t.same(results.map((r) => r.status), runs.map(() => 'fulfilled'), 'every init succeeded');
+  for (const r of results) if (r.status === 'rejected') t.comment(String(r.reason), (r.reason as { stderrTail?: string }).stderrTail);
+  const retried = runs.filter((r) => r.rec.text().includes('retrying')).length;
+  t.comment(`${retried} of ${runs.length} inits retried after colliding with another`);
+  const names = (await db.knex('terraform_state.states').select('name')).map((r: { name: string }) => r.name).sort();
+  t.same(names, runs.map((_, i) => `vine-race-${i}`), 'one state per workspace');
+});
