@@ -82,6 +82,11 @@
       var old = node.id && document.getElementById(node.id);
       if (!old) return;
       closeStreams(old);
+      // What the reader opened stays open.
+      old.querySelectorAll('details[id][open]').forEach(function (d) {
+        var again = node.querySelector('#' + CSS.escape(d.id));
+        if (again) again.open = true;
+      });
       old.replaceWith(node);
       if (window.htmx) window.htmx.process(node);
       scan(node);
@@ -113,6 +118,8 @@
       host.classList.remove('is-live', 'is-connecting', 'is-reconnecting');
       host.classList.add('is-ended');
       setState('finished');
+      var follow = isLog && host.querySelector('[data-follow]');
+      if (follow) follow.hidden = true;
     });
   }
 
@@ -146,7 +153,8 @@
     log.addEventListener('scroll', function () {
       var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 8;
       log.setAttribute('data-following', atBottom ? 'yes' : 'no');
-      if (button) button.hidden = atBottom;
+      // Only a log still growing has a tail to follow.
+      if (button) button.hidden = atBottom || !(box && box.classList.contains('is-live'));
     }, { passive: true });
     if (button) {
       button.addEventListener('click', function () {
@@ -230,6 +238,7 @@
         var rows = form.querySelector('[data-rows="' + kind + '"]');
         var tpl = form.querySelector('template[data-row-template="' + kind + '"]');
         if (rows.querySelectorAll('[data-row]').length >= Number(rows.getAttribute('data-max'))) return;
+        var fresh = freshName(rows, tpl.getAttribute('data-base'));
         rows.insertAdjacentHTML('beforeend', tpl.innerHTML.replace(/__i__/g, String(nextIndex(rows, kind))));
         var row = rows.lastElementChild;
         row.querySelectorAll('[data-default-of]').forEach(function (input) {
@@ -237,7 +246,7 @@
           if (v !== undefined) setValue(input, v);
         });
         var name = row.querySelector('input[name$=".name"]');
-        name.value = freshName(rows, tpl.getAttribute('data-base'));
+        name.value = fresh;
         if (window.htmx) window.htmx.process(row);
         refreshAdd(rows);
         name.focus();
@@ -268,6 +277,10 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () { scan(document.body); });
+  // Lines rewrap when the window changes width: a log that follows its tail keeps showing it.
+  window.addEventListener('resize', function () {
+    document.querySelectorAll('[data-log]:not([data-following="no"])').forEach(function (log) { log.scrollTop = log.scrollHeight; });
+  });
   document.addEventListener('htmx:load', function (e) { scan(e.detail.elt); });
   document.addEventListener('htmx:beforeCleanupElement', function (e) { closeStreams(e.detail.elt); });
   window.addEventListener('pagehide', function () { closeStreams(document.body); });

@@ -85,11 +85,14 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
     const jobId = first.job.id;
     const csrfToken = reply.generateCsrf();
     const sse = openSse(req, reply);
-    const fragment = async (template: string) => app.view(template, { ...(await jobData(userId, jobId)), csrfToken, h });
+    const fragments = async (...templates: string[]) => {
+      const data = { ...(await jobData(userId, jobId)), csrfToken, h };
+      return (await Promise.all(templates.map((tpl) => app.view(tpl, data)))).join('\n');
+    };
     let rendering = Promise.resolve();
     // Status renders are chained so they reach the page in the order the statuses happened.
     const sendStatus = () => {
-      rendering = rendering.then(async () => void sse.send('swap', await fragment('pages/jobs/_status'))).catch(() => {});
+      rendering = rendering.then(async () => void sse.send('swap', await fragments('pages/jobs/_status', 'pages/jobs/_actions'))).catch(() => {});
     };
     sendStatus();
     const sub = await subscribeJobLogs(knex, app.hub, jobId, resumeSeq(req), {
@@ -103,7 +106,7 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
       if (status) {
         sendStatus();
         await rendering;
-        sse.send('swap', await fragment('pages/jobs/_result'));
+        sse.send('swap', await fragments('pages/jobs/_result'));
         sse.send('end', JSON.stringify({ status }));
       }
       sse.end();

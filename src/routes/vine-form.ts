@@ -38,7 +38,7 @@ function specFor(key: string, schema: Record<string, unknown>, secret: boolean):
   if (anyOf?.every((s) => 'const' in s)) return { key, type: 'select', options: anyOf.map((s) => String(s.const)) };
   if (anyOf) {
     const inner = anyOf.find((s) => s.type !== 'null');
-    return { key, type: 'nullable', hint: typeof inner?.description === 'string' ? inner.description : 'optional' };
+    return { key, type: 'nullable', ...(typeof inner?.description === 'string' ? { hint: inner.description } : {}) };
   }
   return { key, type: 'text', ...(hint ? { hint } : {}) };
 }
@@ -232,7 +232,7 @@ function fieldViews(k: ComponentKind, item: Item, prefix: string, stage: Stage, 
   const err = (key: string) => errorAt(errors, `${prefix}.${key}`);
   if (withName) {
     const e = err('name');
-    views.push({ name: `${prefix}.name`, key: 'name', kind: k.kind, label: 'Name', type: 'text', value: display({ key: 'name', type: 'text' }, item.name), checked: false, hint: 'lowercase letters, digits and hyphens', ...(e ? { error: e } : {}) });
+    views.push({ name: `${prefix}.name`, key: 'name', kind: k.kind, label: 'Name', type: 'text', value: display({ key: 'name', type: 'text' }, item.name), checked: false, ...(e ? { error: e } : {}) });
   }
   for (const f of fieldsOf(k)) {
     const v = f.key in item ? item[f.key] : defaults[f.key];

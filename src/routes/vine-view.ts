@@ -68,13 +68,9 @@ export async function loadVineView(app: FastifyInstance, userId: string, vineId:
 export async function renderVineFragments(app: FastifyInstance, view: VineView, csrfToken: string): Promise<Record<string, string>> {
   const data = { ...view, csrfToken, h };
   const id = view.vine.id;
-  const [status, components, jobs, current] = await Promise.all([
-    app.view('pages/vines/_status', data),
-    app.view('pages/vines/_components', data),
-    app.view('pages/vines/_jobs', data),
-    app.view('pages/vines/_current-job', data),
-  ]);
-  return { [`vine-${id}-status`]: status, [`vine-${id}-components`]: components, [`vine-${id}-jobs`]: jobs, [`vine-${id}-current-job`]: current };
+  const names = ['status', 'components', 'jobs', 'details', 'current-job'];
+  const html = await Promise.all(names.map((n) => app.view(`pages/vines/_${n}`, data)));
+  return Object.fromEntries(names.map((n, i) => [`vine-${id}-${n}`, html[i]!]));
 }
 
 /** The vine page, or only its panel for htmx; `extra` carries e.g. an action's refusal. */

@@ -9,6 +9,7 @@ import { formProblem, redirect, render } from './page-kit.js';
 import { applyRowAction, blankSpec, parseVineForm, toServiceSpec, vineFormModel } from './vine-form.js';
 import { SANDBOX_IDENTITY } from '../domain/users/service.js';
 import { renderVinePage } from './vine-view.js';
+import { slugify } from '../domain/vines/stage.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -30,7 +31,7 @@ export default async function vinePages(app: FastifyInstance): Promise<void> {
     const title = page.mode === 'plant' ? `Plant a vine in ${ctx.vineyard.name}` : `Edit ${ctx.vine!.name}`;
     const action = page.mode === 'plant' ? `/vineyards/${ctx.vineyard.id}/plant` : `/vines/${ctx.vine!.id}/edit`;
     const provider = ids.find((i) => i.name === model.identity || i.id === model.identity)?.provider ?? 'local';
-    return render(req, reply, 'pages/vines/form', { title, ...ctx, mode: page.mode, action, model, identities: ids, provider, message: page.message, diff: page.diff ?? null });
+    return render(req, reply, 'pages/vines/form', { title, ...ctx, prefixHint: slugify(ctx.vineyard.name), mode: page.mode, action, model, identities: ids, provider, message: page.message, diff: page.diff ?? null });
   };
 
   /** "Add a …" / "Remove" without JavaScript: the same form again, one row more or less. */
