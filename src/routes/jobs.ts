@@ -95,12 +95,18 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
       rendering = rendering.then(async () => void sse.send('swap', await fragments('pages/jobs/_status', 'pages/jobs/_actions'))).catch(() => {});
     };
     sendStatus();
-    const sub = await subscribeJobLogs(knex, app.hub, jobId, resumeSeq(req), {
-      onLines: (lines) => lines.forEach((l) => sse.send('line', logLineHtml(l), l.seq)),
-      onStatus: (status: JobStatus) => {
-        if (!JOB_TERMINAL.includes(status)) sendStatus();
-      },
-    });
+    let sub: Awaited<ReturnType<typeof subscribeJobLogs>>;
+    try {
+      sub = await subscribeJobLogs(knex, app.hub, jobId, resumeSeq(req), {
+        onLines: (lines) => lines.forEach((l) => sse.send('line', logLineHtml(l), l.seq)),
+        onStatus: (status: JobStatus) => {
+          if (!JOB_TERMINAL.includes(status)) sendStatus();
+        },
+      });
+    } catch (err) {
+      req.log.warn({ err }, 'job log stream: LISTEN failed; the client retries');
+      return sse.end();
+    }
     sse.onClose(() => sub.close());
     void sub.done.then(async (status) => {
       if (status) {

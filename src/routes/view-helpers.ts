@@ -79,5 +79,20 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c]!);
 /** A status badge: colour from the class, and always the status's name as text. */
 export const badge = (status: string, extra = '') => `<span class="badge s-${esc(status)}${extra ? ` ${esc(extra)}` : ''}">${esc(status)}</span>`;
 
-export const h = { badge,  duration, ago, between, dateTime, iso, kindLabel, itemLabel, stageShort, humanize, show, money };
+/** "must be …" reads as a predicate of its field: "Storage GB must be …"; sentences stand alone. */
+export function fieldError(label: string, message: string): string {
+  return /^(must|is|are|should|cannot|does|has) /.test(message) ? `${label} ${message}` : message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+/** A spec path as people read it: `databases.0.storage_gb` → "Databases #1 › Storage GB". */
+export function fieldLabel(path: string): string {
+  const special: Record<string, string> = { name: 'Vine name', stage: 'Stage', identity: 'Cloud identity', options: 'Sandbox knobs' };
+  return path
+    .split('.')
+    .map((part, i) => (i === 0 ? (special[part] ?? kindLabel(part)) : /^\d+$/.test(part) ? `#${Number(part) + 1}` : humanize(part)))
+    .join(' › ')
+    .replace(/ › (#\d+)/g, ' $1');
+}
+
+export const h = { badge, fieldError, fieldLabel,  duration, ago, between, dateTime, iso, kindLabel, itemLabel, stageShort, humanize, show, money };
 export type ViewHelpers = typeof h;

@@ -1,9 +1,9 @@
 /**
  * The vine page, its lifecycle actions and its live stream.
  *
- * Actions (Plan, Harvest, Harvest this plan, Retry, Destroy; Cancel is in jobs.ts) are forms: without JavaScript
- * they post and redirect; with htmx they answer the refreshed panel in place (Plan goes to its
- * job page, where the summary appears). While a job of the vine is open the panel carries an SSE
+ * Actions (Plan, Harvest, Harvest this plan, Retry — the harvest of a FAILED vine —, Destroy;
+ * Cancel is in jobs.ts) are forms: without JavaScript they post and redirect; with htmx they
+ * answer the refreshed panel in place (Plan goes to its job page, where the summary appears). While a job of the vine is open the panel carries an SSE
  * source; the stream sends the current fragments on connect, again on every change of the vine,
  * its components or its jobs, and ends once no job is open.
  */
@@ -43,12 +43,11 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: { id: string } }>('/vines/:id/plan', auth, startJob('PLAN', { toJobPage: true, message: 'Plan queued.' }));
   app.post<{ Params: { id: string } }>('/vines/:id/harvest', auth, startJob('DEPLOY', { message: 'Harvest queued: follow it below.' }));
-  app.post<{ Params: { id: string } }>('/vines/:id/retry', auth, startJob('DEPLOY', { message: 'Retry queued: follow it below.' }));
   app.post<{ Params: { id: string } }>('/vines/:id/destroy', auth, startJob('DESTROY', { message: 'Destroy queued: follow it below.' }));
 
   app.get('/vines/:id/events', auth, async (req: IdReq, reply) => {
     const userId = req.user!.id;
-    let view = await loadVineView(app, userId, req.params.id); // a 404 before the stream opens
+    let view = await loadVineView(app, userId, req.params.id); // a 404 before the stream opens, re-read once subscribed
     const vineId = view.vine.id;
     const csrfToken = reply.generateCsrf();
     const sse = openSse(req, reply);
@@ -95,16 +94,24 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
       })().finally(() => (running = undefined));
     };
 
-    const unsubs = await Promise.all([
-      app.hub.subscribe(CHANNEL.vineStatus, (p) => p === vineId && refresh()),
-      app.hub.subscribe(CHANNEL.jobStatus, (p) => parseJobStatusPayload(p)?.vineId === vineId && refresh()),
-    ]);
+    let unsubs: Array<() => void>;
+    try {
+      unsubs = await Promise.all([
+        app.hub.subscribe(CHANNEL.vineStatus, (p) => p === vineId && refresh()),
+        app.hub.subscribe(CHANNEL.jobStatus, (p) => parseJobStatusPayload(p)?.vineId === vineId && refresh()),
+      ]);
+    } catch (err) {
+      req.log.warn({ err }, 'vine stream: LISTEN failed; the client retries');
+      return sse.end();
+    }
     const offReconnect = app.hub.onReconnect(refresh);
     sse.onClose(() => {
       unsubs.forEach((u) => u());
       offReconnect();
     });
-    // Current state first: the page may be older than this connection.
-    await push();
+    // Current state first, read after subscribing so no change falls between the read and the
+    // subscription; the page may be older than this connection anyway.
+    refresh();
+    await running;
   });
 }

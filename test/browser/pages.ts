@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Test } from 'tap';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
 import { buildTestApp, type TestApp } from '../helpers.js';
 import { launchBrowser } from '../browser.js';
 import { startTestTendril } from '../tendril/harness.js';
@@ -16,9 +17,10 @@ export interface BrowserApp extends TestApp {
   browser: Browser;
 }
 
-export async function startBrowserApp(t: Test, opts: { tendril?: boolean } = {}): Promise<BrowserApp> {
+export async function startBrowserApp(t: Test, opts: { tendril?: boolean; beforeListen?: (app: FastifyInstance) => void } = {}): Promise<BrowserApp> {
   const test = await buildTestApp(t);
   if (opts.tendril !== false) await startTestTendril(t, test.db);
+  opts.beforeListen?.(test.app);
   const url = await test.app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);
   mkdirSync(SHOTS, { recursive: true });
