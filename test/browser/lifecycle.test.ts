@@ -59,7 +59,7 @@ t.test('plant, plan, harvest this plan, destroy — live, without reloading', { 
   await page.waitForFunction(() => document.querySelectorAll('[data-log] .ln').length > 3, undefined, { timeout: 60_000 });
   t.ok((await log.count()) > 3, 'log lines stream into the vine page');
   await page.waitForFunction(
-    (n) => [...document.querySelectorAll('[data-component] .badge')].filter((b) => b.textContent === 'ACTIVE').length === n,
+    (n) => Array.from(document.querySelectorAll('[data-component] .badge')).filter((b) => b.textContent === 'ACTIVE').length === n,
     COMPONENT_KINDS.length,
     { timeout: 90_000 },
   );
@@ -77,7 +77,7 @@ t.test('plant, plan, harvest this plan, destroy — live, without reloading', { 
   // Destroy (the confirm dialog is accepted) → DESTROYED, again live.
   await page.click('button[data-action=destroy]');
   await page.locator(`#vine-${vineId}-status .badge-lg`, { hasText: 'DESTROYED' }).waitFor({ timeout: 90_000 });
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-component] .badge')].every((b) => b.textContent === 'DESTROYED'));
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-component] .badge')).every((b) => b.textContent === 'DESTROYED'));
   t.pass('vine and components DESTROYED');
   t.ok(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), 'still without a reload');
   await page.screenshot({ path: `${SHOTS}/vine-destroyed.png`, fullPage: true });

@@ -52,3 +52,17 @@ export function agent(app: FastifyInstance): Agent {
   };
   return self;
 }
+
+/** A signed-up user's agent and id. */
+export async function signedIn(app: FastifyInstance, email?: string): Promise<{ a: Agent; userId: string; email: string }> {
+  const a = agent(app);
+  const res = await a.signup(email);
+  if (res.statusCode !== 303) throw new Error(`signup failed: ${res.statusCode} ${res.body.slice(0, 300)}`);
+  const me = await a.get('/vineyards');
+  const shown = /<span class="who"[^>]*>([^<]+)</.exec(me.body)?.[1];
+  const row = await app.deps.knex('users').where({ email: shown }).first('id', 'email');
+  return { a, userId: row.id as string, email: row.email as string };
+}
+
+/** `<tag … id="x" …>`: whether the page has an element with this id. */
+export const hasId = (html: string, id: string) => html.includes(`id="${id}"`);
