@@ -277,13 +277,15 @@ export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFor
   const errors: Record<string, string> = {};
   for (const e of errorList) errors[e.field] ??= e.message;
   const stage: Stage = isStage(spec.stage) ? spec.stage : 'development';
+  // Where an error can be shown: beside an input (or inside one: a list's item) or a kind's heading.
   const placed = new Set(['name', 'stage', 'identity', 'options', 'options.fail_components', 'options.apply_delay_seconds']);
+  const inputs = new Set(['options.fail_components']);
   const options = (spec.options ?? {}) as Item;
 
   const singletons = KINDS.filter((k) => k.singleton).map((k) => {
     const item = (spec[k.kind] && typeof spec[k.kind] === 'object' ? spec[k.kind] : {}) as Item;
     const fields = fieldViews(k, item, k.kind, stage, errors, false);
-    fields.forEach((f) => placed.add(f.name));
+    for (const f of fields) placed.add(f.name), inputs.add(f.name);
     placed.add(k.kind).add(`${k.kind}.name`);
     const error = errors[`${k.kind}.name`] ?? errors[k.kind];
     return { kind: k.kind, label: k.displayName, services: `${k.services.aws} · ${k.services.gcp} · ${k.services.azure}`, enabled: spec[k.kind] !== null && spec[k.kind] !== undefined, name: typeof item.name === 'string' ? item.name : '', fields, ...(error ? { error } : {}) };
@@ -292,7 +294,8 @@ export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFor
   const multis = KINDS.filter((k) => !k.singleton).map((k) => {
     const rows = itemsOf(spec, k).map((item, i) => {
       const fields = fieldViews(k, item, `${k.kind}.${i}`, stage, errors, true);
-      fields.forEach((f) => placed.add(f.name).add(`${k.kind}.${i}.has_value`));
+      for (const f of fields) placed.add(f.name), inputs.add(f.name);
+      placed.add(`${k.kind}.${i}.has_value`);
       placed.add(`${k.kind}.${i}`);
       return { index: String(i), fields };
     });
@@ -322,7 +325,7 @@ export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFor
     multis,
     defaultsJson: DEFAULTS_JSON,
     errors,
-    otherErrors: errorList.filter((e) => !placed.has(e.field) && ![...placed].some((p) => e.field.startsWith(`${p}.`))),
+    otherErrors: errorList.filter((e) => !placed.has(e.field) && ![...inputs].some((p) => e.field.startsWith(`${p}.`))),
     stages: STAGES.map((s) => ({ value: s, description: STAGE_DESCRIPTIONS[s] })),
   };
 }

@@ -1,11 +1,11 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildTestApp } from '../helpers.js';
 import { seedVine } from '../fixtures.js';
 import { signedIn } from './agent.js';
 import { createLogWriter } from '../../src/domain/jobs/log-writer.js';
 import { CHANNEL, notify } from '../../src/domain/jobs/events.js';
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const { app } = await buildTestApp(t);
   const user = await signedIn(app);
   const identity = await app.deps.knex('cloud_identities').where({ user_id: user.userId }).first('id');

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildTestApp } from '../helpers.js';
 import { signedIn, type Agent, type Form } from './agent.js';
 import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
@@ -11,7 +11,7 @@ const everyKind = (name = 'shop'): Form => ({
   'nosql_tables.0.name': 'carts', 'container_registries.0.name': 'images', 'secrets.0.name': 'api-key', 'secrets.0.value': 'very-secret-value',
 });
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const { app } = await buildTestApp(t);
   const user = await signedIn(app);
   const vy = String((await user.a.post('/vineyards', { name: 'Acme' })).headers.location);
