@@ -17,7 +17,7 @@ import { openSse, resumeSeq } from './sse.js';
 import { logLineHtml, logLinesHtml } from './log-lines.js';
 import { field, formProblem, isHtmx, redirect, render, safeLocalPath } from './page-kit.js';
 import { h } from './view-helpers.js';
-import { panelTarget, renderVinePage } from './vine-view.js';
+import { panelTarget, renderVinePage, VINE_LOG_TAIL } from './vine-view.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -62,6 +62,16 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
   };
 
   app.get('/jobs/:id', auth, (req: IdReq, reply) => showJob(req, reply, req.params.id));
+
+  /** The tail of a log, for the vine page's "Log" of a finished job (htmx); the job page otherwise. */
+  app.get('/jobs/:id/log', auth, async (req: IdReq, reply) => {
+    const job = await jobs.get(req.user!.id, req.params.id);
+    if (!isHtmx(req)) return reply.redirect(`/jobs/${job.id}#log`, 303);
+    const tail = await readLogTail(knex, job.id, VINE_LOG_TAIL + 1);
+    const truncated = tail.length > VINE_LOG_TAIL;
+    const lines = truncated ? tail.slice(1) : tail;
+    return render(req, reply, 'pages/jobs/_log', { job, logHtml: logLinesHtml(lines), lastSeq: lines.at(-1)?.seq ?? 0, truncated, live: false });
+  });
 
   app.post('/jobs/:id/cancel', auth, async (req: IdReq, reply) => {
     const back = safeLocalPath(field(req.body, 'return_to'), `/jobs/${req.params.id}`);

@@ -7,7 +7,8 @@ import { vineActions, openJob, currentPlan, type VineAction } from '../domain/vi
 import type { VineDetail } from '../domain/vines/service.js';
 import type { JobRow } from '../domain/jobs/service.js';
 import { readLogTail } from '../domain/jobs/log-tail.js';
-import { loadJobContext, type JobContextView } from '../domain/jobs/job-context.js';
+import { loadJobContext, loadNewestJobContext, type JobContextView } from '../domain/jobs/job-context.js';
+import { isUuid } from '../domain/vines/validation.js';
 import { JOB_OPEN } from '../domain/jobs/status.js';
 import { logLinesHtml } from './log-lines.js';
 import { h } from './view-helpers.js';
@@ -41,7 +42,13 @@ export interface VineView extends VineDetail {
 const LABELS: Record<string, string> = { plan: 'Plan', harvest: 'Harvest', retry: 'Retry', destroy: 'Destroy', edit: 'Edit' };
 
 export async function loadVineView(app: FastifyInstance, userId: string, vineId: string): Promise<VineView> {
-  const [detail, jobs] = await Promise.all([app.services.vines.get(userId, vineId), app.services.jobs.listForVine(userId, vineId, { limit: HISTORY })]);
+  const { knex } = app.deps;
+  // Three reads at once; the newest job's context is only used if the user may see the vine.
+  const [detail, jobs, newestContext] = await Promise.all([
+    app.services.vines.get(userId, vineId),
+    app.services.jobs.listForVine(userId, vineId, { limit: HISTORY }),
+    isUuid(vineId) ? loadNewestJobContext(knex, vineId) : undefined,
+  ]);
   const list = vineActions({ status: detail.vine.status, config_version: detail.vine.config_version, jobs });
   const actions = Object.fromEntries(list.map((a) => [a.name, a]));
   const failed = detail.vine.status === 'FAILED';
@@ -55,10 +62,16 @@ export async function loadVineView(app: FastifyInstance, userId: string, vineId:
   const newest = jobs[0];
   let current: CurrentJob | null = null;
   if (newest) {
-    const [tail, context] = await Promise.all([readLogTail(app.deps.knex, newest.id, VINE_LOG_TAIL + 1), loadJobContext(app.deps.knex, newest)]);
+    // A finished job's log is fetched when the reader opens it (GET /jobs/:id/log): most visits
+    // of a vine page do not need it, and it is the heaviest part of the page.
+    const open = JOB_OPEN.includes(newest.status);
+    const [tail, context] = await Promise.all([
+      open ? readLogTail(knex, newest.id, VINE_LOG_TAIL + 1) : [],
+      newestContext?.jobId === newest.id ? newestContext.context : loadJobContext(knex, newest),
+    ]);
     const truncated = tail.length > VINE_LOG_TAIL;
     const shown = truncated ? tail.slice(1) : tail;
-    current = { job: newest, context, open: JOB_OPEN.includes(newest.status), logHtml: logLinesHtml(shown), lastSeq: shown.at(-1)?.seq ?? 0, truncated };
+    current = { job: newest, context, open, logHtml: logLinesHtml(shown), lastSeq: shown.at(-1)?.seq ?? 0, truncated };
   }
   const open = openJob(jobs);
   return { ...detail, jobs, actions, reasons, current, planJobId: currentPlan({ ...detail.vine, jobs })?.id ?? null, openJob: open ?? null, live: open !== undefined };

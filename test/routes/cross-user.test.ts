@@ -27,7 +27,7 @@ t.test('the cross-user 404 matrix', async (t) => {
     ['GET', `/vineyards/${vy}`], ['GET', `/vineyards/${vy}/plant`], ['POST', `/vineyards/${vy}/plant`], ['POST', `/vineyards/${vy}/rename`], ['POST', `/vineyards/${vy}/delete`],
     ['GET', `/vines/${vine}`], ['GET', `/vines/${vine}/edit`], ['POST', `/vines/${vine}/edit`], ['POST', `/vines/${vine}/diff`], ['POST', `/vines/${vine}/delete`],
     ['GET', `/vines/${vine}/events`], ['POST', `/vines/${vine}/plan`], ['POST', `/vines/${vine}/harvest`], ['POST', `/vines/${vine}/destroy`],
-    ['GET', `/jobs/${job}`], ['GET', `/jobs/${job}/events`], ['POST', `/jobs/${job}/cancel`],
+    ['GET', `/jobs/${job}`], ['GET', `/jobs/${job}/events`], ['GET', `/jobs/${job}/log`], ['POST', `/jobs/${job}/cancel`],
     ['POST', `/identities/${identity}/delete`], ['POST', `/identities/${identity}/test`],
   ];
   const form = { name: 'taken-over', stage: 'development', identity: 'sandbox', description: 'x' };

@@ -103,7 +103,17 @@ t.test('the job page: who, when, where, the plan table with cost, and Harvest th
   t.match(page.body, /<span class="a-red">Error<\/span>: &lt;b&gt;not bold&lt;\/b&gt; &amp; fine/, 'ANSI colours rendered, markup escaped');
   t.notMatch(page.body, /data-sse-src="\/jobs/, 'a finished job does not stream');
   t.notMatch(page.body, /data-action="cancel"/, 'nor offer Cancel');
-  t.match((await a.get(`/vines/${vineId}`)).body, /data-action="harvest_plan">Harvest this plan/, 'the vine page offers the plan too');
+  const vinePage = (await a.get(`/vines/${vineId}`)).body;
+  t.match(vinePage, /data-action="harvest_plan">Harvest this plan/, 'the vine page offers the plan too');
+  t.match(vinePage, /Latest job · PLAN/, 'and shows it as the latest job');
+  t.match(vinePage, new RegExp(`hx-get="/jobs/${job.id}/log" hx-trigger="toggle once"`), 'its log is fetched when opened');
+  t.notMatch(vinePage, /not bold/, 'not before');
+  const lazy = await a.get(`/jobs/${job.id}/log`, { 'hx-request': 'true' });
+  t.match(lazy.body, new RegExp(`^<div class="log-box" data-log-box>[\\s\\S]*id="job-${job.id}-logs"`), 'the log fragment');
+  t.match(lazy.body, /&lt;b&gt;not bold/);
+  const noJs = await a.get(`/jobs/${job.id}/log`);
+  t.equal(noJs.statusCode, 303, 'without htmx: the job page');
+  t.equal(noJs.headers.location, `/jobs/${job.id}#log`);
   const fragment = await a.get(`/jobs/${job.id}`, { 'hx-request': 'true' });
   t.match(fragment.body, new RegExp(`^<div id="job-${job.id}" class="job-page">`), 'htmx gets the job fragment');
   t.match((await a.get('/jobs')).body, new RegExp(`href="/jobs/${job.id}">PLAN`), 'listed on the jobs page');
