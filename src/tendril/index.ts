@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { execa } from 'execa';
-import { run, parseCronItems, Logger as WorkerLogger, type Runner } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { run, parseCronItems, Logger as WorkerLogger, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
@@ -54,7 +55,7 @@ function workerLogger(log: Logger): WorkerLogger {
 }
 
 export interface TendrilOptions {
-  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'secretKey'>;
+  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
   knex: Knex;
   databaseUrl: string;
   log: Logger;
@@ -90,8 +91,21 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
 
   const pgPool = new pg.Pool({ connectionString: opts.databaseUrl, max: config.tendrilConcurrency + 3, application_name: `vintner-tendril-${name}` });
   pgPool.on('error', (err) => tlog.warn({ err }, 'graphile-worker pool error'));
+  // A client that errors while checked out must not crash the process (graphile-worker checks).
+  pgPool.on('connect', (client) => client.on('error', (err) => tlog.warn({ err }, 'graphile-worker connection error')));
   const workerIds: string[] = [];
+  // Our own emitter, listened to before run() starts: its workers are created inside run().
+  // graphile-worker 0.17 locks jobs and queues with the worker *pool's* id; the pool's workers
+  // have ids of their own too. force_unlock_workers gets all of them.
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  const record = (wid: string) => {
+    workerIds.push(wid);
+    void knex('tendrils').where({ id }).update({ worker_ids: workerIds }).catch((err: Error) => tlog.warn({ err }, 'recording worker ids failed'));
+  };
+  events.on('pool:create', ({ workerPool }) => record(workerPool.id));
+  events.on('worker:create', ({ worker }) => record(worker.workerId));
   const runner: Runner = await run({
+    events,
     pgPool,
     concurrency: config.tendrilConcurrency,
     noHandleSignals: true,
@@ -112,15 +126,11 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
         terraformBin: config.terraformBin,
         terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
         terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
+        ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
       },
     }),
     parsedCronItems: parseCronItems(CRONTAB),
   });
-  runner.events.on('worker:create', ({ worker }) => {
-    workerIds.push(worker.workerId);
-    void knex('tendrils').where({ id }).update({ worker_ids: workerIds }).catch((err: Error) => tlog.warn({ err }, 'recording worker ids failed'));
-  });
-  // Workers created before the listener was attached: graphile-worker names them in the pool.
   await knex('tendrils').where({ id }).update({ worker_ids: workerIds });
 
   let beating = false;

@@ -15,6 +15,7 @@ export const MODULES_DIR = fileURLToPath(new URL('../../terraform/', import.meta
 const TARGET = /^[a-z][a-z0-9-]*$/;
 const CLI_CONFIG = '.terraformrc';
 const ERRORED_STATE = 'errored.tfstate';
+const LOCK_TIMEOUT = '-lock-timeout=60s';
 
 export interface TerraformRun {
   prepare(): Promise<void>;
@@ -170,19 +171,21 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
 
     async plan(o = {}) {
       const planFile = isAbsolute(o.out ?? '') ? o.out! : join(workDir, o.out ?? 'tfplan');
-      await run(['plan', '-json', '-input=false', `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true });
+      // -lock-timeout: the pg backend briefly takes one global advisory lock (id -1) on every
+      // lock, so concurrent runs on *different* workspaces can collide; waiting is enough.
+      await run(['plan', '-json', '-input=false', LOCK_TIMEOUT, `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true });
       const { stdout } = await run(['show', '-json', planFile], { collect: true });
       const raw: unknown = JSON.parse(stdout);
       return { summary: buildPlanSummary(raw), planFile, planJson: redactDeep(raw, redact) };
     },
 
     async apply(o = {}) {
-      await withStateRecovery(() => run(['apply', '-json', '-input=false', '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }));
+      await withStateRecovery(() => run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }));
       return { outputs: await outputs() };
     },
 
     async destroy() {
-      await withStateRecovery(() => run(['destroy', '-json', '-input=false', '-auto-approve'], { json: true }));
+      await withStateRecovery(() => run(['destroy', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve'], { json: true }));
     },
 
     outputs,

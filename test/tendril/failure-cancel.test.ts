@@ -52,7 +52,7 @@ t.test('cancel during a delayed apply: SIGINT, CANCELLED, no lock left, next dep
   const log = await jobLog(knex, job.id);
   t.match(log, /Interrupt received/, 'Terraform received SIGINT');
   t.equal((await knex('vines').where({ id: v.vineId }).first()).status, 'FAILED', 'vine FAILED (retryable) after a mid-apply cancel');
-  const locks = await knex.raw(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
+  const locks = await knex.raw(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
   t.equal(locks.rows[0].n, 0, 'no advisory lock left in pg_locks');
   await knex('vines').where({ id: v.vineId }).update({ options: '{}' });
   const next = await jobs.create({ userId: v.userId, type: 'DEPLOY', vineId: v.vineId });

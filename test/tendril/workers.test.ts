@@ -3,6 +3,8 @@ import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { freshDatabase, type TestDatabase } from '../helpers.js';
 import { seedUser, seedVine } from '../fixtures.js';
 import { createJobService } from '../../src/domain/jobs/service.js';
@@ -12,11 +14,17 @@ import { waitFor, waitForJob } from './harness.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function startWorker(t: Test, db: TestDatabase, name: string, env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'bin/tendril.ts')], {
-    cwd: t.testdir({}),
+  // Each worker its own folder: t.testdir() is one folder per test, recreated on every call.
+  const cwd = mkdtempSync(join(tmpdir(), `vintner-${name}-`));
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  // node itself with the tsx loader (not the tsx wrapper, which would stand between the signal
+  // and the Tendril: kill -9 must hit the Tendril's own process).
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/tendril.ts')], {
+    cwd: root,
     env: {
       ...process.env,
       DATABASE_URL: db.url,
+      VINTNER_DATA_DIR: cwd,
       TENDRIL_NAME: name,
       TENDRIL_CONCURRENCY: '3',
       TENDRIL_HEARTBEAT_SECONDS: '1',
@@ -36,11 +44,15 @@ function startWorker(t: Test, db: TestDatabase, name: string, env: Record<string
   return Object.assign(child, { output: () => out });
 }
 
-async function tendrilsRunning(db: TestDatabase, n: number) {
-  await waitFor(`${n} Tendrils to register`, async () => {
-    const rows = await db.knex('tendrils').where({ status: 'RUNNING' });
-    return rows.length >= n;
-  }, 60_000);
+async function tendrilsRunning(db: TestDatabase, n: number, workers: Array<{ output: () => string }>) {
+  try {
+    await waitFor(`${n} Tendrils to register`, async () => {
+      const rows = await db.knex('tendrils').where({ status: 'RUNNING' });
+      return rows.length >= n;
+    }, 60_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; worker output: ${workers.map((w) => w.output()).join('\n---\n')}`);
+  }
 }
 
 t.test('two worker processes, 10 vines × 5 jobs: each claimed once, in order per vine, vines in parallel', { timeout: 300_000 }, async (t) => {
@@ -48,7 +60,7 @@ t.test('two worker processes, 10 vines × 5 jobs: each claimed once, in order pe
   const { knex } = db;
   const a = startWorker(t, db, 'tendril-a');
   const b = startWorker(t, db, 'tendril-b');
-  await tendrilsRunning(db, 2);
+  await tendrilsRunning(db, 2, [a, b]);
   const user = await seedUser(knex);
   const jobs = createJobService(knex);
   const repo = createComponentRepository(knex);
@@ -82,7 +94,7 @@ t.test('two worker processes, 10 vines × 5 jobs: each claimed once, in order pe
   a.kill('SIGTERM');
   b.kill('SIGTERM');
   const codes = await Promise.all([a, b].map((c) => new Promise((r) => c.on('exit', (code) => r(code)))));
-  t.same(codes, [0, 0], 'both stop cleanly on SIGTERM');
+  t.same(codes, [0, 0], `both stop cleanly on SIGTERM ${codes.some((c) => c !== 0) ? a.output() + b.output() : ''}`);
   t.equal((await knex('tendrils').where({ status: 'STOPPED' })).length, 2, 'and record that they stopped');
 });
 
@@ -90,7 +102,7 @@ t.test('kill -9 of a worker mid-apply: job and vine FAILED within 30 s, queue un
   const db = await freshDatabase(t);
   const { knex } = db;
   const a = startWorker(t, db, 'doomed');
-  await tendrilsRunning(db, 1);
+  await tendrilsRunning(db, 1, [a]);
   const v = await seedVine(knex, { allKinds: true, options: { apply_delay_seconds: 120 } });
   const jobs = createJobService(knex);
   const job = await jobs.create({ userId: v.userId, type: 'DEPLOY', vineId: v.vineId });
@@ -99,7 +111,7 @@ t.test('kill -9 of a worker mid-apply: job and vine FAILED within 30 s, queue un
     return comps.some((c) => c.status === 'CREATING');
   }, 90_000);
   const b = startWorker(t, db, 'survivor');
-  await tendrilsRunning(db, 2);
+  await tendrilsRunning(db, 2, [a, b]);
   a.kill('SIGKILL');
   const killedAt = Date.now();
   const failed = await waitForJob(knex, job.id, 30_000);

@@ -51,7 +51,7 @@ export function pathBetween(from: ComponentStatus, to: ComponentStatus): Compone
 export function createComponentTracker(knex: Knex, vineId: string, components: ComponentRow[], planned: PlannedComponent[], log: (line: string) => void) {
   const repo = createComponentRepository(knex);
   const byKey = new Map(components.map((c) => [componentKey(c), { ...c }]));
-  const remaining = new Map(planned.map((p) => [componentKey(p), p.resources.create + p.resources.update + p.resources.delete + p.resources.replace]));
+  const remaining = new Map(planned.map((p) => [componentKey(p), p.resources.create + p.resources.update + p.resources.delete + 2 * p.resources.replace]));
   const plannedAction = new Map(planned.map((p) => [componentKey(p), p.action]));
   const failed = new Set<string>();
   const started = new Set<string>();

@@ -57,3 +57,36 @@ export function estimateCost(components: Array<Pick<ComponentRow, 'kind' | 'name
     components: lines,
   };
 }
+
+/**
+ * Infracost on the plan's JSON, when its binary and API key are configured. Any failure falls
+ * back to the built-in estimate (the caller logs why): a cost figure never fails a plan.
+ */
+export async function infracostCost(
+  opts: { bin: string; apiKey: string; planJsonFile: string; signal: AbortSignal },
+  fallback: CostEstimate,
+): Promise<{ cost: CostEstimate; note?: string }> {
+  const { execa } = await import('execa');
+  try {
+    const { stdout } = await execa(opts.bin, ['breakdown', '--path', opts.planJsonFile, '--format', 'json', '--no-color'], {
+      env: { INFRACOST_API_KEY: opts.apiKey, INFRACOST_SKIP_UPDATE_CHECK: 'true', PATH: process.env.PATH ?? '' },
+      extendEnv: false,
+      timeout: 120_000,
+      cancelSignal: opts.signal,
+    });
+    const doc = JSON.parse(stdout) as { currency?: string; totalMonthlyCost?: string | null; projects?: Array<{ breakdown?: { resources?: Array<{ name: string; monthlyCost?: string | null }> } }> };
+    const resources = (doc.projects ?? []).flatMap((p) => p.breakdown?.resources ?? []);
+    return {
+      cost: {
+        source: 'infracost',
+        label: 'Infracost',
+        currency: doc.currency ?? 'USD',
+        total: round(Number(doc.totalMonthlyCost ?? 0)),
+        components: resources.map((r) => ({ kind: 'resource', name: r.name, monthly: round(Number(r.monthlyCost ?? 0)) })),
+      },
+    };
+  } catch (err) {
+    const e = err as { shortMessage?: string; message?: string };
+    return { cost: fallback, note: `Infracost failed (${(e.shortMessage ?? e.message ?? String(err)).split('\n')[0]}); showing the built-in estimate` };
+  }
+}

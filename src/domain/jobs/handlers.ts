@@ -10,7 +10,7 @@ import { JobType, type JobType as JobTypeT } from './status.js';
 import type { JobContext } from './runner.js';
 import { loadVineContext, type VineContext } from './vine-context.js';
 import { createComponentTracker } from './component-tracker.js';
-import { estimateCost } from './cost.js';
+import { estimateCost, infracostCost } from './cost.js';
 import { terraformSessionName } from '../tendrils/reaper.js';
 
 export interface HandlerOutcome {
@@ -134,10 +134,17 @@ async function destroy(ctx: JobContext): Promise<HandlerOutcome> {
 
 async function plan(ctx: JobContext): Promise<HandlerOutcome> {
   const vc = await vineContext(ctx);
-  return withTerraform(ctx, vc, async (tf) => {
-    const { planFile, summary } = await tf.plan();
+  return withTerraform(ctx, vc, async (tf, workDir) => {
+    const { planFile, summary, planJson } = await tf.plan();
     ctx.logs.system(summaryLine(summary));
-    const cost = estimateCost(vc.components.filter((c) => !c.removed_at));
+    let cost = estimateCost(vc.components.filter((c) => !c.removed_at));
+    if (ctx.deps.infracost) {
+      const planJsonFile = join(workDir, 'plan.json');
+      await writeFile(planJsonFile, JSON.stringify(planJson), { mode: 0o600 });
+      const r = await infracostCost({ ...ctx.deps.infracost, planJsonFile, signal: ctx.signal }, cost);
+      if (r.note) ctx.logs.system(r.note, 'warn');
+      cost = r.cost;
+    }
     ctx.logs.system(`monthly cost ${cost.label}: ${cost.currency} ${cost.total.toFixed(2)}`);
     const { readFile } = await import('node:fs/promises');
     // The plan file holds every variable in clear (secrets included): only its sealed form is kept.
