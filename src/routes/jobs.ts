@@ -12,7 +12,8 @@ import { readLogTail } from '../domain/jobs/log-tail.js';
 import { JOB_OPEN, JOB_TERMINAL, type JobStatus } from '../domain/jobs/status.js';
 import type { JobRow } from '../domain/jobs/service.js';
 import { subscribeJobLogs } from '../domain/jobs/subscribe.js';
-import { canHarvest, type VineStatus } from '../domain/vines/status.js';
+import type { VineStatus } from '../domain/vines/status.js';
+import { planRefusal } from '../domain/vines/actions.js';
 import { openSse, resumeSeq } from './sse.js';
 import { logLineHtml, logLinesHtml } from './log-lines.js';
 import { field, formProblem, isHtmx, redirect, render, safeLocalPath } from './page-kit.js';
@@ -30,17 +31,16 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
   const auth = { preHandler: app.requirePageUser };
 
   /** Whether "Harvest this plan" can apply this job's plan now, or why not. */
-  const harvestability = (job: JobRow, vine: { status: VineStatus; config_version: number } | null) => {
-    if (job.type !== 'PLAN' || job.status !== 'SUCCESS' || !vine) return null;
-    if (job.config_version !== vine.config_version) return { allowed: false, reason: 'the configuration changed since this plan: run a new plan' };
-    if (!canHarvest(vine.status)) return { allowed: false, reason: `the vine is ${vine.status}` };
-    return { allowed: true, reason: '' };
+  const harvestability = async (userId: string, job: JobRow, vine: { status: VineStatus; config_version: number } | null) => {
+    if (job.type !== 'PLAN' || job.status !== 'SUCCESS' || !vine || !job.vine_id) return null;
+    const reason = planRefusal(job, { ...vine, jobs: await jobs.listForVine(userId, job.vine_id, { limit: 50 }) });
+    return { allowed: reason === undefined, reason: reason ?? '' };
   };
 
   const jobData = async (userId: string, jobId: string) => {
     const job = await jobs.get(userId, jobId);
     const context = await loadJobContext(knex, job);
-    return { job, context, harvest: harvestability(job, context.vine), open: JOB_OPEN.includes(job.status) };
+    return { job, context, harvest: await harvestability(userId, job, context.vine), open: JOB_OPEN.includes(job.status) };
   };
 
   app.get('/jobs', auth, async (req, reply) => {

@@ -79,6 +79,7 @@ t.test('plant, plan, harvest this plan, destroy — live, without reloading', { 
   await page.locator(`#vine-${vineId}-status .badge-lg`, { hasText: 'DESTROYED' }).waitFor({ timeout: 90_000 });
   await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-component] .badge')).every((b) => b.textContent === 'DESTROYED'));
   t.pass('vine and components DESTROYED');
+  t.equal(await page.locator('button[data-action=harvest_plan]').count(), 0, 'the plan made before the destroy is no longer offered');
   t.ok(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), 'still without a reload');
   await page.screenshot({ path: `${SHOTS}/vine-destroyed.png`, fullPage: true });
 

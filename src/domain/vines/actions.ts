@@ -21,6 +21,7 @@ export interface JobSummary {
   status: JobStatus;
   config_version: number | null;
   cancel_requested_at: Date | null;
+  processing_at: Date | null;
 }
 
 export interface VineActionInput {
@@ -33,10 +34,25 @@ export interface VineActionInput {
 /** The newest job still queued or running, if any. */
 export const openJob = <J extends JobSummary>(jobs: readonly J[]): J | undefined => jobs.find((j) => JOB_OPEN.includes(j.status));
 
-/** The newest successful plan of the current configuration: what "Harvest this plan" applies. */
-export function currentPlan(v: VineActionInput): JobSummary | undefined {
-  const plan = v.jobs.find((j) => j.type === 'PLAN' && j.status === 'SUCCESS');
-  return plan && plan.config_version === v.config_version ? plan : undefined;
+/**
+ * The newest successful plan of the current configuration, if no harvest or destroy has touched
+ * the state since (Terraform refuses a plan made against an older state): what "Harvest this
+ * plan" applies. A job cancelled before it started changed nothing.
+ */
+export function currentPlan<J extends JobSummary>(v: { config_version: number; jobs: readonly J[] }): J | undefined {
+  for (const j of v.jobs) {
+    if ((j.type === 'DEPLOY' || j.type === 'DESTROY') && j.processing_at !== null) return undefined;
+    if (j.type === 'PLAN' && j.status === 'SUCCESS') return j.config_version === v.config_version ? j : undefined;
+  }
+  return undefined;
+}
+
+/** Why a plan cannot be harvested now, or undefined when it can. */
+export function planRefusal(plan: JobSummary, v: VineActionInput): string | undefined {
+  if (!canHarvest(v.status) || openJob(v.jobs)) return vineActions(v).find((a) => a.name === 'harvest_plan')?.reason;
+  if (currentPlan(v)?.id === plan.id) return undefined;
+  if (plan.config_version !== v.config_version) return 'the configuration changed since this plan: run a new plan';
+  return 'a newer plan, harvest or destroy came after this plan: run a new plan';
 }
 
 export function vineActions(v: VineActionInput): VineAction[] {
@@ -54,7 +70,7 @@ export function vineActions(v: VineActionInput): VineAction[] {
     act(
       'harvest_plan',
       harvestable && plan !== undefined,
-      !harvestable ? harvestReason : 'no successful plan of the current configuration: run Plan first',
+      !harvestable ? harvestReason : 'no plan of the current configuration and state: run Plan first',
     ),
     act('retry', v.status === 'FAILED' && !open, v.status === 'FAILED' ? waitFor : `only a FAILED vine is retried (this one is ${v.status})`),
     act(
