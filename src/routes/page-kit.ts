@@ -66,7 +66,7 @@ export function formProblem(err: unknown): FormProblem | undefined {
   return undefined;
 }
 
-export const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** A string field of a urlencoded body ('' when absent; the first when repeated). */
 export function field(body: unknown, name: string): string {
@@ -74,9 +74,3 @@ export function field(body: unknown, name: string): string {
   const one = Array.isArray(v) ? v[0] : v;
   return typeof one === 'string' ? one : '';
 }
-
-export const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', maxLength: 64 } },
-  required: ['id'],
-} as const;

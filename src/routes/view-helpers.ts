@@ -4,7 +4,6 @@
  */
 import { componentKind } from '../domain/components/catalogue.js';
 import { VineStatus } from '../domain/vines/status.js';
-import { STAGE_SHORT, type Stage } from '../domain/vines/stage.js';
 
 /** The order statuses are listed in on the dashboard. */
 export const VINE_STATUSES_SHOWN = [VineStatus.ACTIVE, VineStatus.PROVISIONING, VineStatus.QUEUED, VineStatus.DESTROYING, VineStatus.FAILED, VineStatus.DRAFT, VineStatus.DESTROYED];
@@ -42,11 +41,8 @@ export function dateTime(d: Date | string | null | undefined): string {
   return date ? `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–';
 }
 
-export const iso = (d: Date | string | null | undefined) => toDate(d)?.toISOString() ?? '';
-
 export const kindLabel = (kind: string) => componentKind(kind)?.displayName ?? kind;
 export const itemLabel = (kind: string) => componentKind(kind)?.itemName ?? kind;
-export const stageShort = (stage: string) => STAGE_SHORT[stage as Stage] ?? stage;
 
 const WORDS: Record<string, string> = {
   cidr: 'CIDR', az: 'AZ', nat: 'NAT', id: 'ID', dns: 'DNS', url: 'URL', gb: 'GB', ttl: 'TTL', fifo: 'FIFO', argocd: 'Argo CD', arn: 'ARN',
@@ -94,5 +90,4 @@ export function fieldLabel(path: string): string {
     .replace(/ › (#\d+)/g, ' $1');
 }
 
-export const h = { badge, fieldError, fieldLabel,  duration, ago, between, dateTime, iso, kindLabel, itemLabel, stageShort, humanize, show, money };
-export type ViewHelpers = typeof h;
+export const h = { badge, fieldError, fieldLabel,  duration, ago, between, dateTime, kindLabel, itemLabel, humanize, show, money };

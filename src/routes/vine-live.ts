@@ -20,10 +20,7 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
   const { jobs } = app.services;
   const auth = { preHandler: app.requirePageUser };
 
-
-  const showVine = (req: FastifyRequest, reply: FastifyReply, vineId: string, extra: Record<string, unknown> = {}) => renderVinePage(app, req, reply, vineId, extra);
-
-  app.get('/vines/:id', auth, (req: IdReq, reply) => showVine(req, reply, req.params.id));
+  app.get('/vines/:id', auth, (req: IdReq, reply) => renderVinePage(app, req, reply, req.params.id));
 
   /** Creates the job, then shows where to watch it (or why it was refused, in place). */
   const startJob = (type: JobType, opts: { toJobPage?: boolean; message: string }) => async (req: IdReq, reply: FastifyReply) => {
@@ -31,13 +28,14 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
     try {
       const job = await jobs.create({ userId: req.user!.id, type, vineId: req.params.id, ...(planJobId ? { planJobId } : {}) });
       if (opts.toJobPage) return redirect(req, reply, `/jobs/${job.id}`);
-      if (panelTarget(req, req.params.id)) return showVine(req, reply, req.params.id);
+      if (panelTarget(req, req.params.id)) return renderVinePage(app, req, reply, req.params.id);
       return redirect(req, reply, `/vines/${req.params.id}`, opts.message);
     } catch (err) {
       const problem = formProblem(err);
       if (!problem) throw err;
       reply.status(problem.status);
-      return showVine(req, reply, req.params.id, { actionError: problem.list.length ? `${problem.list.map((e) => e.message).join('; ')}` : problem.message });
+      const actionError = problem.list.length ? problem.list.map((e) => e.message).join('; ') : problem.message;
+      return renderVinePage(app, req, reply, req.params.id, { actionError });
     }
   };
 

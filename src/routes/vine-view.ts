@@ -27,7 +27,7 @@ export interface CurrentJob {
   truncated: boolean;
 }
 
-export interface VineView extends VineDetail {
+export interface VinePageView extends VineDetail {
   jobs: JobRow[];
   actions: Record<string, VineAction>;
   /** Disabled primary actions grouped by their reason, for one line each under the buttons. */
@@ -41,7 +41,7 @@ export interface VineView extends VineDetail {
 
 const LABELS: Record<string, string> = { plan: 'Plan', harvest: 'Harvest', retry: 'Retry', destroy: 'Destroy', edit: 'Edit' };
 
-export async function loadVineView(app: FastifyInstance, userId: string, vineId: string): Promise<VineView> {
+export async function loadVineView(app: FastifyInstance, userId: string, vineId: string): Promise<VinePageView> {
   const { knex } = app.deps;
   // Three reads at once; the newest job's context is only used if the user may see the vine.
   const [detail, jobs, newestContext] = await Promise.all([
@@ -52,7 +52,7 @@ export async function loadVineView(app: FastifyInstance, userId: string, vineId:
   const list = vineActions({ status: detail.vine.status, config_version: detail.vine.config_version, jobs });
   const actions = Object.fromEntries(list.map((a) => [a.name, a]));
   const failed = detail.vine.status === 'FAILED';
-  const reasons: VineView['reasons'] = [];
+  const reasons: VinePageView['reasons'] = [];
   for (const a of list) {
     if (a.allowed || !LABELS[a.name] || (a.name === 'harvest' && failed) || (a.name === 'retry' && !failed)) continue;
     const group = reasons.find((r) => r.reason === a.reason);
@@ -78,7 +78,7 @@ export async function loadVineView(app: FastifyInstance, userId: string, vineId:
 }
 
 /** The fragments the vine page's live stream replaces, by element id. */
-export async function renderVineFragments(app: FastifyInstance, view: VineView, csrfToken: string): Promise<Record<string, string>> {
+export async function renderVineFragments(app: FastifyInstance, view: VinePageView, csrfToken: string): Promise<Record<string, string>> {
   const data = { ...view, csrfToken, h };
   const id = view.vine.id;
   const names = ['status', 'components', 'jobs', 'details', 'current-job'];
