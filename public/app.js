@@ -11,6 +11,9 @@
   // ---- errors of htmx requests, shown where the request came from ---------------------------
   function messageOf(xhr) {
     var type = xhr.getResponseHeader('content-type') || '';
+    if (xhr.status === 429) return 'Too many requests: wait a minute and try again.';
+    if (xhr.status === 403) return 'The page expired (its security token is no longer valid): reload it and try again.';
+    if (xhr.status === 401) return 'You were signed out: sign in again.';
     try {
       if (type.indexOf('json') >= 0) {
         var problem = JSON.parse(xhr.responseText);
@@ -22,8 +25,6 @@
         if (lead) return lead.textContent.trim();
       }
     } catch (_) { /* fall through to the generic message */ }
-    if (xhr.status === 429) return 'Too many requests: wait a minute and try again.';
-    if (xhr.status === 403) return 'The page expired (security token): reload it and try again.';
     return 'The request failed (HTTP ' + xhr.status + '). Reload the page and try again.';
   }
 

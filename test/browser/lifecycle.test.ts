@@ -83,7 +83,16 @@ t.test('plant, plan, harvest this plan, destroy — live, without reloading', { 
   t.ok(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), 'still without a reload');
   await page.screenshot({ path: `${SHOTS}/vine-destroyed.png`, fullPage: true });
 
-  for (const [name, path] of [['vineyards', '/vineyards'], ['vineyard', `/vineyards/${vineyardId}`], ['jobs', '/jobs'], ['identities', '/identities'], ['tendrils', '/tendrils'], ['vine-edit', `/vines/${vineId}/edit`]] as const) {
+  // Editing shows, as the user types, which components the change touches (vines.diff over htmx).
+  await page.goto(`${url}/vines/${vineId}/edit`);
+  await page.fill('input[name="databases.0.storage_gb"]', '64');
+  await page.locator('[data-rows="caches"] [data-row] [data-remove-row]').first().click();
+  await page.locator('#vine-diff-body [data-diff="databases/database-1"] .action-update').waitFor();
+  await page.locator('#vine-diff-body [data-diff="caches/cache-1"] .action-delete').waitFor();
+  t.pass('the diff lists the updated database and the removed cache, live');
+  await page.screenshot({ path: `${SHOTS}/vine-edit.png`, fullPage: true });
+
+  for (const [name, path] of [['vineyards', '/vineyards'], ['vineyard', `/vineyards/${vineyardId}`], ['jobs', '/jobs'], ['identities', '/identities'], ['tendrils', '/tendrils']] as const) {
     await page.goto(url + path);
     await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
   }
