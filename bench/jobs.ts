@@ -24,6 +24,9 @@ import type { Knex } from 'knex';
 const JOBS = Number(process.env.BENCH_LATENCY_JOBS ?? 500);
 const LINES = Number(process.env.BENCH_LOG_LINES ?? 100_000);
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 5);
+/** BENCH_ONLY=latency|logs|deploy runs one part (the others keep their last figures). */
+const ONLY = process.env.BENCH_ONLY;
+const part = (name: string) => !ONLY || ONLY === name;
 
 async function until(knex: Knex, jobId: string, statuses: readonly string[]): Promise<void> {
   for (;;) {
@@ -43,14 +46,14 @@ try {
   // 1. enqueue → PROCESSING, one job at a time so each measures the pick-up alone.
   const user = await seedUser(db.knex);
   const latencies: number[] = [];
-  for (let i = 0; i < JOBS; i++) {
+  for (let i = 0; i < (part('latency') ? JOBS : 0); i++) {
     const job = await jobs.create({ userId: user.userId, type: 'CONNECTION_TEST', identityId: user.identityId });
     await until(db.knex, job.id, JOB_TERMINAL);
     const row = await db.knex('provision_jobs').where({ id: job.id }).first('queued_at', 'processing_at', 'status');
     if (row.status !== 'SUCCESS') throw new Error(`connection test ${job.id} ended ${row.status}`);
     latencies.push(row.processing_at.getTime() - row.queued_at.getTime());
   }
-  writeResult('enqueue-latency', {
+  if (part('latency')) writeResult('enqueue-latency', {
     jobs: JOBS,
     p50_ms: median(latencies),
     p99_ms: percentile(latencies, 99),
@@ -77,7 +80,7 @@ try {
           lastSeq = l.seq;
         }
         delivered += lines.length;
-        if (delivered >= LINES) {
+        if (delivered >= (part("logs") ? LINES : 1)) {
           deliveredAt = performance.now();
           resolve();
         }
@@ -86,7 +89,8 @@ try {
   });
   const writer = createLogWriter(db.knex, logJob.id);
   const t0 = performance.now();
-  for (let i = 1; i <= LINES; i++) {
+  const lines = part('logs') ? LINES : 1;
+  for (let i = 1; i <= lines; i++) {
     writer.write({ stream: 'stdout', level: 'info', line: `terraform_data.databases["main"]: Still creating... [${i}s elapsed] line ${i}` });
     if (i % 5000 === 0) await new Promise((r) => setImmediate(r)); // a real stream arrives in chunks
   }
@@ -95,7 +99,7 @@ try {
   await allDelivered;
   const count = Number((await db.knex('provision_job_logs').where({ job_id: logJob.id }).count('* as n'))[0]!.n);
   await hub.close();
-  writeResult('log-ingest', {
+  if (part('logs')) writeResult('log-ingest', {
     lines: LINES,
     stored: count,
     delivered,
@@ -114,7 +118,7 @@ try {
   const moduleDir = fileURLToPath(new URL('../terraform/local/', import.meta.url));
   const cliConfig = join(dataDir, 'terraformrc');
   await writeFile(cliConfig, '');
-  for (let i = 0; i < DEPLOYS; i++) {
+  for (let i = 0; i < (part('deploy') ? DEPLOYS : 0); i++) {
     const vine = await seedVine(db.knex, { allKinds: true, name: `deploy${i}` });
     const s = performance.now();
     const job = await jobs.create({ userId: vine.userId, type: 'DEPLOY', vineId: vine.vineId });
@@ -136,7 +140,7 @@ try {
     await rm(dir, { recursive: true, force: true });
   }
   await t2.stop();
-  writeResult('deploy-overhead', {
+  if (part('deploy')) writeResult('deploy-overhead', {
     runs: DEPLOYS,
     vintner_median_ms: Math.round(median(viaVintner)),
     by_hand_median_ms: Math.round(median(byHand)),

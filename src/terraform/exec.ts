@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { diagnosticsMessage, TerraformError } from './errors.js';
 import { parseJsonLine, parsePlainLine } from './parse.js';
-import type { Diagnostic, LogLine, ResourceEvent } from './types.js';
+import type { ChangeAction, Diagnostic, LogLine, ResourceEvent } from './types.js';
 
 export interface CommandContext {
   bin: string;
@@ -19,6 +19,8 @@ export interface CommandContext {
   /** Takes raw text: splits it into lines, redacts, drops blank lines. */
   emit(line: LogLine): void;
   onResourceEvent?: ((ev: ResourceEvent) => void) | undefined;
+  onPlannedChange?: ((c: { address: string; action: ChangeAction }) => void) | undefined;
+  onOutputs?: ((o: Record<string, { sensitive?: boolean; value?: unknown }>) => void) | undefined;
 }
 
 export interface CommandMode {
@@ -28,6 +30,8 @@ export interface CommandMode {
   collect?: boolean;
   /** Honour the run's AbortSignal (false for clean-up steps that must run after a cancel). */
   cancellable?: boolean;
+  /** Environment changes for this command only (undefined removes a variable). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface CommandResult {
@@ -46,9 +50,14 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
   ctx.emit({ stream: 'system', level: 'info', line: `$ terraform ${args.join(' ')}` });
   const started = Date.now();
 
+  const env: Record<string, string> = { ...ctx.env };
+  for (const [k, v] of Object.entries(mode.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   const sub = execa(ctx.bin, args, {
     cwd: ctx.cwd,
-    env: ctx.env,
+    env,
     extendEnv: false,
     stdin: 'ignore',
     buffer: false,
@@ -80,6 +89,8 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
     }
     const p = parseJsonLine(line, 'stdout');
     if (p.logLine) ctx.emit(p.logLine);
+    if (p.plannedChange) ctx.onPlannedChange?.(p.plannedChange);
+    if (p.outputs) ctx.onOutputs?.(p.outputs);
     if (p.diagnostic) {
       diagnostics.push(p.diagnostic);
       const addr = p.diagnostic.address;

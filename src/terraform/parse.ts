@@ -3,7 +3,7 @@
  * https://developer.hashicorp.com/terraform/internals/machine-readable-ui
  */
 import { KIND_NAMES } from '../domain/components/catalogue.js';
-import type { Diagnostic, LogLine, ResourceAction, ResourceEvent } from './types.js';
+import type { ChangeAction, Diagnostic, LogLine, ResourceAction, ResourceEvent } from './types.js';
 
 export interface ParsedLine {
   /** The human text; may hold several lines (diagnostics, the interrupt notice): split to show. */
@@ -12,6 +12,10 @@ export interface ParsedLine {
   diagnostic?: Diagnostic;
   /** The message type (`apply_start`, `diagnostic`, …); undefined for a line that is not JSON. */
   type?: string;
+  /** `planned_change` (plan, and the plan an `apply` without a plan file makes first). */
+  plannedChange?: { address: string; action: ChangeAction };
+  /** `outputs`: the last one of an apply carries the values (sensitive ones without). */
+  outputs?: Record<string, { sensitive?: boolean; value?: unknown }>;
 }
 
 const KINDS = new Set<string>(KIND_NAMES);
@@ -136,6 +140,16 @@ export function parseJsonLine(line: string, stream: 'stdout' | 'stderr' = 'stdou
   if (phase && address && action) {
     const component = mapAddressToComponent(address);
     if (component) out.resourceEvent = { address, ...component, phase, action };
+  }
+  if (type === 'planned_change') {
+    const change = msg.change as { resource?: { addr?: unknown; resource_key?: unknown }; action?: unknown } | undefined;
+    const addr = str(change?.resource?.addr);
+    const a = str(change?.action);
+    const mapped: ChangeAction | undefined = a === 'create' || a === 'update' || a === 'delete' || a === 'replace' ? a : undefined;
+    if (addr && mapped && !addr.startsWith('data.')) out.plannedChange = { address: addr, action: mapped };
+  }
+  if (type === 'outputs' && msg.outputs && typeof msg.outputs === 'object') {
+    out.outputs = msg.outputs as Record<string, { sensitive?: boolean; value?: unknown }>;
   }
   if (text.trim()) out.logLine = { stream, level, line: text };
   return out;

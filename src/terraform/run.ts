@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { runCommand, type CommandContext, type CommandMode } from './exec.js';
 import { TerraformError } from './errors.js';
 import { createRedactor, redactDeep } from './redact.js';
-import { buildPlanSummary } from './summary.js';
-import type { LogLine, PlanSummary, TerraformRunOptions } from './types.js';
+import { buildPlanSummary, summariseChanges } from './summary.js';
+import type { ChangeAction, LogLine, PlanSummary, TerraformRunOptions } from './types.js';
 
 export const MODULES_DIR = fileURLToPath(new URL('../../terraform/', import.meta.url));
 const TARGET = /^[a-z][a-z0-9-]*$/;
@@ -21,7 +21,8 @@ export interface TerraformRun {
   prepare(): Promise<void>;
   init(): Promise<void>;
   plan(o?: { destroy?: boolean; out?: string }): Promise<{ summary: PlanSummary; planFile: string; planJson: unknown }>;
-  apply(o?: { planFile?: string }): Promise<{ outputs: Record<string, unknown> }>;
+  apply(o?: { planFile?: string }): Promise<{ outputs: Record<string, unknown>; summary: PlanSummary }>;
+  ensureWorkspace(): Promise<void>;
   destroy(): Promise<void>;
   /** `terraform output -json` as name → value; sensitive outputs are left out. */
   outputs(): Promise<Record<string, unknown>>;
@@ -73,6 +74,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
       PG_CONN_STR: connStr,
+      // The vine's workspace for every command, without a `workspace select` round trip; the pg
+      // backend creates it on the first state write.
+      TF_WORKSPACE: opts.backend.workspace,
     },
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
@@ -80,7 +84,14 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     redact,
     emit,
     onResourceEvent: opts.onResourceEvent,
+    onPlannedChange: (c) => {
+      planned.push(c);
+      opts.onPlannedChange?.(c);
+    },
+    onOutputs: (o) => (lastOutputs = o),
   };
+  let planned: Array<{ address: string; action: ChangeAction }> = [];
+  let lastOutputs: Record<string, { sensitive?: boolean; value?: unknown }> | undefined;
   const run = (args: string[], mode?: CommandMode) => runCommand(ctx, args, mode);
 
   const ensureWorkDir = () => {
@@ -106,7 +117,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     }
   }
 
-  async function retrying(fn: () => Promise<unknown>, transient: RegExp, notice: string, attempts = 6): Promise<void> {
+  async function retrying(fn: () => Promise<unknown>, transient: RegExp, notice: string, attempts = 15): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await fn();
@@ -115,7 +126,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
         const retry = err instanceof TerraformError && !err.cancelled && transient.test(`${err.message}\n${err.stderrTail}`);
         if (!retry || attempt >= attempts) throw err;
         emit({ stream: 'system', level: 'warn', line: notice });
-        await new Promise((r) => setTimeout(r, 150 * attempt + Math.random() * 150));
+        await new Promise((r) => setTimeout(r, Math.min(150 * attempt, 1500) + Math.random() * 300));
       }
     }
   }
@@ -158,12 +169,18 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       // still collide on PostgreSQL's catalogs when two first inits race; and it creates every new
       // workspace under one global advisory lock. Both are brief: the loser retries.
       await retrying(
-        () => run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`]),
+        // In the default workspace: init refuses a TF_WORKSPACE that does not exist yet (while
+        // plan/apply simply create it), and the vine's may not.
+        () => run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`], { env: { TF_WORKSPACE: undefined } }),
         /duplicate key value|already exists/,
         'Another run was creating the state tables at the same time: retrying init',
       );
+    },
+
+    /** Makes sure the workspace exists now (BOOTSTRAP); other commands create it when they write. */
+    async ensureWorkspace() {
       await retrying(
-        () => run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace]),
+        () => run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace], { env: { TF_WORKSPACE: undefined } }),
         /Already locked for workspace creation/,
         'Another run was creating a workspace at the same time: retrying',
       );
@@ -180,8 +197,14 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     },
 
     async apply(o = {}) {
+      planned = [];
+      lastOutputs = undefined;
       await withStateRecovery(() => run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }));
-      return { outputs: await outputs() };
+      // apply -json ends with an `outputs` message holding the values: no `output -json` needed.
+      const seen = lastOutputs as Record<string, { sensitive?: boolean; value?: unknown }> | undefined;
+      const out: Record<string, unknown> = {};
+      for (const [name, v] of Object.entries(seen ?? {})) if (!v.sensitive && 'value' in v) out[name] = v.value;
+      return { outputs: seen ? out : await outputs(), summary: summariseChanges(planned) };
     },
 
     async destroy() {

@@ -26,7 +26,7 @@ export function classifyActions(actions: unknown): ChangeAction {
  * its own resource (`<kind>["x"]`) replaced → replace, anything else that changes → update (e.g.
  * the component updated in place while its `__ready` step is replaced, or an add-on appearing).
  */
-function componentAction(changes: Array<{ address: string; action: ChangeAction }>): ChangeAction {
+export function componentAction(changes: Array<{ address: string; action: ChangeAction }>): ChangeAction {
   const changed = changes.filter((c) => c.action !== 'noop');
   if (changed.length === 0) return 'noop';
   if (changed.every((c) => c.action === 'create')) return 'create';
@@ -40,12 +40,21 @@ const kindOrder = new Map<string, number>(KIND_NAMES.map((k, i) => [k, i]));
 /** The plan summary from `terraform show -json <planfile>`: totals and changes per component. */
 export function buildPlanSummary(planJson: unknown): PlanSummary {
   const rcs = (planJson as { resource_changes?: unknown } | null)?.resource_changes;
-  const summary: PlanSummary = { add: 0, change: 0, destroy: 0, components: [] };
-  const byComponent = new Map<string, { kind: string; name: string; changes: Array<{ address: string; action: ChangeAction }> }>();
+  const changes: Array<{ address: string; action: ChangeAction }> = [];
   for (const rc of Array.isArray(rcs) ? rcs : []) {
     const r = rc as { address?: unknown; mode?: unknown; change?: { actions?: unknown } };
     if (typeof r.address !== 'string' || r.mode === 'data') continue;
-    const action = classifyActions(r.change?.actions);
+    changes.push({ address: r.address, action: classifyActions(r.change?.actions) });
+  }
+  return summariseChanges(changes);
+}
+
+/** Totals and per-component changes from resource-level changes (a plan, or `apply -json`'s planned_change messages). */
+export function summariseChanges(changes: Array<{ address: string; action: ChangeAction }>): PlanSummary {
+  const summary: PlanSummary = { add: 0, change: 0, destroy: 0, components: [] };
+  const byComponent = new Map<string, { kind: string; name: string; changes: Array<{ address: string; action: ChangeAction }> }>();
+  for (const r of changes) {
+    const action = r.action;
     if (action === 'create' || action === 'replace') summary.add++;
     if (action === 'update') summary.change++;
     if (action === 'delete' || action === 'replace') summary.destroy++;

@@ -75,6 +75,8 @@ export interface TerraformRunOptions {
   killGraceMs: number;
   onLine(line: LogLine): void;
   onResourceEvent?(ev: ResourceEvent): void;
+  /** Each resource change an apply is about to make (before its apply_start events). */
+  onPlannedChange?(change: { address: string; action: ChangeAction }): void;
   /** Where the targets live; defaults to the repository's terraform/ directory. */
   modulesDir?: string;
 }

@@ -128,8 +128,11 @@ t.test('first inits racing on a new state schema all succeed, each in its own wo
     return { rec, run: createTerraformRun(runOptions(t, { url: db.url, vars: localVars(), rec, workspace: `vine-race-${i}` })) };
   });
   await Promise.all(runs.map((r) => r.run.prepare()));
-  const results = await Promise.allSettled(runs.map((r) => r.run.init()));
-  t.same(results.map((r) => r.status), runs.map(() => 'fulfilled'), 'every init succeeded');
+  const results = await Promise.allSettled(runs.map(async (r) => {
+    await r.run.init();
+    await r.run.ensureWorkspace();
+  }));
+  t.same(results.map((r) => r.status), runs.map(() => 'fulfilled'), 'every init and workspace creation succeeded');
   for (const r of results) if (r.status === 'rejected') t.comment(String(r.reason), (r.reason as { stderrTail?: string }).stderrTail);
   const retried = runs.filter((r) => r.rec.text().includes('retrying')).length;
   t.comment(`${retried} of ${runs.length} inits retried after colliding with another`);

@@ -65,7 +65,9 @@ t.test('prepare writes the module, tfvars and CLI config; Terraform sees a scrub
   t.equal(env.get('PG_CONN_STR'), '[redacted]', 'the backend connection string reaches Terraform, redacted in logs');
   t.notOk(env.has('VINTNER_PARENT_ONLY'), 'the parent environment does not leak');
   t.ok(rec.text().includes('$ terraform init -input=false -no-color -reconfigure -backend-config=schema_name=terraform_state'));
-  t.ok(rec.text().includes('$ terraform workspace select -or-create -no-color vine-x'));
+  t.notOk(env.has('TF_WORKSPACE'), 'init runs in the default workspace (init refuses a missing TF_WORKSPACE)');
+  await run.ensureWorkspace();
+  t.ok(rec.text().includes('$ terraform workspace select -or-create -no-color vine-x'), 'BOOTSTRAP creates the workspace explicitly');
   t.notMatch(rec.text(), /pg-password-123|CLI configuration/, 'no password, no CLI config warning');
 });
 

@@ -10,14 +10,12 @@ import { createComponentRepository, type ComponentRow } from '../components/repo
 import { InvalidTransitionError } from '../errors.js';
 import { CHANNEL, notify } from './events.js';
 import { componentKey, comparableSettings } from './vine-context.js';
+import { mapAddressToComponent } from '../../terraform/parse.js';
+import { componentAction } from '../../terraform/summary.js';
+import type { ChangeAction, ComponentChange } from '../../terraform/types.js';
 
-export type PlannedAction = 'create' | 'update' | 'delete' | 'replace' | 'noop';
-export interface PlannedComponent {
-  kind: string;
-  name: string;
-  action: PlannedAction;
-  resources: { create: number; update: number; delete: number; replace: number };
-}
+type PlannedAction = ChangeAction;
+type PlannedComponent = ComponentChange;
 
 export interface ResourceEventLike {
   kind: string;
@@ -56,9 +54,23 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
   const failed = new Set<string>();
   const started = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
+  // Pages re-read the whole vine on a NOTIFY: one per 50 ms is plenty, and it keeps the database
+  // round trips per Terraform event to one (this work races Terraform's own speed).
+  let announceTimer: NodeJS.Timeout | undefined;
+  const announceSoon = () => {
+    announceTimer ??= setTimeout(() => {
+      announceTimer = undefined;
+      void notify(knex, CHANNEL.vineStatus, vineId).catch(() => {});
+    }, 50);
+  };
+  const announceNow = async () => {
+    if (announceTimer) clearTimeout(announceTimer);
+    announceTimer = undefined;
+    await notify(knex, CHANNEL.vineStatus, vineId);
+  };
 
   /** Walks a component to `to` through allowed steps; a refused step is logged, never thrown. */
-  async function move(key: string, to: ComponentStatus, patch: { error?: string | null; outputs?: Record<string, unknown>; applied_settings?: Record<string, unknown> | null } = {}) {
+  async function move(key: string, to: ComponentStatus, patch: { error?: string | null; outputs?: Record<string, unknown>; applied_settings?: Record<string, unknown> | null } = {}, announce = true) {
     const c = byKey.get(key);
     if (!c) return;
     const path = pathBetween(c.status, to);
@@ -76,7 +88,7 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
           : await knex(`vine_${c.kind}`).where({ id: c.id }).update({ ...serialise(patch), updated_at: knex.fn.now() }).then(() => c);
         c.status = row.status;
       }
-      await notify(knex, CHANNEL.vineStatus, vineId);
+      if (announce) announceSoon();
     } catch (err) {
       if (err instanceof InvalidTransitionError) log(`component ${key}: ${err.message}`);
       else throw err;
@@ -88,7 +100,21 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
     return chain;
   };
 
+  const plannedChanges = new Map<string, Array<{ address: string; action: PlannedAction }>>();
+
   return {
+    /** One resource change announced by `apply -json` before it starts applying. */
+    onPlanned(change: { address: string; action: PlannedAction }) {
+      const c = mapAddressToComponent(change.address);
+      if (!c) return;
+      const key = componentKey(c);
+      const list = plannedChanges.get(key) ?? [];
+      list.push(change);
+      plannedChanges.set(key, list);
+      remaining.set(key, (remaining.get(key) ?? 0) + (change.action === 'replace' ? 2 : 1));
+      plannedAction.set(key, componentAction(list));
+    },
+
     onEvent(ev: ResourceEventLike) {
       const key = `${ev.kind}/${ev.name}`;
       if (!byKey.has(key)) return;
@@ -114,24 +140,27 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
     /** After a successful apply: outputs stored, everything converged, removed ones deleted. */
     async succeeded(outputs: Record<string, Record<string, unknown>>, destroyAll = false) {
       await chain;
-      for (const [key, c] of byKey) {
-        if (destroyAll || c.removed_at) {
-          await move(key, 'DESTROYED', { error: null, outputs: {} });
-          if (c.removed_at && !destroyAll) await repo.remove(c.kind, c.id);
-        } else {
-          await move(key, 'ACTIVE', { error: null, outputs: outputs[key] ?? {}, applied_settings: comparableSettings(c) });
-        }
-      }
-      await notify(knex, CHANNEL.vineStatus, vineId);
+      // Different rows, independent updates: in parallel, announced once at the end.
+      await Promise.all(
+        [...byKey].map(async ([key, c]) => {
+          if (destroyAll || c.removed_at) {
+            await move(key, 'DESTROYED', { error: null, outputs: {} }, false);
+            if (c.removed_at && !destroyAll) await repo.remove(c.kind, c.id);
+          } else {
+            await move(key, 'ACTIVE', { error: null, outputs: outputs[key] ?? {}, applied_settings: comparableSettings(c) }, false);
+          }
+        }),
+      );
+      await announceNow();
     },
 
     /** After a failed or cancelled apply: whatever was in flight is FAILED with the reason. */
     async failed(reason: string) {
       await chain;
       for (const [key, c] of byKey) {
-        if (started.has(key) && ['CREATING', 'UPDATING', 'DESTROYING'].includes(c.status)) await move(key, 'FAILED', { error: reason });
+        if (started.has(key) && ['CREATING', 'UPDATING', 'DESTROYING'].includes(c.status)) await move(key, 'FAILED', { error: reason }, false);
       }
-      await notify(knex, CHANNEL.vineStatus, vineId);
+      await announceNow();
     },
 
     status: (key: string) => byKey.get(key)?.status,

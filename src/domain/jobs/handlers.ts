@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTerraformRun, type PlanSummary, type ResourceEvent } from '../../terraform/index.js';
+import { createTerraformRun, type ChangeAction, type PlanSummary, type ResourceEvent } from '../../terraform/index.js';
 import { JobType, type JobType as JobTypeT } from './status.js';
 import type { JobContext } from './runner.js';
 import { loadVineContext, type VineContext } from './vine-context.js';
@@ -31,13 +31,17 @@ function targetFor(vc: VineContext): string {
   throw new UnsupportedTargetError(`target not supported yet: ${vc.identity.provider} (cloud targets arrive with the cloud issue); use a local identity`);
 }
 
-type TerraformRun = ReturnType<typeof createTerraformRun> & { onResourceEvent(fn: (ev: ResourceEvent) => void): void };
+type TerraformRun = ReturnType<typeof createTerraformRun> & {
+  onResourceEvent(fn: (ev: ResourceEvent) => void): void;
+  onPlannedChange(fn: (c: { address: string; action: ChangeAction }) => void): void;
+};
 
 async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: TerraformRun, workDir: string) => Promise<T>): Promise<T> {
   const target = targetFor(vc);
   const workDir = await mkdtemp(join(tmpdir(), `vintner-job-${ctx.job.id.slice(0, 8)}-`));
   ctx.addSecrets(vc.secrets);
   let listener: ((ev: ResourceEvent) => void) | undefined;
+  let plannedListener: ((c: { address: string; action: ChangeAction }) => void) | undefined;
   const run = createTerraformRun({
     bin: ctx.deps.terraformBin,
     target,
@@ -50,8 +54,12 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     killGraceMs: ctx.deps.terraformKillGraceMs,
     onLine: (l) => ctx.logs.write(l),
     onResourceEvent: (ev) => listener?.(ev),
+    onPlannedChange: (c) => plannedListener?.(c),
   });
-  const tf: TerraformRun = Object.assign(run, { onResourceEvent: (fn: (ev: ResourceEvent) => void) => void (listener = fn) });
+  const tf: TerraformRun = Object.assign(run, {
+    onResourceEvent: (fn: (ev: ResourceEvent) => void) => void (listener = fn),
+    onPlannedChange: (fn: (c: { address: string; action: ChangeAction }) => void) => void (plannedListener = fn),
+  });
   ctx.logs.system(`state: ${vc.statePath} (pg backend, workspace ${vc.workspace})`);
   try {
     await tf.prepare();
@@ -81,12 +89,16 @@ function summaryLine(s: PlanSummary): string {
   return `plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
 }
 
-/** Plans (or takes the named plan), then applies exactly that plan while components follow live. */
+/**
+ * Applies the named plan, or — without one — lets `apply` plan and apply in one Terraform run
+ * (its planned_change messages tell the tracker what each component will go through), while
+ * the components follow Terraform's events live.
+ */
 async function deploy(ctx: JobContext): Promise<HandlerOutcome> {
   const vc = await vineContext(ctx);
   return withTerraform(ctx, vc, async (tf, workDir) => {
-    let planFile: string;
-    let summary: PlanSummary;
+    let planFile: string | undefined;
+    let planned: PlanSummary | undefined;
     if (ctx.job.plan_job_id) {
       const plan = await ctx.deps.knex('provision_jobs').where({ id: ctx.job.plan_job_id }).first('id', 'config_version', 'result', 'plan_file_encrypted');
       if (!plan?.plan_file_encrypted) throw new Error(`plan ${ctx.job.plan_job_id} has no stored plan file`);
@@ -95,22 +107,20 @@ async function deploy(ctx: JobContext): Promise<HandlerOutcome> {
       }
       planFile = join(workDir, 'harvest.tfplan');
       await writeFile(planFile, ctx.deps.sealer.openBytes(plan.plan_file_encrypted), { mode: 0o600 });
-      summary = plan.result.summary as PlanSummary;
-      ctx.logs.system(`applying the stored plan of job ${plan.id}`);
-    } else {
-      ({ planFile, summary } = await tf.plan());
+      planned = plan.result.summary as PlanSummary;
+      ctx.logs.system(`applying the stored plan of job ${plan.id} (${summaryLine(planned).replace('plan: ', '')})`);
     }
-    ctx.logs.system(summaryLine(summary));
-    const tracker = createComponentTracker(ctx.deps.knex, vc.vine.id, vc.components, summary.components, (l) => ctx.logs.system(l, 'warn'));
+    const tracker = createComponentTracker(ctx.deps.knex, vc.vine.id, vc.components, planned?.components ?? [], (l) => ctx.logs.system(l, 'warn'));
+    if (!planned) tf.onPlannedChange(tracker.onPlanned);
     tf.onResourceEvent(tracker.onEvent);
     try {
-      const { outputs } = await tf.apply({ planFile });
+      const { outputs, summary } = await tf.apply(planFile ? { planFile } : {});
       await tracker.succeeded(componentOutputs(outputs));
+      return { result: { summary: planned ?? summary } };
     } catch (err) {
       await tracker.failed(ctx.redact(err instanceof Error ? err.message.split('\n')[0]! : String(err)));
       throw err;
     }
-    return { result: { summary } };
   });
 }
 
@@ -156,6 +166,7 @@ async function plan(ctx: JobContext): Promise<HandlerOutcome> {
 async function bootstrap(ctx: JobContext): Promise<HandlerOutcome> {
   const vc = await vineContext(ctx);
   return withTerraform(ctx, vc, async (tf) => {
+    await tf.ensureWorkspace();
     const version = await tf.terraformVersion();
     ctx.logs.system(`workspace ${vc.workspace} is ready in the pg backend (schema ${STATE_SCHEMA}); ${version}`);
     return { result: { backend: 'pg', schema: STATE_SCHEMA, workspace: vc.workspace, state_path: vc.statePath, terraform: version } };

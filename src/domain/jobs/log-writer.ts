@@ -20,6 +20,8 @@ export interface LogWriter {
   system(line: string, level?: LogLevel): void;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Continue numbering after `seq` (a retried job whose earlier attempt left lines). */
+  restartAt(seq: number): void;
   readonly lastSeq: number;
 }
 
@@ -84,6 +86,9 @@ export function createLogWriter(
     async close() {
       await flush();
       await inFlight;
+    },
+    restartAt(n: number) {
+      if (buffer.length === 0 && seq < n) seq = n;
     },
     get lastSeq() {
       return seq;

@@ -67,38 +67,44 @@ export type JobContext = {
   redact(s: string): string;
 };
 
-async function setStatus(db: Knex | Knex.Transaction, job: JobRow, from: string[], to: string, patch: Record<string, unknown> = {}): Promise<boolean> {
-  const stamp: Record<string, string> = { CLAIMED: 'claimed_at', PROCESSING: 'processing_at', SUCCESS: 'finished_at', FAILED: 'finished_at', CANCELLED: 'finished_at' };
-  const n = await db('provision_jobs')
-    .where({ id: job.id })
+const STAMP: Record<string, string> = { CLAIMED: 'claimed_at', PROCESSING: 'processing_at', SUCCESS: 'finished_at', FAILED: 'finished_at', CANCELLED: 'finished_at' };
+
+/**
+ * One guarded UPDATE that also NOTIFYs (a CTE: one round trip — this sits on the path from
+ * enqueue to PROCESSING that users feel).
+ */
+async function setStatus(db: Knex | Knex.Transaction, jobId: string, from: string[], to: string, patch: Record<string, unknown> = {}): Promise<JobRow | undefined> {
+  const update = db('provision_jobs')
+    .where({ id: jobId })
     .whereIn('status', from)
-    .update({ status: to, [stamp[to]!]: db.fn.now(), updated_at: db.fn.now(), ...patch });
-  if (n) await notify(db, CHANNEL.jobStatus, `${job.id}:${job.vine_id ?? '-'}:${to}`);
-  return n > 0;
+    .update({ status: to, [STAMP[to]!]: db.fn.now(), updated_at: db.fn.now(), ...patch })
+    .returning(JOB_COLUMNS.map((c) => c.replace('provision_jobs.', '')));
+  const rows = await db
+    .with('c', update)
+    .select(db.raw(`c.*, pg_notify(?, c.id || ':' || coalesce(c.vine_id::text, '-') || ':' || c.status)`, [CHANNEL.jobStatus]))
+    .from('c');
+  return rows[0] as JobRow | undefined;
 }
 
 /** Runs one job to its end. Returns false when there was nothing to run (cancelled before claim). */
 export async function runProvisionJob(deps: RunnerDeps, jobId: string, cancels: CancelRegistry, shutdown?: AbortSignal): Promise<boolean> {
   const { knex } = deps;
-  const [claimed] = await knex('provision_jobs')
-    .where({ id: jobId, status: 'QUEUED' })
-    .update({ status: 'CLAIMED', claimed_at: knex.fn.now(), tendril_id: deps.tendrilId, updated_at: knex.fn.now() })
-    .returning(JOB_COLUMNS.map((c) => c.replace('provision_jobs.', '')));
+  const claimed = await setStatus(knex, jobId, ['QUEUED'], 'CLAIMED', { tendril_id: deps.tendrilId });
   if (!claimed) {
     deps.log.debug({ jobId }, 'job not claimable (cancelled or already taken)');
     return false;
   }
-  const job = claimed as JobRow;
-  await notify(knex, CHANNEL.jobStatus, `${job.id}:${job.vine_id ?? '-'}:CLAIMED`);
+  const job = claimed;
 
   const controller = cancels.register(job.id);
   const onShutdown = () => controller.abort(new CancelledError(`Tendril ${deps.tendrilName} is shutting down`));
   shutdown?.addEventListener('abort', onShutdown, { once: true });
   const secrets: string[] = [];
   let redact = createRedactor(secrets);
+  // A retried identity job (graphile attempts > 1) continues the numbering; a fresh one starts at 0.
   const logs = createLogWriter(knex, job.id, {
     redact: (s) => redact(s),
-    startSeq: await nextSeq(knex, job.id),
+    startSeq: 0,
     onError: (err) => deps.log.error({ err, jobId: job.id }, 'storing log lines failed'),
   });
   const ctx: JobContext = {
@@ -116,15 +122,18 @@ export async function runProvisionJob(deps: RunnerDeps, jobId: string, cancels: 
   let outcome: HandlerOutcome | undefined;
   let error: unknown;
   try {
-    const fresh = await knex('provision_jobs').where({ id: job.id }).first('cancel_requested_at');
-    if (fresh?.cancel_requested_at) controller.abort(new CancelledError('cancelled by a user'));
-    await knex.transaction(async (trx) => {
-      await setStatus(trx, job, ['CLAIMED'], 'PROCESSING');
-      if (job.type === 'DEPLOY' && job.vine_id) {
+    if (job.cancel_requested_at) controller.abort(new CancelledError('cancelled by a user'));
+    if (job.type === 'DEPLOY' && job.vine_id) {
+      await knex.transaction(async (trx) => {
+        await setStatus(trx, job.id, ['CLAIMED'], 'PROCESSING');
         await trx('vines').where({ id: job.vine_id, status: 'QUEUED' }).update({ status: 'PROVISIONING', updated_at: trx.fn.now() });
-        await notify(trx, CHANNEL.vineStatus, job.vine_id);
-      }
-    });
+        await notify(trx, CHANNEL.vineStatus, job.vine_id!);
+      });
+    } else {
+      await setStatus(knex, job.id, ['CLAIMED'], 'PROCESSING');
+    }
+    const seq = await nextSeq(knex, job.id);
+    if (seq > 0) logs.restartAt(seq);
     logs.system(`${job.type} started on Tendril ${deps.tendrilName} (${hostname()}, pid ${process.pid})`);
     const handler = HANDLERS[job.type];
     outcome = await handler(ctx);
@@ -142,9 +151,9 @@ export async function runProvisionJob(deps: RunnerDeps, jobId: string, cancels: 
 
   await knex.transaction(async (trx) => {
     if (error === undefined) {
-      await setStatus(trx, job, ['PROCESSING'], 'SUCCESS', outcome?.result ? { result: JSON.stringify(outcome.result), ...outcome.patch } : { ...outcome?.patch });
+      await setStatus(trx, job.id, ['PROCESSING'], 'SUCCESS', outcome?.result ? { result: JSON.stringify(outcome.result), ...outcome.patch } : { ...outcome?.patch });
     } else {
-      await setStatus(trx, job, ['CLAIMED', 'PROCESSING'], cancelled ? 'CANCELLED' : 'FAILED', { error: message });
+      await setStatus(trx, job.id, ['CLAIMED', 'PROCESSING'], cancelled ? 'CANCELLED' : 'FAILED', { error: message });
     }
     if (job.vine_id && (job.type === 'DEPLOY' || job.type === 'DESTROY')) {
       const from = job.type === 'DEPLOY' ? ['PROVISIONING', 'QUEUED'] : ['DESTROYING'];
