@@ -25,6 +25,7 @@ import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import authPlugin from './routes/plugins/auth.js';
 import homeRoutes from './routes/home.js';
+import pagePlugins from './routes/pages.js';
 import apiRoutes from './routes/api/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -181,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin);
   await app.register(homeRoutes);
   // Routes: pages (src/routes/*.ts) and /api/v1 (src/routes/api/*.ts) register below.
+  await app.register(pagePlugins);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   return app as unknown as FastifyInstance;
 }

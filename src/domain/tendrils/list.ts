@@ -1,7 +1,6 @@
 /**
- * The Tendrils (workers) for people and Grape: running ones first, then the ones that stopped or
- * died in the last day, with how many jobs each is running now. Workers serve every user, so the
- * list is not scoped to one (it names hosts and versions, never a job of someone else).
+ * The Tendrils page: every registered Tendril with its heartbeat and the jobs it is running now.
+ * Tendrils are shared infrastructure, so only counts of jobs are shown here, never whose jobs.
  */
 import type { Knex } from 'knex';
 
@@ -15,22 +14,26 @@ export interface TendrilView {
   concurrency: number;
   in_process: boolean;
   status: 'RUNNING' | 'STOPPED' | 'DEAD';
-  running_jobs: number;
   started_at: Date;
   last_seen_at: Date;
   stopped_at: Date | null;
+  running_jobs: number;
+  /** Seconds since the last heartbeat, measured by the database clock. */
+  heartbeat_age_seconds: number;
 }
 
-export const RECENT_HOURS = 24;
-
-export async function listTendrils(knex: Knex): Promise<TendrilView[]> {
-  return knex('tendrils as t')
-    .where('t.status', 'RUNNING')
-    .orWhere('t.last_seen_at', '>', knex.raw(`now() - interval '${RECENT_HOURS} hours'`))
-    .orderByRaw(`t.status = 'RUNNING' DESC, t.name, t.id`)
+/** Running Tendrils first, then the most recently seen; stopped ones age out after a day. */
+export async function listTendrils(knex: Knex, opts: { keepStoppedHours?: number } = {}): Promise<TendrilView[]> {
+  const hours = opts.keepStoppedHours ?? 24;
+  const rows = await knex('tendrils as t')
+    .leftJoin('provision_jobs as j', (on) => on.on('j.tendril_id', 't.id').onIn('j.status', ['CLAIMED', 'PROCESSING']))
+    .where((q) => q.where('t.status', 'RUNNING').orWhere('t.last_seen_at', '>', knex.raw('now() - make_interval(hours => ?)', [hours])))
+    .groupBy('t.id')
+    .orderByRaw("t.status = 'RUNNING' desc, t.last_seen_at desc")
     .select(
-      't.id', 't.name', 't.host', 't.pid', 't.version', 't.terraform_version', 't.concurrency', 't.in_process', 't.status',
-      't.started_at', 't.last_seen_at', 't.stopped_at',
-      knex.raw(`(SELECT count(*)::int FROM provision_jobs j WHERE j.tendril_id = t.id AND j.status IN ('CLAIMED', 'PROCESSING')) AS running_jobs`),
+      't.id', 't.name', 't.host', 't.pid', 't.version', 't.terraform_version', 't.concurrency', 't.in_process', 't.status', 't.started_at', 't.last_seen_at', 't.stopped_at',
+      knex.raw('count(j.id)::int as running_jobs'),
+      knex.raw('extract(epoch from now() - t.last_seen_at)::float8 as heartbeat_age_seconds'),
     );
+  return rows as TendrilView[];
 }

@@ -1,0 +1,131 @@
+/**
+ * Job pages: recent jobs, one job (type, status, who started it, timings, the Tendril, a PLAN's
+ * summary and cost with "Harvest this plan"), its log streamed live, cancel.
+ *
+ * The log stream's event ids are the lines' `seq`: a reconnecting EventSource sends
+ * `Last-Event-ID` and gets exactly the lines after it. Status changes travel as `swap` events of
+ * the same partials the page renders; the stream ends with the job.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { loadJobContext } from '../domain/jobs/job-context.js';
+import { readLogTail } from '../domain/jobs/log-tail.js';
+import { JOB_OPEN, JOB_TERMINAL, type JobStatus } from '../domain/jobs/status.js';
+import type { JobRow } from '../domain/jobs/service.js';
+import { subscribeJobLogs } from '../domain/jobs/subscribe.js';
+import type { VineStatus } from '../domain/vines/status.js';
+import { planRefusal } from '../domain/vines/actions.js';
+import { openSse, resumeSeq } from './sse.js';
+import { logLineHtml, logLinesHtml } from './log-lines.js';
+import { field, formProblem, isHtmx, redirect, render, safeLocalPath } from './page-kit.js';
+import { h } from './view-helpers.js';
+import { panelTarget, renderVinePage, VINE_LOG_TAIL } from './vine-view.js';
+
+type IdReq = FastifyRequest<{ Params: { id: string } }>;
+
+/** Lines a job page renders at once; longer logs show their tail (the rest is in the API). */
+export const JOB_PAGE_LINES = 5000;
+
+export default async function jobPages(app: FastifyInstance): Promise<void> {
+  const { jobs } = app.services;
+  const { knex } = app.deps;
+  const auth = { preHandler: app.requirePageUser };
+
+  /** Whether "Harvest this plan" can apply this job's plan now, or why not. */
+  const harvestability = async (userId: string, job: JobRow, vine: { status: VineStatus; config_version: number } | null) => {
+    if (job.type !== 'PLAN' || job.status !== 'SUCCESS' || !vine || !job.vine_id) return null;
+    const reason = planRefusal(job, { ...vine, jobs: await jobs.listForVine(userId, job.vine_id, { limit: 50 }) });
+    return { allowed: reason === undefined, reason: reason ?? '' };
+  };
+
+  const jobData = async (userId: string, jobId: string) => {
+    const job = await jobs.get(userId, jobId);
+    const context = await loadJobContext(knex, job);
+    return { job, context, harvest: await harvestability(userId, job, context.vine), open: JOB_OPEN.includes(job.status) };
+  };
+
+  app.get('/jobs', auth, async (req, reply) => {
+    const list = await jobs.listForUser(req.user!.id, { limit: 100 });
+    const vineIds = [...new Set(list.map((j) => j.vine_id).filter((v): v is string => v !== null))];
+    const names = vineIds.length
+      ? await knex('vines as v').join('vineyards as vy', 'vy.id', 'v.vineyard_id').whereIn('v.id', vineIds).select('v.id', 'v.name', 'v.stage', 'vy.name as vineyard_name')
+      : [];
+    return render(req, reply, 'pages/jobs/index', { title: 'Jobs', jobs: list, vines: Object.fromEntries(names.map((n) => [n.id, n])) });
+  });
+
+  const showJob = async (req: FastifyRequest, reply: FastifyReply, jobId: string, extra: Record<string, unknown> = {}) => {
+    const data = await jobData(req.user!.id, jobId);
+    const tail = await readLogTail(knex, data.job.id, JOB_PAGE_LINES + 1);
+    const truncated = tail.length > JOB_PAGE_LINES;
+    const lines = truncated ? tail.slice(1) : tail;
+    const template = isHtmx(req) ? 'pages/jobs/_job' : 'pages/jobs/show';
+    return render(req, reply, template, { title: `${data.job.type} job`, ...data, logHtml: logLinesHtml(lines), lastSeq: lines.at(-1)?.seq ?? 0, truncated, ...extra });
+  };
+
+  app.get('/jobs/:id', auth, (req: IdReq, reply) => showJob(req, reply, req.params.id));
+
+  /** The tail of a log, for the vine page's "Log" of a finished job (htmx); the job page otherwise. */
+  app.get('/jobs/:id/log', auth, async (req: IdReq, reply) => {
+    const job = await jobs.get(req.user!.id, req.params.id);
+    if (!isHtmx(req)) return reply.redirect(`/jobs/${job.id}#log`, 303);
+    const tail = await readLogTail(knex, job.id, VINE_LOG_TAIL + 1);
+    const truncated = tail.length > VINE_LOG_TAIL;
+    const lines = truncated ? tail.slice(1) : tail;
+    return render(req, reply, 'pages/jobs/_log', { job, logHtml: logLinesHtml(lines), lastSeq: lines.at(-1)?.seq ?? 0, truncated, live: false });
+  });
+
+  app.post('/jobs/:id/cancel', auth, async (req: IdReq, reply) => {
+    const back = safeLocalPath(field(req.body, 'return_to'), `/jobs/${req.params.id}`);
+    try {
+      const job = await jobs.cancel(req.user!.id, req.params.id);
+      if (job.vine_id && panelTarget(req, job.vine_id)) return renderVinePage(app, req, reply, job.vine_id);
+      return redirect(req, reply, back, job.status === 'CANCELLED' ? 'Job cancelled.' : 'Cancelling: the Tendril is stopping Terraform.');
+    } catch (err) {
+      const problem = formProblem(err);
+      if (!problem) throw err;
+      reply.status(problem.status);
+      const job = await jobs.get(req.user!.id, req.params.id);
+      if (job.vine_id && (panelTarget(req, job.vine_id) || back === `/vines/${job.vine_id}`)) return renderVinePage(app, req, reply, job.vine_id, { actionError: problem.message });
+      return showJob(req, reply, job.id, { actionError: problem.message });
+    }
+  });
+
+  app.get('/jobs/:id/events', auth, async (req: IdReq, reply) => {
+    const userId = req.user!.id;
+    const first = await jobData(userId, req.params.id); // a 404 before the stream opens
+    const jobId = first.job.id;
+    const csrfToken = reply.generateCsrf();
+    const sse = openSse(req, reply);
+    const fragments = async (...templates: string[]) => {
+      const data = { ...(await jobData(userId, jobId)), csrfToken, h };
+      return (await Promise.all(templates.map((tpl) => app.view(tpl, data)))).join('\n');
+    };
+    let rendering = Promise.resolve();
+    // Status renders are chained so they reach the page in the order the statuses happened.
+    const sendStatus = () => {
+      rendering = rendering.then(async () => void sse.send('swap', await fragments('pages/jobs/_status', 'pages/jobs/_actions'))).catch(() => {});
+    };
+    sendStatus();
+    let sub: Awaited<ReturnType<typeof subscribeJobLogs>>;
+    try {
+      sub = await subscribeJobLogs(knex, app.hub, jobId, resumeSeq(req), {
+        onLines: (lines) => lines.forEach((l) => sse.send('line', logLineHtml(l), l.seq)),
+        onStatus: (status: JobStatus) => {
+          if (!JOB_TERMINAL.includes(status)) sendStatus();
+        },
+      });
+    } catch (err) {
+      req.log.warn({ err }, 'job log stream: LISTEN failed; the client retries');
+      return sse.end();
+    }
+    sse.onClose(() => sub.close());
+    void sub.done.then(async (status) => {
+      if (status) {
+        sendStatus();
+        await rendering;
+        sse.send('swap', await fragments('pages/jobs/_result'));
+        sse.send('end', JSON.stringify({ status }));
+      }
+      sse.end();
+    }).catch(() => sse.end());
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * What every page route shares: rendering with the signed-in user and a CSRF token, page vs
+ * fragment for htmx, redirects that work with and without JavaScript, flash messages, and turning
+ * a domain error into messages shown next to the form fields.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ConflictError, ValidationError, type FieldError } from '../domain/errors.js';
+import { h } from './view-helpers.js';
+
+/** An htmx request wants a fragment; a history restore (back button) wants the whole page. */
+export const isHtmx = (req: FastifyRequest) => req.headers['hx-request'] === 'true' && req.headers['hx-history-restore-request'] !== 'true';
+
+/**
+ * Renders a page (or a fragment) with what the layout needs: the user, a CSRF token, a flash.
+ * `csrf: false` for pages without forms seen by anonymous visitors: a token means a stored session.
+ */
+export async function render(req: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}, opts: { csrf?: boolean } = {}): Promise<FastifyReply> {
+  const flash = req.session?.flash;
+  if (flash && !isHtmx(req)) delete req.session.flash;
+  return reply.view(template, {
+    title: '',
+    ...data,
+    user: req.user,
+    csrfToken: opts.csrf === false && !req.user ? undefined : reply.generateCsrf(),
+    flash: isHtmx(req) ? undefined : flash,
+    path: req.url.split('?')[0],
+    h,
+  });
+}
+
+/** After a successful POST: 303 for a plain form, `HX-Redirect` for htmx (a full navigation). */
+export function redirect(req: FastifyRequest, reply: FastifyReply, to: string, flash?: string): FastifyReply {
+  if (flash) req.session.flash = flash;
+  if (isHtmx(req)) return reply.header('HX-Redirect', to).status(200).send('');
+  return reply.redirect(to, 303);
+}
+
+/** Only same-site paths: `next=https://evil.example` must not send a signed-in user elsewhere. */
+export function safeLocalPath(value: unknown, fallback: string): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  return value;
+}
+
+export interface FormProblem {
+  status: number;
+  /** The sentence shown above the form. */
+  message: string;
+  /** Field name → message, for the field's own error line. */
+  fields: Record<string, string>;
+  /** Every problem, for the summary (fields that have no input on the page included). */
+  list: FieldError[];
+}
+
+/**
+ * A domain error a form can show (validation: 422 so htmx swaps it in; conflict: 409), or
+ * undefined for anything else, which the app's error handler answers.
+ */
+export function formProblem(err: unknown): FormProblem | undefined {
+  if (err instanceof ValidationError) {
+    const fields: Record<string, string> = {};
+    for (const e of err.errors) fields[e.field] ??= e.message;
+    const n = err.errors.length;
+    return { status: 422, message: n ? `Please fix ${n === 1 ? 'the problem' : `the ${n} problems`} below.` : err.message, fields, list: err.errors };
+  }
+  if (err instanceof ConflictError) return { status: 409, message: capitalise(err.message), fields: {}, list: [] };
+  return undefined;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A string field of a urlencoded body ('' when absent; the first when repeated). */
+export function field(body: unknown, name: string): string {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  const one = Array.isArray(v) ? v[0] : v;
+  return typeof one === 'string' ? one : '';
+}

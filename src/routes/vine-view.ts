@@ -1,0 +1,97 @@
+/**
+ * Everything the vine page shows, read in one place: the page, its htmx panel and the fragments
+ * its SSE stream sends are rendered from the same data by the same partials.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { vineActions, openJob, currentPlan, type VineAction } from '../domain/vines/actions.js';
+import type { VineDetail } from '../domain/vines/service.js';
+import type { JobRow } from '../domain/jobs/service.js';
+import { readLogTail } from '../domain/jobs/log-tail.js';
+import { loadJobContext, loadNewestJobContext, type JobContextView } from '../domain/jobs/job-context.js';
+import { isUuid } from '../domain/vines/validation.js';
+import { JOB_OPEN } from '../domain/jobs/status.js';
+import { logLinesHtml } from './log-lines.js';
+import { h } from './view-helpers.js';
+import { isHtmx, render } from './page-kit.js';
+
+/** Lines of the current job shown on the vine page; the job page has the whole log. */
+export const VINE_LOG_TAIL = 300;
+const HISTORY = 20;
+
+export interface CurrentJob {
+  job: JobRow;
+  context: JobContextView;
+  open: boolean;
+  logHtml: string;
+  lastSeq: number;
+  truncated: boolean;
+}
+
+export interface VinePageView extends VineDetail {
+  jobs: JobRow[];
+  actions: Record<string, VineAction>;
+  /** Disabled primary actions grouped by their reason, for one line each under the buttons. */
+  reasons: Array<{ actions: string[]; reason: string }>;
+  current: CurrentJob | null;
+  planJobId: string | null;
+  /** The job queued or running now, if any: the panel then follows it live. */
+  openJob: JobRow | null;
+  live: boolean;
+}
+
+const LABELS: Record<string, string> = { plan: 'Plan', harvest: 'Harvest', retry: 'Retry', destroy: 'Destroy', edit: 'Edit' };
+
+export async function loadVineView(app: FastifyInstance, userId: string, vineId: string): Promise<VinePageView> {
+  const { knex } = app.deps;
+  // Three reads at once; the newest job's context is only used if the user may see the vine.
+  const [detail, jobs, newestContext] = await Promise.all([
+    app.services.vines.get(userId, vineId),
+    app.services.jobs.listForVine(userId, vineId, { limit: HISTORY }),
+    isUuid(vineId) ? loadNewestJobContext(knex, vineId) : undefined,
+  ]);
+  const list = vineActions({ status: detail.vine.status, config_version: detail.vine.config_version, jobs });
+  const actions = Object.fromEntries(list.map((a) => [a.name, a]));
+  const failed = detail.vine.status === 'FAILED';
+  const reasons: VinePageView['reasons'] = [];
+  for (const a of list) {
+    if (a.allowed || !LABELS[a.name] || (a.name === 'harvest' && failed) || (a.name === 'retry' && !failed)) continue;
+    const group = reasons.find((r) => r.reason === a.reason);
+    if (group) group.actions.push(LABELS[a.name]!);
+    else reasons.push({ actions: [LABELS[a.name]!], reason: a.reason! });
+  }
+  const newest = jobs[0];
+  let current: CurrentJob | null = null;
+  if (newest) {
+    // A finished job's log is fetched when the reader opens it (GET /jobs/:id/log): most visits
+    // of a vine page do not need it, and it is the heaviest part of the page.
+    const open = JOB_OPEN.includes(newest.status);
+    const [tail, context] = await Promise.all([
+      open ? readLogTail(knex, newest.id, VINE_LOG_TAIL + 1) : [],
+      newestContext?.jobId === newest.id ? newestContext.context : loadJobContext(knex, newest),
+    ]);
+    const truncated = tail.length > VINE_LOG_TAIL;
+    const shown = truncated ? tail.slice(1) : tail;
+    current = { job: newest, context, open, logHtml: logLinesHtml(shown), lastSeq: shown.at(-1)?.seq ?? 0, truncated };
+  }
+  const open = openJob(jobs);
+  return { ...detail, jobs, actions, reasons, current, planJobId: currentPlan({ ...detail.vine, jobs })?.id ?? null, openJob: open ?? null, live: open !== undefined };
+}
+
+/** The fragments the vine page's live stream replaces, by element id. */
+export async function renderVineFragments(app: FastifyInstance, view: VinePageView, csrfToken: string): Promise<Record<string, string>> {
+  const data = { ...view, csrfToken, h };
+  const id = view.vine.id;
+  const names = ['status', 'components', 'jobs', 'details', 'current-job'];
+  const html = await Promise.all(names.map((n) => app.view(`pages/vines/_${n}`, data)));
+  return Object.fromEntries(names.map((n, i) => [`vine-${id}-${n}`, html[i]!]));
+}
+
+/** The vine page, or only its panel for htmx; `extra` carries e.g. an action's refusal. */
+export async function renderVinePage(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, vineId: string, extra: Record<string, unknown> = {}) {
+  const view = await loadVineView(app, req.user!.id, vineId);
+  const template = isHtmx(req) ? 'pages/vines/_panel' : 'pages/vines/show';
+  return render(req, reply, template, { title: `${view.vine.name} (${view.vine.stage})`, ...view, ...extra });
+}
+
+/** An htmx action posted from the vine page's panel: answer the refreshed panel in place. */
+export const panelTarget = (req: FastifyRequest, vineId: string) => isHtmx(req) && req.headers['hx-target'] === `vine-${vineId}-panel`;

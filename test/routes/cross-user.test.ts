@@ -1,0 +1,66 @@
+/**
+ * Another user's vineyard, vine, job or identity is a 404 on every page route that takes an id —
+ * the same answer as for an id that does not exist — and never shows or changes its data.
+ */
+import t from 'tap';
+import { buildTestApp } from '../helpers.js';
+import { signedIn } from './agent.js';
+
+t.test('the cross-user 404 matrix', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { knex } = app.deps;
+  const owner = await signedIn(app);
+  const vyUrl = String((await owner.a.post('/vineyards', { name: 'Secret Garden' })).headers.location);
+  const vy = vyUrl.split('/').pop()!;
+  await owner.a.get(`${vyUrl}/plant`);
+  const planted = await owner.a.post(`${vyUrl}/plant`, { name: 'hidden-vine', stage: 'development', identity: 'sandbox', 'network.enabled': 'on', 'secrets.0.name': 'token', 'secrets.0.value': 'owner-secret-value' });
+  const vine = String(planted.headers.location).split('/').pop()!;
+  await owner.a.get(`/vines/${vine}`);
+  const job = String((await owner.a.post(`/vines/${vine}/plan`)).headers.location).split('/').pop()!;
+  await owner.a.post('/identities', { name: 'owner-lab', provider: 'local' });
+  const identity = (await knex('cloud_identities').where({ user_id: owner.userId, name: 'owner-lab' }).first('id')).id as string;
+
+  const intruder = await signedIn(app);
+  const { a } = intruder;
+  const missing = '00000000-0000-4000-8000-000000000000';
+  const routes: Array<[string, string]> = [
+    ['GET', `/vineyards/${vy}`], ['GET', `/vineyards/${vy}/plant`], ['POST', `/vineyards/${vy}/plant`], ['POST', `/vineyards/${vy}/rename`], ['POST', `/vineyards/${vy}/delete`],
+    ['GET', `/vines/${vine}`], ['GET', `/vines/${vine}/edit`], ['POST', `/vines/${vine}/edit`], ['POST', `/vines/${vine}/diff`], ['POST', `/vines/${vine}/delete`],
+    ['GET', `/vines/${vine}/events`], ['POST', `/vines/${vine}/plan`], ['POST', `/vines/${vine}/harvest`], ['POST', `/vines/${vine}/destroy`],
+    ['GET', `/jobs/${job}`], ['GET', `/jobs/${job}/events`], ['GET', `/jobs/${job}/log`], ['POST', `/jobs/${job}/cancel`],
+    ['POST', `/identities/${identity}/delete`], ['POST', `/identities/${identity}/test`],
+  ];
+  const form = { name: 'taken-over', stage: 'development', identity: 'sandbox', description: 'x' };
+  for (const [method, url] of routes) {
+    for (const [label, target] of [['another user\'s', url], ['a missing', url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, missing)], ['a malformed', url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, 'not-an-id')]] as const) {
+      await a.get('/vineyards'); // a fresh CSRF token: the request must fail on ownership, not on the token
+      const res = method === 'GET' ? await a.get(target) : await a.post(target, form);
+      t.equal(res.statusCode, 404, `${method} ${url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, ':id')} with ${label} id: 404`);
+      for (const leak of ['Secret Garden', 'hidden-vine', 'owner-lab', owner.email, 'owner-secret-value']) {
+        if (res.body.includes(leak)) t.fail(`${method} ${url} shows ${leak}`);
+      }
+    }
+  }
+  // Nothing of the owner's changed.
+  t.ok(await knex('vineyards').where({ id: vy, name: 'Secret Garden' }).first(), 'the vineyard is untouched');
+  t.equal((await knex('vines').where({ id: vine }).first('status')).status, 'DRAFT', 'the vine is untouched');
+  t.equal((await knex('provision_jobs').where({ id: job }).first('status')).status, 'QUEUED', 'the job was not cancelled');
+  t.equal((await knex('provision_jobs').where({ vine_id: vine }).count<{ c: number }[]>('* as c'))[0]!.c, 1, 'no job was started on it');
+  t.ok(await knex('cloud_identities').where({ id: identity }).first(), 'the identity is untouched');
+  t.equal((await knex('provision_jobs').where({ identity_id: identity, type: 'CONNECTION_TEST' }).first()), undefined, 'and not tested');
+
+  // Their own pages show nothing of the owner's either; a plan id of the owner is not theirs to apply.
+  for (const url of ['/vineyards', '/jobs', '/identities']) {
+    const res = await a.get(url);
+    t.notOk(['Secret Garden', 'hidden-vine', 'owner-lab'].some((s) => res.body.includes(s)), `${url} lists only their own`);
+  }
+  const mine = String((await a.post('/vineyards', { name: 'Mine' })).headers.location);
+  await a.get(`${mine}/plant`);
+  const myVine = String((await a.post(`${mine}/plant`, { name: 'mine', stage: 'development', identity: 'sandbox' })).headers.location).split('/').pop()!;
+  await a.get(`/vines/${myVine}`);
+  const foreignPlan = await a.post(`/vines/${myVine}/harvest`, { plan_job_id: job });
+  t.equal(foreignPlan.statusCode, 422, 'another user\'s plan cannot be harvested on one\'s own vine');
+  const foreignIdentity = await a.post(`${mine}/plant`, { name: 'other', stage: 'development', identity: identity });
+  t.equal(foreignIdentity.statusCode, 422, 'nor another user\'s identity used');
+  t.match(foreignIdentity.body, /not found/);
+});
