@@ -16,6 +16,13 @@ const TARGET = /^[a-z][a-z0-9-]*$/;
 const CLI_CONFIG = '.terraformrc';
 const ERRORED_STATE = 'errored.tfstate';
 const LOCK_TIMEOUT = '-lock-timeout=60s';
+/**
+ * The pg backend creates a workspace's state on first load under one global lock that
+ * -lock-timeout does not cover; losing that race fails the command while *loading* state, before
+ * anything was planned or changed, so running it again is safe.
+ */
+const NEW_WORKSPACE_RACE = /loading state[\s\S]*Already locked for workspace creation/i;
+const NEW_WORKSPACE_NOTICE = 'Another run was creating a workspace at the same time: trying again';
 
 export interface TerraformRun {
   prepare(): Promise<void>;
@@ -190,7 +197,11 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       const planFile = isAbsolute(o.out ?? '') ? o.out! : join(workDir, o.out ?? 'tfplan');
       // -lock-timeout: the pg backend briefly takes one global advisory lock (id -1) on every
       // lock, so concurrent runs on *different* workspaces can collide; waiting is enough.
-      await run(['plan', '-json', '-input=false', LOCK_TIMEOUT, `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true });
+      await retrying(
+        () => run(['plan', '-json', '-input=false', LOCK_TIMEOUT, `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true }),
+        NEW_WORKSPACE_RACE,
+        NEW_WORKSPACE_NOTICE,
+      );
       const { stdout } = await run(['show', '-json', planFile], { collect: true });
       const raw: unknown = JSON.parse(stdout);
       return { summary: buildPlanSummary(raw), planFile, planJson: redactDeep(raw, redact) };
@@ -199,7 +210,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     async apply(o = {}) {
       planned = [];
       lastOutputs = undefined;
-      await withStateRecovery(() => run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }));
+      await withStateRecovery(() =>
+        retrying(() => run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
+      );
       // apply -json ends with an `outputs` message holding the values: no `output -json` needed.
       const seen = lastOutputs as Record<string, { sensitive?: boolean; value?: unknown }> | undefined;
       const out: Record<string, unknown> = {};
@@ -208,7 +221,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     },
 
     async destroy() {
-      await withStateRecovery(() => run(['destroy', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve'], { json: true }));
+      await withStateRecovery(() =>
+        retrying(() => run(['destroy', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve'], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
+      );
     },
 
     outputs,
