@@ -2,7 +2,7 @@
  * Builds the Fastify app: external plugins, then app plugins, then routes. Used by bin/trellis.ts
  * and by tests (`app.inject`), so nothing here listens on a port or starts a Tendril.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply } from 'fastify';
 import fastifyView from '@fastify/view';
 import fastifyStatic from '@fastify/static';
 import fastifyFormbody from '@fastify/formbody';
@@ -26,6 +26,7 @@ import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import authPlugin from './routes/plugins/auth.js';
 import homeRoutes from './routes/home.js';
 import pagePlugins from './routes/pages.js';
+import apiRoutes from './routes/api/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -105,11 +106,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     logController: new LogController({ disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace' }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    // A name in a path (`/api/v1/vineyards/by-name/…`) may be 63 characters of 4-byte UTF-8, percent-encoded.
+    routerOptions: { maxParamLength: 1024 },
+    // Refused before routing (bad percent-encoding, an over-long parameter): the same problem+json as every error.
+    frameworkErrors: (err, _req, reply) => {
+      const problem = toProblem(err);
+      void (reply as unknown as FastifyReply).status(problem.status).type('application/problem+json').send(problem);
+    },
   });
   app.decorate('deps', deps);
   const sealer = createSealer(deps.config.secretKey);
   app.decorate('services', {
-    users: createUserService({ knex: deps.knex }),
+    users: createUserService({ knex: deps.knex, tokenCacheMs: 10_000 }),
     identities: createIdentityService({ knex: deps.knex, sealer }),
     vineyards: createVineyardService({ knex: deps.knex }),
     vines: createVineService({ knex: deps.knex, sealer }),
@@ -175,5 +183,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(homeRoutes);
   // Routes: pages (src/routes/*.ts) and /api/v1 (src/routes/api/*.ts) register below.
   await app.register(pagePlugins);
+  await app.register(apiRoutes, { prefix: '/api/v1' });
   return app as unknown as FastifyInstance;
 }

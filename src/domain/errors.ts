@@ -45,3 +45,8 @@ export class UnauthorizedError extends DomainError {
   override name = 'UnauthorizedError';
   override readonly statusCode = 401;
 }
+
+export class ForbiddenError extends DomainError {
+  override name = 'ForbiddenError';
+  override readonly statusCode = 403;
+}

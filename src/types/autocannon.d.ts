@@ -1,4 +1,4 @@
-/** The part of autocannon (a dev dependency, no bundled types) that bench/vine-page.ts uses. */
+/** The part of autocannon (a dev dependency, no bundled types) that the benchmarks use. */
 declare module 'autocannon' {
   interface Options {
     url: string;

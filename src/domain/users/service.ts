@@ -10,6 +10,7 @@ import { assertSchema, invalid, isUniqueViolation, isUuid } from '../vines/valid
 import { hashPassword, verifyPassword } from './password.js';
 import { createUserRepository, USERS_EMAIL_UNIQUE, type TokenRow, type UserRow } from './repository.js';
 import { generateToken, hashToken, looksLikeToken, tokenDisplayPrefix } from './tokens.js';
+import { createTokenCache, TOKEN_REVOKED_CHANNEL } from './token-cache.js';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
@@ -38,11 +39,11 @@ const toToken = (t: TokenRow): ApiToken => ({
 });
 
 const EmailSchema = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', description: 'an email address such as ada@example.com' });
-const SignupSchema = Type.Object({
+export const SignupSchema = Type.Object({
   email: EmailSchema,
   password: Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }),
 });
-const TokenInputSchema = Type.Object({
+export const TokenInputSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
 });
@@ -54,10 +55,13 @@ const BAD_TOKEN = 'token revoked or unknown: run grape login';
 
 export interface UserServiceDeps {
   knex: Knex;
+  /** Remember checked API tokens this long (0: read the token on every request). See token-cache.ts. */
+  tokenCacheMs?: number;
 }
 
-export function createUserService({ knex }: UserServiceDeps) {
+export function createUserService({ knex, tokenCacheMs = 0 }: UserServiceDeps) {
   const users = createUserRepository(knex);
+  const cache = tokenCacheMs > 0 ? createTokenCache(tokenCacheMs) : undefined;
   const identities = createIdentityRepository(knex);
   // Compared against when the email is unknown, so both failures take as long.
   let dummyHash: Promise<string> | undefined;
@@ -117,18 +121,35 @@ export function createUserService({ knex }: UserServiceDeps) {
     async revokeToken(userId: string, id: string): Promise<ApiToken> {
       const row = isUuid(userId) && isUuid(id) ? await users.revokeToken(userId, id) : undefined;
       if (!row) throw new NotFoundError(`token ${id} not found`);
+      cache?.forgetToken(row.id);
+      await knex.raw('SELECT pg_notify(?, ?)', [TOKEN_REVOKED_CHANNEL, row.id]);
       return toToken(row);
     },
 
     async authenticateToken(token: string): Promise<User> {
       if (!looksLikeToken(token)) throw new UnauthorizedError(BAD_TOKEN);
-      const found = await users.findTokenByHash(hashToken(token));
+      const hash = hashToken(token);
+      const known = cache?.get(hash);
+      if (known) return known;
+      const epoch = cache?.epoch ?? 0;
+      const found = await users.findTokenByHash(hash);
       if (!found || found.token.revoked_at || (found.token.expires_at && found.token.expires_at.getTime() <= Date.now())) {
         throw new UnauthorizedError(BAD_TOKEN);
       }
       const last = found.token.last_used_at;
       if (!last || Date.now() - last.getTime() > 60_000) await users.touchToken(found.token.id);
-      return toUser(found.user);
+      const user = toUser(found.user);
+      cache?.set(hash, found.token.id, user, found.token.expires_at, epoch);
+      return user;
+    },
+
+    /** Another process revoked a token (TOKEN_REVOKED_CHANNEL): stop trusting what this one remembers. */
+    forgetToken(tokenId: string): void {
+      cache?.forgetToken(tokenId);
+    },
+    /** Notifications may have been missed (the LISTEN connection dropped): forget every token. */
+    forgetAllTokens(): void {
+      cache?.clear();
     },
   };
 }

@@ -20,6 +20,7 @@ import { publicSettings, renderSpec, resolveSpec, type ResolvedComponent, type R
 import { isStage, namePrefix, statePath, STAGES, type Stage } from './stage.js';
 import { VINE_BUSY, VINE_DELETABLE } from './status.js';
 import { checkDisplayName, invalid, isForeignKeyViolation, isUniqueViolation, isUuid } from './validation.js';
+import { CHANNEL, notify } from '../jobs/events.js';
 
 /** A vine as shown: its row, the names it is addressed by, and its derived cloud names. */
 export interface VineView extends VineRecord {
@@ -267,6 +268,8 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
             },
             trx,
           );
+          // Pages and API caches showing this vine learn it changed (delivered on commit).
+          await notify(trx, CHANNEL.vineStatus, vine.id);
           return diff;
         });
       } catch (err) {
@@ -287,6 +290,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
         const running = await trx('provision_jobs').where({ vine_id: vine.id }).whereIn('status', ['QUEUED', 'CLAIMED', 'PROCESSING']).first('type', 'status');
         if (running) throw new ConflictError(`a ${running.type as string} job of this vine is ${running.status as string}: wait for it or cancel it`);
         await vines.delete(vine.id, trx);
+        await notify(trx, CHANNEL.vineStatus, vine.id);
       });
     },
   };

@@ -1,0 +1,81 @@
+/** grape login, logout, whoami. */
+import { hostname } from 'node:os';
+import { COMMON_OPTIONS, JSON_OPTION, type Command } from '../command.js';
+import { configPath, readConfig, removeConfigToken, writeConfig } from '../config.js';
+import { EXIT, GrapeError } from '../errors.js';
+import { printJson } from '../output.js';
+import { ask, askPassword } from '../prompt.js';
+
+interface TokenCreated {
+  id: string;
+  token: string;
+  name: string;
+  user: { email: string };
+}
+
+export const login: Command = {
+  name: 'login',
+  usage: 'grape login [--url URL] [--email EMAIL] [--name TOKEN_NAME]',
+  summary: 'sign in and keep an API token in your config',
+  details: `Asks for the password without echo (on a terminal), or reads it from stdin or VINTNER_PASSWORD.
+The token is stored in ${'$XDG_CONFIG_HOME/vintner/grape.json'} (or ~/.config/vintner/grape.json), mode 0600.
+  --url URL          the Vintner server (default: the stored one, VINTNER_URL, or http://localhost:3000)
+  --email EMAIL      the account (asked when missing)
+  --name NAME        how the token is listed (default grape@<host>)`,
+  options: { ...COMMON_OPTIONS, email: { type: 'string' }, name: { type: 'string' } },
+  async run(ctx, values) {
+    const api = ctx.api();
+    const email = (values.email as string | undefined) ?? (await ask(ctx.io, 'Email: '));
+    if (!email) throw new GrapeError('no email: pass --email', EXIT.USAGE);
+    const password = await askPassword(ctx.io);
+    const name = (values.name as string | undefined) ?? `grape@${hostname()}`.slice(0, 100);
+    const created = await api.call<TokenCreated>('POST', '/tokens', { email, password, name }, { auth: false });
+    const path = writeConfig({ ...readConfig(ctx.io.env), url: api.session.url, token: created.token, tokenId: created.id, email: created.user.email }, ctx.io.env);
+    ctx.io.stdout.write(`Logged in to ${api.session.url} as ${created.user.email} (token "${created.name}" stored in ${path})\n`);
+    if (ctx.io.env.VINTNER_TOKEN) ctx.io.stderr.write('note: VINTNER_TOKEN is set and wins over the stored token\n');
+    return EXIT.OK;
+  },
+};
+
+export const logout: Command = {
+  name: 'logout',
+  usage: 'grape logout',
+  summary: 'revoke the stored token and forget it',
+  details: 'Revokes the token on the server (when it can still be reached) and removes it from your config.',
+  options: { ...COMMON_OPTIONS },
+  async run(ctx) {
+    const stored = readConfig(ctx.io.env);
+    if (!stored.token) {
+      ctx.io.stdout.write('Not logged in.\n');
+      return EXIT.OK;
+    }
+    let revoked = true;
+    if (stored.tokenId) {
+      try {
+        await ctx.api().call('DELETE', `/tokens/${stored.tokenId}`);
+      } catch (err) {
+        // Already revoked, expired, or the server is gone: forgetting it locally is still right.
+        revoked = false;
+        ctx.io.stderr.write(`note: the token was not revoked on the server (${(err as Error).message})\n`);
+      }
+    }
+    removeConfigToken(ctx.io.env);
+    ctx.io.stdout.write(`Logged out${revoked ? '; the token is revoked' : ''} (${configPath(ctx.io.env)} no longer holds it).\n`);
+    return EXIT.OK;
+  },
+};
+
+export const whoami: Command = {
+  name: 'whoami',
+  usage: 'grape whoami [--json]',
+  summary: 'who the token belongs to, on which server',
+  details: '',
+  options: { ...COMMON_OPTIONS, ...JSON_OPTION },
+  async run(ctx, values) {
+    const api = ctx.api();
+    const me = await api.call<{ user: { email: string; id: string }; token: { name: string; prefix: string; expires_at: string | null } }>('GET', '/me');
+    if (values.json) printJson(ctx.io, { url: api.session.url, ...me });
+    else ctx.io.stdout.write(`${me.user.email} on ${api.session.url} (token "${me.token.name}", ${me.token.prefix}…${me.token.expires_at ? `, expires ${me.token.expires_at.slice(0, 10)}` : ''})\n`);
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * Cloud identities: how Vintner reaches a cloud account. Secrets go in and are never answered;
+ * `test` and `discover` queue CONNECTION_TEST and FETCH_RESOURCES jobs.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { IdParams, Identity, IdentityCreate, Job, NameParams, NoContent, Page, PageQuery, problems } from './schemas.js';
+import { paginate } from './validation.js';
+
+const tags = ['identities'];
+
+const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { identities, jobs } = app.services;
+
+  app.get('/identities', {
+    schema: { summary: 'List your cloud identities (by name)', tags, querystring: PageQuery, response: { 200: Page(Identity, 'IdentityPage'), ...problems(400, 401) } },
+  }, async (req) => paginate(await identities.list(req.user!.id), (i) => [i.name, i.id], req.query));
+
+  app.post('/identities', {
+    schema: {
+      summary: 'Add a cloud identity (local, aws, gcp or azure)',
+      description: 'AWS: an assume-role ARN (+ external id) is preferred; access keys are allowed. Secrets are stored encrypted and never returned.',
+      tags, body: IdentityCreate, response: { 201: Identity, ...problems(400, 401) },
+    },
+  }, async (req, reply) => reply.status(201).send(await identities.create(req.user!.id, req.body)));
+
+  app.get('/identities/by-name/:name', {
+    schema: { summary: 'An identity by its name', tags, params: NameParams, response: { 200: Identity, ...problems(401, 404) } },
+  }, async (req) => identities.getByName(req.user!.id, req.params.name));
+
+  app.get('/identities/:id', {
+    schema: { summary: 'An identity (never its secrets)', tags, params: IdParams, response: { 200: Identity, ...problems(401, 404) } },
+  }, async (req) => identities.get(req.user!.id, req.params.id));
+
+  app.delete('/identities/:id', {
+    schema: { summary: 'Delete an identity (refused while a vine uses it)', tags, params: IdParams, response: { 204: NoContent, ...problems(401, 404, 409) } },
+  }, async (req, reply) => {
+    await identities.delete(req.user!.id, req.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.post('/identities/:id/test', {
+    schema: { summary: 'Test the identity’s connection (a CONNECTION_TEST job)', tags, params: IdParams, response: { 202: Job, ...problems(401, 404) } },
+  }, async (req, reply) => reply.status(202).send(await jobs.create({ userId: req.user!.id, type: 'CONNECTION_TEST', identityId: req.params.id })));
+
+  app.post('/identities/:id/discover', {
+    schema: { summary: 'Fetch the account’s networks, zones … (a FETCH_RESOURCES job)', tags, params: IdParams, response: { 202: Job, ...problems(401, 404) } },
+  }, async (req, reply) => reply.status(202).send(await jobs.create({ userId: req.user!.id, type: 'FETCH_RESOURCES', identityId: req.params.id })));
+};
+
+export default identityRoutes;

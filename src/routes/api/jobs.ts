@@ -1,0 +1,81 @@
+/**
+ * Jobs: start one on a vine (202: it runs on a Tendril), list, read, cancel, and read its log as
+ * JSON pages or live as Server-Sent Events (`Accept: text/event-stream`; event ids are the lines'
+ * seq, so a reconnect with Last-Event-ID resumes with nothing lost or repeated).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { listVineJobsPage } from '../../domain/jobs/pages.js';
+import { JOB_TERMINAL } from '../../domain/jobs/status.js';
+import { resumeSeq, streamJobLogs } from '../sse.js';
+import { IdParams, Job, LogPage, LogQuery, Page, PageQuery, problems, VineJobBody } from './schemas.js';
+import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './validation.js';
+import { invalid } from '../../domain/vines/validation.js';
+import type { VineDetailCache } from './vine-cache.js';
+
+const tags = ['jobs'];
+
+const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (app, { cache }) => {
+  const { jobs, vines } = app.services;
+
+  app.post('/vines/:id/jobs', {
+    schema: {
+      summary: 'Start a job on a vine: PLAN, DEPLOY (harvest), DESTROY or BOOTSTRAP',
+      description: 'Answers 202 with the QUEUED job. A DEPLOY may apply a successful, current PLAN (`planJobId`).',
+      tags, params: IdParams, body: VineJobBody, response: { 202: Job, ...problems(400, 401, 404, 409) },
+    },
+  }, async (req, reply) => {
+    const { type, planJobId } = req.body;
+    const job = await jobs.create({ userId: req.user!.id, vineId: req.params.id, type, ...(planJobId !== undefined ? { planJobId } : {}) });
+    cache.evict(req.params.id); // a harvest or destroy moved the vine's status
+    return reply.status(202).send(job);
+  });
+
+  app.get('/vines/:id/jobs', {
+    schema: { summary: 'A vine’s jobs, newest first', tags, params: IdParams, querystring: PageQuery, response: { 200: Page(Job, 'JobPage'), ...problems(400, 401, 404) } },
+  }, async (req) => {
+    const vine = await vines.get(req.user!.id, req.params.id); // 404 unless it is the user's
+    const limit = req.query.limit ?? DEFAULT_PAGE;
+    const key = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : undefined;
+    if (key && (key.length !== 2 || !key.every(Boolean))) throw invalid('query', [{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
+    const page = await listVineJobsPage(app.deps.knex, vine.vine.id, { limit, after: key ? { createdAt: key[0]!, id: key[1]! } : undefined });
+    return { items: page.jobs, next_cursor: page.more && page.last ? encodeCursor([page.last.createdAt, page.last.id]) : null };
+  });
+
+  app.get('/jobs/:id', {
+    schema: { summary: 'A job', tags, params: IdParams, response: { 200: Job, ...problems(401, 404) } },
+  }, async (req) => jobs.get(req.user!.id, req.params.id));
+
+  app.post('/jobs/:id/cancel', {
+    schema: {
+      summary: 'Cancel a job',
+      description: 'QUEUED: cancelled at once. Running: the Tendril interrupts Terraform (it saves its state) and records CANCELLED.',
+      tags, params: IdParams, response: { 200: Job, ...problems(401, 404, 409) },
+    },
+  }, async (req) => {
+    const job = await jobs.cancel(req.user!.id, req.params.id);
+    if (job.vine_id) cache.evict(job.vine_id);
+    return job;
+  });
+
+  app.get('/jobs/:id/logs', {
+    schema: {
+      summary: 'A job’s log: a JSON page of lines, or with `Accept: text/event-stream` a live stream',
+      description:
+        'JSON: lines with seq > `after`, at most `limit`; `done` once the job finished and the page holds its last line. ' +
+        'SSE: events `status` ({status}), `line` (a LogLine; the event id is its seq) and `end` ({status}); resume with Last-Event-ID or `after`.',
+      tags, params: IdParams, querystring: LogQuery, response: { 200: LogPage, ...problems(400, 401, 404) },
+      produces: ['application/json', 'text/event-stream'],
+    },
+  }, async (req, reply) => {
+    const job = await jobs.get(req.user!.id, req.params.id);
+    if ((req.headers.accept ?? '').includes('text/event-stream')) return streamJobLogs(req, reply, job.id, resumeSeq(req));
+    const after = req.query.after ?? 0;
+    const limit = req.query.limit ?? 1000;
+    const lines = await jobs.logs(req.user!.id, job.id, after, limit);
+    // The status was read before the lines: if it was final then, every line was already stored.
+    const done = JOB_TERMINAL.includes(job.status) && lines.length < limit;
+    return { job_id: job.id, status: job.status, lines, next_after: lines.length ? lines[lines.length - 1]!.seq : after, done };
+  });
+};
+
+export default jobRoutes;

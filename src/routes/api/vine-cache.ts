@@ -1,0 +1,70 @@
+/**
+ * GET /api/v1/vines/:id answers from memory when it can: a vine's detail (its spec, every
+ * component, statuses and outputs) costs an eleven-table read, and Grape and scripts poll it.
+ *
+ * What keeps it true:
+ * - every change the platform makes to a vine or its components NOTIFYs `vintner_vine_status`
+ *   (jobs, the runner, the component tracker, the reaper, the vine service), which evicts the
+ *   entry in every Trellis process; a lost LISTEN connection clears everything;
+ * - the API's own writes evict synchronously, so a client reads its writes at once;
+ * - a read that began before an eviction is not remembered (the epoch), so a slow read cannot put
+ *   back what a write just evicted;
+ * - an entry lives `ttlMs` at most, which bounds anything else (a vineyard renamed from the pages
+ *   shows its new name here within that time).
+ * Entries are per vine and remember their owner: another user's request never hits.
+ */
+export interface VineDetailCache {
+  get(vineId: string, userId: string): string | undefined;
+  readonly epoch: number;
+  set(vineId: string, userId: string, vineyardId: string, json: string, epochAtRead: number): void;
+  evict(vineId: string): void;
+  evictVineyard(vineyardId: string): void;
+  clear(): void;
+  readonly size: number;
+}
+
+interface Entry {
+  userId: string;
+  vineyardId: string;
+  json: string;
+  until: number;
+}
+
+export function createVineDetailCache(ttlMs: number, max = 2000): VineDetailCache {
+  const entries = new Map<string, Entry>();
+  let epoch = 0;
+  return {
+    get(vineId, userId) {
+      const e = entries.get(vineId);
+      if (!e) return undefined;
+      if (e.until <= Date.now()) {
+        entries.delete(vineId);
+        return undefined;
+      }
+      return e.userId === userId ? e.json : undefined;
+    },
+    get epoch() {
+      return epoch;
+    },
+    set(vineId, userId, vineyardId, json, epochAtRead) {
+      if (epochAtRead !== epoch) return;
+      if (entries.size >= max) entries.delete(entries.keys().next().value!);
+      entries.set(vineId, { userId, vineyardId, json, until: Date.now() + ttlMs });
+    },
+    evict(vineId) {
+      epoch++;
+      entries.delete(vineId);
+    },
+    evictVineyard(vineyardId) {
+      epoch++;
+      for (const [id, e] of entries) if (e.vineyardId === vineyardId) entries.delete(id);
+    },
+    clear() {
+      epoch++;
+      entries.clear();
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
