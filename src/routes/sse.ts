@@ -39,8 +39,11 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
     clearInterval(keepAlive);
     closers.forEach((fn) => fn());
   };
-  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
+  // Unref'd: the open socket keeps the process alive, not this timer.
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS).unref();
   req.raw.on('close', close);
+  // The client may have gone while the route was still reading: 'close' has fired already.
+  if (res.socket === null || res.socket.destroyed) close();
   return {
     send(event, data, id) {
       if (closed) return false;
@@ -59,7 +62,8 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
       return closed;
     },
     onClose(fn) {
-      closers.push(fn);
+      if (closed) fn();
+      else closers.push(fn);
     },
   };
 }
