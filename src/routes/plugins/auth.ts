@@ -39,6 +39,9 @@ export default fp(async function auth(app: FastifyInstance) {
     cookieName: 'vintner.sid',
     store: createPgSessionStore(knex),
     saveUninitialized: false,
+    // Saved only when changed: the default (rolling) rewrote the session row on every request.
+    // Sessions therefore last 7 days from sign-in rather than from the last request.
+    rolling: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', maxAge: 7 * 24 * 3600 * 1000 },
   });
   await app.register(fastifyCsrf, {
