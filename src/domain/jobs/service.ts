@@ -9,6 +9,7 @@ import { vineLifecycle, type VineStatus } from '../vines/status.js';
 import { JobStatus, JOB_TERMINAL, JobType, IDENTITY_JOB_TYPES, type JobType as JobTypeT } from './status.js';
 import { CHANNEL, notify } from './events.js';
 import { readLogs, type StoredLogLine } from './log-writer.js';
+import { isUuid } from '../vines/validation.js';
 
 export interface JobRow {
   id: string;
@@ -72,8 +73,6 @@ async function lockVine(trx: Knex.Transaction, userId: string, vineId: string): 
   if (!vine) throw new NotFoundError(`vine ${vineId} not found`);
   return vine;
 }
-
-const isUuid = (s: string | undefined) => typeof s === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 export function createJobService(knex: Knex) {
   /** The job if the user may see it (its vine's vineyard or its identity is theirs). */
