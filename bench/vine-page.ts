@@ -1,7 +1,8 @@
 /**
  * The vine page under load (issue 4): a vine with 50 components, a finished plan with its log,
  * 50 concurrent connections of one signed-in user for ~10 s. Targets: ≥ 2,000 requests/s, p99 ≤ 50 ms.
- * Production-like: templates cached, quiet logs. Figures in bench/results/vine-page.json.
+ * Production-like: templates and rendered pages cached (src/routes/plugins/page-cache.ts), quiet
+ * logs; the same page with the page cache off is measured too. Figures in bench/results/vine-page.json.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -78,11 +79,20 @@ try {
   const r = await autocannon({ ...load, duration: DURATION });
   const bare = await autocannon({ url: `${url}/bench/bare`, connections: CONNECTIONS, workers: 1, duration: 3 });
   const signedIn = await autocannon({ url: `${url}/bench/signed-in`, connections: CONNECTIONS, workers: 1, duration: 3, headers: { cookie } });
+  // The same page with the page cache off (PAGE_CACHE_MS=0): what every visit costs while a job
+  // runs or right after a change, when the page is read and rendered afresh.
+  const uncachedApp = await buildApp({ config: { ...config, pageCacheMs: 0 }, knex: db.knex, databaseUrl: db.url, logger: createLogger(config, 'bench') });
+  const uncachedUrl = await uncachedApp.listen({ port: 0, host: '127.0.0.1' });
+  const uncachedLoad = { ...load, url: `${uncachedUrl}/vines/${vine.id}` };
+  await autocannon({ ...uncachedLoad, duration: 1 });
+  const uncached = await autocannon({ ...uncachedLoad, duration: 5 });
   // Requests the load generator gave up at the end may still be reading: let the pool go idle
   // before the database closes under them.
   const pool = (db.knex.client as { pool: { numUsed(): number; numPendingAcquires(): number } }).pool;
   for (let i = 0; i < 250 && pool.numUsed() + pool.numPendingAcquires() > 0; i++) await new Promise((res) => setTimeout(res, 20));
+  await uncachedApp.close();
   if (signedIn.non2xx) throw new Error('the signed-in ceiling route was refused');
+  if (uncached.non2xx || uncached.errors) throw new Error('the uncached vine page failed');
   if (r.errors || r.timeouts || r.non2xx) throw new Error(`failed requests: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
   writeResult('vine-page', {
     components: 50,
@@ -92,6 +102,7 @@ try {
     requests_per_s: Math.round(r.requests.average),
     latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: Math.round(r.latency.mean * 100) / 100 },
     page_bytes: Buffer.byteLength(html),
+    uncached: { requests_per_s: Math.round(uncached.requests.average), latency_ms: { p50: uncached.latency.p50, p99: uncached.latency.p99 } },
     ceilings: {
       bare_route_requests_per_s: Math.round(bare.requests.average),
       signed_in_empty_route_requests_per_s: Math.round(signedIn.requests.average),

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import fastifyHelmet from '@fastify/helmet';
+import securityHeaders from './routes/plugins/security-headers.js';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { DomainError, ValidationError } from './domain/errors.js';
 import { createSealer } from './domain/crypto.js';
@@ -24,6 +24,7 @@ import { createVineService, type VineService } from './domain/vines/service.js';
 import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import authPlugin from './routes/plugins/auth.js';
+import pageCachePlugin from './routes/plugins/page-cache.js';
 import homeRoutes from './routes/home.js';
 import pagePlugins from './routes/pages.js';
 import apiRoutes from './routes/api/index.js';
@@ -117,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('deps', deps);
   const sealer = createSealer(deps.config.secretKey);
   app.decorate('services', {
-    users: createUserService({ knex: deps.knex, tokenCacheMs: 10_000 }),
+    users: createUserService({ knex: deps.knex, tokenCacheMs: 10_000, userCacheMs: 60_000 }),
     identities: createIdentityService({ knex: deps.knex, sealer }),
     vineyards: createVineyardService({ knex: deps.knex }),
     vines: createVineService({ knex: deps.knex, sealer }),
@@ -127,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('hub', hub);
   if (!deps.hub) app.addHook('onClose', () => hub.close());
 
-  await app.register(fastifyHelmet, {
+  await app.register(securityHeaders, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -180,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(authPlugin);
+  await app.register(pageCachePlugin);
   await app.register(homeRoutes);
   // Routes: pages (src/routes/*.ts) and /api/v1 (src/routes/api/*.ts) register below.
   await app.register(pagePlugins);

@@ -47,6 +47,8 @@ export interface Config {
   nodeEnv: string;
   /** Re-read templates on every render (development of the views); cached otherwise. */
   viewsReload: boolean;
+  /** How long a rendered vine page is kept (0: render every visit). See src/routes/plugins/page-cache.ts. */
+  pageCacheMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -175,5 +177,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     infracostApiKey: str(env, 'INFRACOST_API_KEY'),
     nodeEnv,
     viewsReload: bool(env, 'VIEWS_RELOAD', false),
+    pageCacheMs: int(env, 'PAGE_CACHE_MS', 5000, 0, 60_000),
   };
 }

@@ -15,18 +15,41 @@ export const isHtmx = (req: FastifyRequest) => req.headers['hx-request'] === 'tr
  * `csrf: false` for pages without forms seen by anonymous visitors: a token means a stored session.
  */
 export async function render(req: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}, opts: { csrf?: boolean } = {}): Promise<FastifyReply> {
+  return reply.view(template, pageData(req, reply, data, opts));
+}
+
+/** What `render` gives a template: the route's data and the layout's (user, CSRF token, flash). Takes the flash. */
+export function pageData(req: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, opts: { csrf?: boolean | string } = {}): Record<string, unknown> {
   const flash = req.session?.flash;
   if (flash && !isHtmx(req)) delete req.session.flash;
-  return reply.view(template, {
+  return {
     title: '',
     ...data,
     user: req.user,
-    csrfToken: opts.csrf === false && !req.user ? undefined : reply.generateCsrf(),
+    csrfToken: typeof opts.csrf === 'string' ? opts.csrf : opts.csrf === false && !req.user ? undefined : reply.generateCsrf(),
     flash: isHtmx(req) ? undefined : flash,
     path: req.url.split('?')[0],
     h,
-  });
+  };
 }
+
+/**
+ * Sends a page rendered earlier (see plugins/page-cache.ts) with this request's CSRF token in
+ * place. The parts are kept encoded: a copy costs less than encoding the page again.
+ */
+export function sendKeptPage(reply: FastifyReply, parts: readonly Buffer[]): FastifyReply {
+  let body = parts[0]!;
+  if (parts.length > 1) {
+    const token = Buffer.from(reply.generateCsrf());
+    const pieces: Buffer[] = [];
+    parts.forEach((p, i) => (i ? pieces.push(token, p) : pieces.push(p)));
+    body = Buffer.concat(pieces);
+  }
+  return reply.type('text/html; charset=utf-8').send(body);
+}
+
+/** Splits a rendered page at the CSRF placeholder into the parts `sendKeptPage` joins. */
+export const keepablePage = (html: string, slot: string): Buffer[] => html.split(slot).map((p) => Buffer.from(p));
 
 /** After a successful POST: 303 for a plain form, `HX-Redirect` for htmx (a full navigation). */
 export function redirect(req: FastifyRequest, reply: FastifyReply, to: string, flash?: string): FastifyReply {

@@ -12,7 +12,7 @@ import { isUuid } from '../domain/vines/validation.js';
 import { JOB_OPEN } from '../domain/jobs/status.js';
 import { logLinesHtml } from './log-lines.js';
 import { h } from './view-helpers.js';
-import { isHtmx, render } from './page-kit.js';
+import { isHtmx, keepablePage, pageData, render, sendKeptPage } from './page-kit.js';
 
 /** Lines of the current job shown on the vine page; the job page has the whole log. */
 export const VINE_LOG_TAIL = 300;
@@ -88,9 +88,23 @@ export async function renderVineFragments(app: FastifyInstance, view: VinePageVi
 
 /** The vine page, or only its panel for htmx; `extra` carries e.g. an action's refusal. */
 export async function renderVinePage(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, vineId: string, extra: Record<string, unknown> = {}) {
-  const view = await loadVineView(app, req.user!.id, vineId);
+  const userId = req.user!.id;
+  // A whole page, as any visit would see it, may come from (and go to) the page cache.
+  const keepable = req.method === 'GET' && !isHtmx(req) && !req.session?.flash && Object.keys(extra).length === 0;
+  const cache = app.pageCache;
+  if (keepable) {
+    const kept = cache.get(vineId.toLowerCase());
+    if (kept?.userId === userId) return sendKeptPage(reply, kept.parts);
+  }
+  const epoch = cache.epoch;
+  const view = await loadVineView(app, userId, vineId);
   const template = isHtmx(req) ? 'pages/vines/_panel' : 'pages/vines/show';
-  return render(req, reply, template, { title: `${view.vine.name} (${view.vine.stage})`, ...view, ...extra });
+  const data = { title: `${view.vine.name} (${view.vine.stage})`, ...view, ...extra };
+  if (!keepable || view.live) return render(req, reply, template, data);
+  const html = await app.view(template, pageData(req, reply, data, { csrf: cache.csrfSlot }));
+  const parts = keepablePage(html, cache.csrfSlot);
+  cache.set(view.vine.id, { userId, parts }, epoch);
+  return sendKeptPage(reply, parts);
 }
 
 /** An htmx action posted from the vine page's panel: answer the refreshed panel in place. */

@@ -17,8 +17,9 @@ export interface Agent {
 
 let n = 0;
 
-export function agent(app: FastifyInstance): Agent {
-  let cookie = '';
+/** `cookie`: start with a session already signed in (e.g. through another Trellis process). */
+export function agent(app: FastifyInstance, startCookie = ''): Agent {
+  let cookie = startCookie;
   let csrf = '';
   const request = async (method: 'GET' | 'POST', url: string, form?: Form, extra: Record<string, string> = {}) => {
     const headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml', ...(cookie ? { cookie } : {}), ...extra };

@@ -11,6 +11,7 @@ import { hashPassword, verifyPassword } from './password.js';
 import { createUserRepository, USERS_EMAIL_UNIQUE, type TokenRow, type UserRow } from './repository.js';
 import { generateToken, hashToken, looksLikeToken, tokenDisplayPrefix } from './tokens.js';
 import { createTokenCache, TOKEN_REVOKED_CHANNEL } from './token-cache.js';
+import { createEpochCache } from '../cache.js';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
@@ -57,11 +58,17 @@ export interface UserServiceDeps {
   knex: Knex;
   /** Remember checked API tokens this long (0: read the token on every request). See token-cache.ts. */
   tokenCacheMs?: number;
+  /**
+   * Remember users read by id this long (0: read on every request). A user's row never changes
+   * once created (no rename, no deletion), so nothing needs evicting; the bound is for memory.
+   */
+  userCacheMs?: number;
 }
 
-export function createUserService({ knex, tokenCacheMs = 0 }: UserServiceDeps) {
+export function createUserService({ knex, tokenCacheMs = 0, userCacheMs = 0 }: UserServiceDeps) {
   const users = createUserRepository(knex);
   const cache = tokenCacheMs > 0 ? createTokenCache(tokenCacheMs) : undefined;
+  const byId = createEpochCache<User>({ ttlMs: userCacheMs, max: 50_000 });
   const identities = createIdentityRepository(knex);
   // Compared against when the email is unknown, so both failures take as long.
   let dummyHash: Promise<string> | undefined;
@@ -97,9 +104,13 @@ export function createUserService({ knex, tokenCacheMs = 0 }: UserServiceDeps) {
     },
 
     async getUser(userId: string): Promise<User> {
+      const known = byId.get(userId);
+      if (known) return known;
       const user = isUuid(userId) ? await users.findById(userId) : undefined;
       if (!user) throw new NotFoundError(`user ${userId} not found`);
-      return toUser(user);
+      const found = Object.freeze(toUser(user));
+      byId.set(userId, found, byId.epoch);
+      return found;
     },
 
     /** The token is in the answer this once; only its sha256 and first characters are stored. */

@@ -63,9 +63,6 @@ export default async function apiV1(parent: FastifyInstance) {
       if (method === 'HEAD') continue;
       routes.push({ method, url: r.url, schema: r.schema as Record<string, unknown> | undefined, public: r.config?.public === true });
     }
-    // Helmet rebuilds its middleware (CSP parsing included) on every request: worth it for pages,
-    // not for JSON, which gets the headers that matter to it below.
-    r.config = { ...r.config, helmet: { skipRoute: true } } as typeof r.config;
   });
   app.addHook('onRequest', async (_req, reply) => {
     reply.headers(API_HEADERS);

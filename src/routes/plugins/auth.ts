@@ -31,13 +31,19 @@ declare module 'fastify' {
   }
 }
 
+/** How long a session read is remembered; writes and sign-outs evict it everywhere at once (session-store.ts). */
+const SESSION_CACHE_MS = 60_000;
+
 export default fp(async function auth(app: FastifyInstance) {
   const { config, knex } = app.deps;
   await app.register(fastifyCookie);
+  const store = createPgSessionStore(knex, { cacheMs: SESSION_CACHE_MS });
+  const stopListening = await store.listen(app.hub);
+  app.addHook('onClose', async () => stopListening());
   await app.register(fastifySession, {
     secret: config.sessionSecret,
     cookieName: 'vintner.sid',
-    store: createPgSessionStore(knex),
+    store,
     saveUninitialized: false,
     // Saved only when changed: the default (rolling) rewrote the session row on every request.
     // Sessions therefore last 7 days from sign-in rather than from the last request.
