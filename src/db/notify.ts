@@ -24,6 +24,7 @@ export function createNotifyHub(connectionString: string, log: (msg: string) => 
   let connecting: Promise<pg.Client> | undefined;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  let listenQueue: Promise<unknown> = Promise.resolve();
 
   const connect = (): Promise<pg.Client> => {
     connecting ??= (async () => {
@@ -78,7 +79,8 @@ export function createNotifyHub(connectionString: string, log: (msg: string) => 
       if (!set) listeners.set(channel, (set = new Set()));
       set.add(listener);
       const c = client ?? (await connect());
-      if (fresh) await c.query(`LISTEN ${channel}`);
+      // One statement at a time on the connection (pg deprecates overlapping queries).
+      if (fresh) await (listenQueue = listenQueue.catch(() => {}).then(() => c.query(`LISTEN ${channel}`)));
       return () => {
         set!.delete(listener);
       };
