@@ -70,5 +70,5 @@ t.test('Tendrils: heartbeat age, running jobs, Terraform version; an empty state
   t.notMatch(page.body, /worker-ancient/, 'long-stopped ones age out');
   t.notMatch(page.body, new RegExp(other.email), 'nothing about whose jobs they run');
   const fragment = await a.get('/tendrils', { 'hx-request': 'true' });
-  t.match(fragment.body, /^<div id="tendrils-table">/, 'Refresh gets the table alone');
+  t.match(fragment.body, /^\s*<div id="tendrils-table" hx-get="\/tendrils" hx-trigger="every 5s/, 'Refresh gets the table alone, which keeps refreshing itself');
 });

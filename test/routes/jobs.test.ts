@@ -5,8 +5,8 @@ import { signedIn } from './agent.js';
 import { createLogWriter } from '../../src/domain/jobs/log-writer.js';
 import { CHANNEL, notify } from '../../src/domain/jobs/events.js';
 
-async function setup(t: Test) {
-  const { app } = await buildTestApp(t);
+async function setup(t: Test, env: Record<string, string> = {}) {
+  const { app } = await buildTestApp(t, env);
   const user = await signedIn(app);
   const identity = await app.deps.knex('cloud_identities').where({ user_id: user.userId }).first('id');
   const v = await seedVine(app.deps.knex, { user: { userId: user.userId, identityId: identity.id }, allKinds: true });
@@ -98,7 +98,7 @@ t.test('the job page: who, when, where, the plan table with cost, and Harvest th
   t.match(page.body, /action-update">update/);
   t.match(page.body, new RegExp(`name="plan_job_id" value="${job.id}"`), 'Harvest this plan applies this plan');
   t.notMatch(page.body, /data-action="harvest_plan" disabled/, 'and is enabled');
-  t.match(page.body, new RegExp(`<dd>${email}</dd>`), 'who started it');
+  t.match(page.body, `<dd>${email.replace('@', '<wbr>@')}</dd>`, 'who started it (a line may break at the @)');
   t.match(page.body, /tendril-7<\/a> <span class="muted small">\(worker-a\)/, 'the Tendril that ran it');
   t.match(page.body, /<span class="a-red">Error<\/span>: &lt;b&gt;not bold&lt;\/b&gt; &amp; fine/, 'ANSI colours rendered, markup escaped');
   t.notMatch(page.body, /data-sse-src="\/jobs/, 'a finished job does not stream');
@@ -144,9 +144,69 @@ t.test('the log stream: lines with their seq as event id, resume after Last-Even
   t.same([...resumed.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [4, 5], 'Last-Event-ID: only what came after');
   const after = await app.inject({ method: 'GET', url: `/jobs/${job.id}/events?after=4`, headers: { cookie: a.cookie } });
   t.same([...after.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [5], '?after= for the first connection');
-  const idle = await app.inject({ method: 'GET', url: `/vines/${vineId}/events`, headers: { cookie: a.cookie } });
-  t.match(idle.body, new RegExp(`event: swap\\ndata: <section id="vine-${vineId}-status"`), 'the vine stream sends the current state');
-  t.match(idle.body, /event: end\ndata: \{"status":"DRAFT"\}/, 'and ends at once when no job runs');
+});
+
+/** Reads an event stream from a listening app until `until` matches (or 10 s pass). */
+async function readStream(url: string, cookie: string, until: RegExp, opts: { toTheEnd?: boolean } = {}) {
+  const res = await fetch(url, { headers: { cookie } });
+  const reader = res.body!.getReader();
+  let text = '';
+  let ended = false;
+  const deadline = Date.now() + 10_000;
+  while ((opts.toTheEnd || !until.test(text)) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) {
+      ended = true;
+      break;
+    }
+    text += Buffer.from(value).toString();
+  }
+  return { text, ended, close: () => reader.cancel() };
+}
+
+t.test('the vine stream stays open while no job runs, and follows a job started elsewhere', async (t) => {
+  const { a, vineId, app, knex } = await setup(t);
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const idle = readStream(`${url}/vines/${vineId}/events`, a.cookie, /vine-[0-9a-f-]+-status[\s\S]*id="job-[0-9a-f-]+-logs"/);
+  // The page's own stream names what the page shows: nothing is sent until that changes.
+  const src = /data-sse-src="([^"]+)"/.exec((await a.get(`/vines/${vineId}`)).body)![1]!.replaceAll('&amp;', '&');
+  t.match(src, /\?job=&stamp=[\w-]{16}$/, 'the page hands its stamp to the stream');
+  const fromPage = readStream(`${url}${src}`, a.cookie, /id="job-[0-9a-f-]+-logs"/);
+  await new Promise((r) => setTimeout(r, 300));
+  // A job started by someone else (Grape, another tab): this page did not start it.
+  const job = await app.services.jobs.create({ userId: (await knex('users').first('id')).id, type: 'PLAN', vineId });
+  const s = await idle;
+  t.match(s.text, new RegExp(`event: swap\\ndata: <section id="vine-${vineId}-status"`), 'the current state on connect');
+  t.match(s.text, new RegExp(`id="job-${job.id}-logs"`), 'then the new job, with its live log');
+  t.notMatch(s.text, /event: end/, 'no end while the vine is there');
+  t.notOk(s.ended, 'the stream is still open');
+  const p = await fromPage;
+  t.match(p.text, new RegExp(`id="job-${job.id}-logs"`), 'the page\'s stream got the job too');
+  const firstSwap = p.text.split('\n\n').find((e) => e.startsWith('event: swap'));
+  t.match(firstSwap, new RegExp(`job-${job.id}`), 'and nothing before it: not the state the page already showed');
+  await p.close();
+  // Closing the server ends open streams instead of waiting for their clients.
+  const closing = Date.now();
+  await app.close();
+  t.ok(Date.now() - closing < 5000, 'the server closed without waiting for the stream');
+  await s.close().catch(() => {});
+});
+
+t.test('a vine stream sends keep-alive comments and ends when the vine is deleted', async (t) => {
+  const { a, vineId, app } = await setup(t, { SSE_KEEPALIVE_SECONDS: '1' });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const started = Date.now();
+  const s = await readStream(`${url}/vines/${vineId}/events`, a.cookie, /: keep-alive\n\n/);
+  t.match(s.text, /: keep-alive\n\n/, 'a keep-alive comment');
+  t.ok(Date.now() - started >= 900, 'after the interval, not at once');
+  await s.close();
+  const gone = readStream(`${url}/vines/${vineId}/events`, a.cookie, /event: end/, { toTheEnd: true });
+  await new Promise((r) => setTimeout(r, 300));
+  await a.get(`/vines/${vineId}`);
+  t.equal((await a.post(`/vines/${vineId}/delete`)).statusCode, 303);
+  const d = await gone;
+  t.match(d.text, /event: end\ndata: \{"status":"DELETED"\}/, 'the stream says the vine is gone');
+  t.ok(d.ended, 'and ends');
 });
 
 t.test('live: lines and statuses reach a connected browser through the one LISTEN connection', async (t) => {
@@ -165,7 +225,7 @@ t.test('live: lines and statuses reach a connected browser through the one LISTE
     }
     return { text, close: () => reader.cancel() };
   };
-  const vineStream = read(`/vines/${vineId}/events?job=${job.id}`, /badge s-PROVISIONING[\s\S]*event: end/);
+  const vineStream = read(`/vines/${vineId}/events?job=${job.id}`, /badge s-PROVISIONING[\s\S]*badge s-ACTIVE/);
   const logStream = read(`/jobs/${job.id}/events`, /event: end/);
   await new Promise((r) => setTimeout(r, 300));
   await knex('provision_jobs').where({ id: job.id }).update({ status: 'PROCESSING', processing_at: knex.fn.now() });
@@ -185,6 +245,7 @@ t.test('live: lines and statuses reach a connected browser through the one LISTE
   t.match(l.text, /id: 1\nevent: line\ndata: .*terraform apply/, 'the line arrived live');
   t.match(l.text, /event: end\ndata: \{"status":"SUCCESS"\}/, 'the log stream ended with the job');
   t.match(v.text, /badge s-PROVISIONING badge-lg/, 'the vine page saw PROVISIONING');
-  t.match(v.text, /badge s-ACTIVE badge-lg[\s\S]*event: end/, 'then ACTIVE, and the stream ended');
+  t.match(v.text, /badge s-ACTIVE badge-lg/, 'then ACTIVE');
+  t.notMatch(v.text, /event: end/, 'and the vine stream stays open for the next job');
   await Promise.all([v.close(), l.close()]);
 });
