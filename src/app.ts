@@ -28,6 +28,7 @@ import pageCachePlugin from './routes/plugins/page-cache.js';
 import homeRoutes from './routes/home.js';
 import pagePlugins from './routes/pages.js';
 import apiRoutes from './routes/api/index.js';
+import { endAllStreams } from './routes/sse.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -180,6 +181,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.type('application/problem+json').send(problem);
   });
 
+  // Live streams are hijacked responses: end them, or closing the server waits for their clients.
+  app.addHook('preClose', async () => endAllStreams(app));
   await app.register(authPlugin);
   await app.register(pageCachePlugin);
   await app.register(homeRoutes);

@@ -49,6 +49,8 @@ export interface Config {
   viewsReload: boolean;
   /** How long a rendered vine page is kept (0: render every visit). See src/routes/plugins/page-cache.ts. */
   pageCacheMs: number;
+  /** Seconds between keep-alive comments on an idle event stream (below any proxy's idle timeout). */
+  sseKeepAliveSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -178,5 +180,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     nodeEnv,
     viewsReload: bool(env, 'VIEWS_RELOAD', false),
     pageCacheMs: int(env, 'PAGE_CACHE_MS', 5000, 0, 60_000),
+    sseKeepAliveSeconds: int(env, 'SSE_KEEPALIVE_SECONDS', 15, 1, 300),
   };
 }

@@ -4,12 +4,13 @@
  * current state goes out on connect, a keep-alive comment every 15 s, and the stream ends when
  * the job does. Lines travel from Tendrils over Postgres NOTIFY through the process's one hub.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredLogLine } from '../domain/jobs/log-writer.js';
 import { subscribeJobLogs } from '../domain/jobs/subscribe.js';
 import type { JobStatus } from '../domain/jobs/status.js';
 
-export const KEEPALIVE_MS = 15_000;
+/** The streams each HTTP server has open, so that closing the server ends them (see endAllStreams). */
+const openStreams = new WeakMap<object, Set<SseStream>>();
 
 export interface SseStream {
   /** Sends one event; `data` may span lines. Returns false once the client is gone. */
@@ -20,7 +21,18 @@ export interface SseStream {
   onClose(fn: () => void): void;
 }
 
-/** Takes over the response and opens an event stream. */
+/**
+ * Ends every stream the server has open: a hijacked response would otherwise hold `close()` up
+ * until its client left. Clients reconnect (`retry:`) to whichever process serves them next.
+ */
+export function endAllStreams(app: Pick<FastifyInstance, 'server'>): void {
+  for (const s of [...(openStreams.get(app.server) ?? [])]) s.end();
+}
+
+/**
+ * Takes over the response and opens an event stream: a keep-alive comment every
+ * SSE_KEEPALIVE_SECONDS (15 by default) while it is open.
+ */
 export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
   reply.hijack();
   const res = reply.raw;
@@ -40,11 +52,12 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
     closers.forEach((fn) => fn());
   };
   // Unref'd: the open socket keeps the process alive, not this timer.
-  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS).unref();
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), req.server.deps.config.sseKeepAliveSeconds * 1000).unref();
+  // Keyed by the HTTP server: `req.server` is the route's plugin context, not the root app.
+  let streams = openStreams.get(req.server.server);
+  if (!streams) openStreams.set(req.server.server, (streams = new Set()));
   req.raw.on('close', close);
-  // The client may have gone while the route was still reading: 'close' has fired already.
-  if (res.socket === null || res.socket.destroyed) close();
-  return {
+  const stream: SseStream = {
     send(event, data, id) {
       if (closed) return false;
       const lines = data.split(/\r?\n/).map((l) => `data: ${l}`).join('\n');
@@ -66,6 +79,11 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
       else closers.push(fn);
     },
   };
+  streams.add(stream);
+  closers.push(() => streams.delete(stream));
+  // The client may have gone while the route was still reading: 'close' has fired already.
+  if (res.socket === null || res.socket.destroyed) close();
+  return stream;
 }
 
 /** Where a (re)connecting client resumes: `Last-Event-ID` wins over `?after=`. */

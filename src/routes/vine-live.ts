@@ -3,16 +3,21 @@
  *
  * Actions (Plan, Harvest, Harvest this plan, Retry — the harvest of a FAILED vine —, Destroy;
  * Cancel is in jobs.ts) are forms: without JavaScript they post and redirect; with htmx they
- * answer the refreshed panel in place (Plan goes to its job page, where the summary appears). While a job of the vine is open the panel carries an SSE
- * source; the stream sends the current fragments on connect, again on every change of the vine,
- * its components or its jobs, and ends once no job is open.
+ * answer the refreshed panel in place (Plan goes to its job page, where the summary appears).
+ *
+ * The panel always carries an SSE source: the stream sends the current fragments on connect and
+ * again on every change of the vine, its components or its jobs — a job started from Grape or
+ * another tab shows up, with its live log, without a reload. It stays open while the page does
+ * (keep-alive comments) and ends when the vine is deleted or the server closes; the job's own log
+ * stream (jobs.ts) is the one that ends with its job.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CHANNEL, parseJobStatusPayload } from '../domain/jobs/events.js';
 import type { JobType } from '../domain/jobs/status.js';
 import { openSse } from './sse.js';
+import { NotFoundError } from '../domain/errors.js';
 import { field, formProblem, redirect } from './page-kit.js';
-import { loadVineView, panelTarget, renderVineFragments, renderVinePage } from './vine-view.js';
+import { loadVineView, panelTarget, renderVinePage } from './vine-view.js';
+import { createVineWatch } from './vine-watch.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -43,73 +48,46 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { id: string } }>('/vines/:id/harvest', auth, startJob('DEPLOY', { message: 'Harvest queued: follow it below.' }));
   app.post<{ Params: { id: string } }>('/vines/:id/destroy', auth, startJob('DESTROY', { message: 'Destroy queued: follow it below.' }));
 
+  const watch = await createVineWatch(app, app.pageCache.csrfSlot);
+  app.addHook('onClose', async () => watch.close());
+
   app.get('/vines/:id/events', auth, async (req: IdReq, reply) => {
     const userId = req.user!.id;
-    let view = await loadVineView(app, userId, req.params.id); // a 404 before the stream opens, re-read once subscribed
-    const vineId = view.vine.id;
+    const { vine } = await loadVineView(app, userId, req.params.id); // a 404 before the stream opens
     const csrfToken = reply.generateCsrf();
     const sse = openSse(req, reply);
     const sent: Record<string, string> = {};
+    const query = req.query as { job?: string; stamp?: string };
     // The job whose panel (and log stream) the page shows; another job's panel replaces it.
-    let sentJobId = (req.query as { job?: string }).job ?? '';
-    let running: Promise<void> | undefined;
-    let again = false;
+    let sentJobId = query.job ?? '';
+    // What the page shows already: unchanged since it was rendered, the first state is not sent.
+    let pageStamp = query.stamp;
+    const currentId = `vine-${vine.id}-current-job`;
 
-    const push = async () => {
-      const fragments = await renderVineFragments(app, view, csrfToken);
-      const currentId = `vine-${vineId}-current-job`;
-      const newestJob = view.current?.job.id;
-      const changed = Object.entries(fragments).filter(([id, html]) => {
-        // The current job's panel holds its own log stream: replace it only for another job.
-        if (id === currentId) return (newestJob ?? '') !== sentJobId;
-        return sent[id] !== html;
-      });
-      for (const [id, html] of Object.entries(fragments)) sent[id] = html;
-      sentJobId = newestJob ?? '';
-      if (changed.length) sse.send('swap', changed.map(([, html]) => html).join('\n'));
-      if (!view.live) {
-        sse.send('end', JSON.stringify({ status: view.vine.status }));
-        sse.end();
+    const stop = watch.watch(userId, vine.id, (update) => {
+      if (sse.closed) return;
+      if (update instanceof Error) {
+        // Deleted meanwhile: say so and stop. Anything else: close, and the client reconnects.
+        if (update instanceof NotFoundError) sse.send('end', JSON.stringify({ status: 'DELETED' }));
+        else req.log.warn({ err: update }, 'vine stream: re-reading the vine failed; the client reconnects');
+        return sse.end();
       }
-    };
-    const refresh = () => {
-      if (running) {
-        again = true;
+      const newestJob = update.view.current?.job.id ?? '';
+      const unchanged = pageStamp !== undefined && pageStamp === update.view.stamp && newestJob === sentJobId;
+      pageStamp = undefined;
+      if (unchanged) {
+        Object.assign(sent, update.fragments);
         return;
       }
-      running = (async () => {
-        do {
-          again = false;
-          if (sse.closed) return;
-          try {
-            view = await loadVineView(app, userId, vineId);
-          } catch {
-            sse.end(); // the vine was deleted meanwhile
-            return;
-          }
-          await push();
-        } while (again);
-      })().finally(() => (running = undefined));
-    };
-
-    let unsubs: Array<() => void>;
-    try {
-      unsubs = await Promise.all([
-        app.hub.subscribe(CHANNEL.vineStatus, (p) => p === vineId && refresh()),
-        app.hub.subscribe(CHANNEL.jobStatus, (p) => parseJobStatusPayload(p)?.vineId === vineId && refresh()),
-      ]);
-    } catch (err) {
-      req.log.warn({ err }, 'vine stream: LISTEN failed; the client retries');
-      return sse.end();
-    }
-    const offReconnect = app.hub.onReconnect(refresh);
-    sse.onClose(() => {
-      unsubs.forEach((u) => u());
-      offReconnect();
+      const changed = Object.entries(update.fragments).filter(([id, html]) => {
+        // The current job's panel holds its own log stream: replace it only for another job.
+        if (id === currentId) return newestJob !== sentJobId;
+        return sent[id] !== html;
+      });
+      Object.assign(sent, update.fragments);
+      sentJobId = newestJob;
+      if (changed.length) sse.send('swap', changed.map(([, html]) => html.split(watch.csrfSlot).join(csrfToken)).join('\n'));
     });
-    // Current state first, read after subscribing so no change falls between the read and the
-    // subscription; the page may be older than this connection anyway.
-    refresh();
-    await running;
+    sse.onClose(stop);
   });
 }

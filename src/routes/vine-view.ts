@@ -2,6 +2,7 @@
  * Everything the vine page shows, read in one place: the page, its htmx panel and the fragments
  * its SSE stream sends are rendered from the same data by the same partials.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { vineActions, openJob, currentPlan, type VineAction } from '../domain/vines/actions.js';
 import type { VineDetail } from '../domain/vines/service.js';
@@ -37,6 +38,11 @@ export interface VinePageView extends VineDetail {
   /** The job queued or running now, if any: the panel then follows it live. */
   openJob: JobRow | null;
   live: boolean;
+  /**
+   * A digest of everything the page shows of the vine: the page hands it to its live stream,
+   * which then sends nothing on connect unless the vine changed since the page was rendered.
+   */
+  stamp: string;
 }
 
 const LABELS: Record<string, string> = { plan: 'Plan', harvest: 'Harvest', retry: 'Retry', destroy: 'Destroy', edit: 'Edit' };
@@ -74,7 +80,8 @@ export async function loadVineView(app: FastifyInstance, userId: string, vineId:
     current = { job: newest, context, open, logHtml: logLinesHtml(shown), lastSeq: shown.at(-1)?.seq ?? 0, truncated };
   }
   const open = openJob(jobs);
-  return { ...detail, jobs, actions, reasons, current, planJobId: currentPlan({ ...detail.vine, jobs })?.id ?? null, openJob: open ?? null, live: open !== undefined };
+  const stamp = createHash('sha1').update(JSON.stringify([detail.vine, detail.components, jobs])).digest('base64url').slice(0, 16);
+  return { ...detail, jobs, actions, reasons, current, planJobId: currentPlan({ ...detail.vine, jobs })?.id ?? null, openJob: open ?? null, live: open !== undefined, stamp };
 }
 
 /** The fragments the vine page's live stream replaces, by element id. */

@@ -91,7 +91,7 @@ t.test('changes through the other process or by a Tendril show on the next visit
   await eventually(t, 'a component status recorded by a Tendril', async () => /quota exceeded/.test(await page()));
   // A job started in the other process (its form or API): the page follows it at once.
   await B.services.jobs.create({ userId, type: 'PLAN', vineId: vine.id });
-  await eventually(t, 'a job started in the other process', async () => /data-sse-src=/.test(await page()));
+  await eventually(t, 'a job started in the other process', async () => /Latest job · PLAN/.test(await page()));
   t.equal(A.pageCache.size, 0, 'and the page is not kept while the job is open');
 });
 

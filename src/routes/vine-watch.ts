@@ -1,0 +1,97 @@
+/**
+ * What the vine pages' live streams share in one Trellis process: one subscription per channel,
+ * and per watched vine one read and one render per change, however many tabs watch it. During a
+ * harvest the component tracker NOTIFYs up to 20 times a second; reading and rendering a vine of
+ * 50 components for each open tab separately would cost 5 ms × tabs each time.
+ *
+ * Fragments are rendered with the page cache's CSRF placeholder; each stream puts its own token in.
+ * A watch is per vine and owner (the only user who may see it), checked when the stream opened.
+ */
+import type { FastifyInstance } from 'fastify';
+import { CHANNEL, parseJobStatusPayload } from '../domain/jobs/events.js';
+import { loadVineView, renderVineFragments, type VinePageView } from './vine-view.js';
+
+export interface VineUpdate {
+  view: VinePageView;
+  /** Element id → fragment HTML, with `csrfSlot` where the token goes. */
+  fragments: Record<string, string>;
+}
+
+/** Called with every new state of the vine, or with the error that ended the watch (e.g. deleted). */
+export type VineListener = (update: VineUpdate | Error) => void;
+
+export interface VineWatch {
+  /** Starts following the vine; the listener gets the current state soon after. Returns the unsubscribe. */
+  watch(userId: string, vineId: string, listener: VineListener): () => void;
+  readonly csrfSlot: string;
+  /** How many vines are watched (tests). */
+  readonly size: number;
+}
+
+interface Entry {
+  userId: string;
+  vineId: string;
+  listeners: Set<VineListener>;
+  running?: Promise<void>;
+  again: boolean;
+}
+
+export async function createVineWatch(app: FastifyInstance, csrfSlot: string): Promise<VineWatch & { close(): void }> {
+  const entries = new Map<string, Entry>();
+  const key = (userId: string, vineId: string) => `${userId}:${vineId}`;
+
+  const refresh = (e: Entry) => {
+    if (e.running) {
+      e.again = true;
+      return;
+    }
+    e.running = (async () => {
+      do {
+        e.again = false;
+        let update: VineUpdate | Error;
+        try {
+          const view = await loadVineView(app, e.userId, e.vineId);
+          update = { view, fragments: await renderVineFragments(app, view, csrfSlot) };
+        } catch (err) {
+          update = err as Error;
+        }
+        for (const l of e.listeners) l(update);
+      } while (e.again && e.listeners.size);
+    })().finally(() => (e.running = undefined));
+  };
+  const refreshVine = (vineId: string | null | undefined) => {
+    if (!vineId) return;
+    for (const e of entries.values()) if (e.vineId === vineId) refresh(e);
+  };
+
+  const offs = await Promise.all([
+    app.hub.subscribe(CHANNEL.vineStatus, (vineId) => refreshVine(vineId)),
+    app.hub.subscribe(CHANNEL.jobStatus, (p) => refreshVine(parseJobStatusPayload(p)?.vineId)),
+  ]);
+  // Notifications may have been missed while the LISTEN connection was down: read everything again.
+  offs.push(app.hub.onReconnect(() => entries.forEach(refresh)));
+
+  return {
+    csrfSlot,
+    watch(userId, vineId, listener) {
+      const k = key(userId, vineId);
+      let e = entries.get(k);
+      if (!e) entries.set(k, (e = { userId, vineId, listeners: new Set(), again: false }));
+      e.listeners.add(listener);
+      // Read after subscribing, so no change falls between the read and the subscription.
+      refresh(e);
+      const entry = e;
+      return () => {
+        entry.listeners.delete(listener);
+        if (!entry.listeners.size && entries.get(k) === entry) entries.delete(k);
+      };
+    },
+    get size() {
+      return entries.size;
+    },
+    close() {
+      offs.forEach((off) => off());
+      entries.clear();
+    },
+  };
+}
