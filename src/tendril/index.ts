@@ -13,6 +13,7 @@ import { run, parseCronItems, Logger as WorkerLogger, type Runner, type WorkerEv
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
+import { createInitCache } from '../terraform/index.js';
 import { createSealer } from '../domain/crypto.js';
 import { CancelRegistry } from '../domain/jobs/runner.js';
 import { CHANNEL } from '../domain/jobs/events.js';
@@ -83,6 +84,8 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   const tlog = log.child({ tendril: name });
   const cancels = new CancelRegistry();
   const shutdown = new AbortController();
+  // `terraform init` once per module for this Tendril's jobs, removed when it stops.
+  const initCache = createInitCache();
   const ownHub = opts.hub === undefined;
   const hub = opts.hub ?? createNotifyHub(opts.databaseUrl, (m) => tlog.warn(m));
   const unsubscribe = await hub.subscribe(CHANNEL.cancel, (jobId) => {
@@ -126,6 +129,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
         terraformBin: config.terraformBin,
         terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
         terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
+        initCache,
         ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
       },
     }),
@@ -160,6 +164,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
       unsubscribe();
       if (ownHub) await hub.close();
       await pgPool.end().catch(() => {});
+      initCache.clear();
       await knex('tendrils').where({ id }).update({ status: 'STOPPED', stopped_at: knex.fn.now() }).catch(() => {});
       tlog.info('Tendril %s stopped', name);
     })());

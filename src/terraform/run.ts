@@ -9,6 +9,7 @@ import { runCommand, type CommandContext, type CommandMode } from './exec.js';
 import { TerraformError } from './errors.js';
 import { createRedactor, redactDeep } from './redact.js';
 import { buildPlanSummary, summariseChanges } from './summary.js';
+import { initKey, needsInit } from './init-cache.js';
 import type { ChangeAction, LogLine, PlanSummary, TerraformRunOptions } from './types.js';
 
 export const MODULES_DIR = fileURLToPath(new URL('../../terraform/', import.meta.url));
@@ -157,10 +158,41 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     return out;
   }
 
+  const moduleSource = () => join(opts.modulesDir ?? MODULES_DIR, opts.target);
+  let initCacheKey: string | undefined;
+  let reusedInit = false;
+
+  function realInit(): Promise<void> {
+    // The pg backend creates its schema, table and index with CREATE … IF NOT EXISTS, which can
+    // still collide on PostgreSQL's catalogs when two first inits race; and it creates every new
+    // workspace under one global advisory lock. Both are brief: the loser retries.
+    return retrying(
+      // In the default workspace: init refuses a TF_WORKSPACE that does not exist yet (while
+      // plan/apply simply create it), and the vine's may not.
+      () => run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`], { env: { TF_WORKSPACE: undefined } }),
+      /duplicate key value|already exists/,
+      'Another run was creating the state tables at the same time: retrying init',
+    );
+  }
+
+  /** A command in a directory whose init was reused, and Terraform asks for init: init for real, once, and run it again. */
+  async function initialised<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!reusedInit || !(err instanceof TerraformError) || err.cancelled || !needsInit(`${err.message}\n${err.stderrTail}`)) throw err;
+      reusedInit = false;
+      if (initCacheKey) opts.initCache?.forget(initCacheKey);
+      emit({ stream: 'system', level: 'warn', line: 'Terraform asked for init after all: running it, then the command again' });
+      await realInit();
+      return fn();
+    }
+  }
+
   return {
     async prepare() {
-      const source = join(opts.modulesDir ?? MODULES_DIR, opts.target);
-      if (!existsSync(join(source))) throw new Error(`Terraform target ${opts.target} not found in ${opts.modulesDir ?? MODULES_DIR}`);
+      const source = moduleSource();
+      if (!existsSync(source)) throw new Error(`Terraform target ${opts.target} not found in ${opts.modulesDir ?? MODULES_DIR}`);
       ensureWorkDir();
       cpSync(source, workDir, {
         recursive: true,
@@ -172,36 +204,39 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     },
 
     async init() {
-      // The pg backend creates its schema, table and index with CREATE … IF NOT EXISTS, which can
-      // still collide on PostgreSQL's catalogs when two first inits race; and it creates every new
-      // workspace under one global advisory lock. Both are brief: the loser retries.
-      await retrying(
-        // In the default workspace: init refuses a TF_WORKSPACE that does not exist yet (while
-        // plan/apply simply create it), and the vine's may not.
-        () => run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`], { env: { TF_WORKSPACE: undefined } }),
-        /duplicate key value|already exists/,
-        'Another run was creating the state tables at the same time: retrying init',
-      );
+      const cache = opts.initCache;
+      if (cache) {
+        initCacheKey = initKey(moduleSource(), opts.backend.schemaName, opts.bin);
+        const kept = cache.get(initCacheKey);
+        if (kept) {
+          cpSync(kept, workDir, { recursive: true });
+          reusedInit = true;
+          emit({ stream: 'system', level: 'info', line: `terraform init: reusing this Tendril's init of ${opts.target} (same module, backend and binary)` });
+          return;
+        }
+      }
+      await realInit();
+      if (cache && initCacheKey) cache.put(initCacheKey, workDir);
     },
 
     /** Makes sure the workspace exists now (BOOTSTRAP); other commands create it when they write. */
     async ensureWorkspace() {
-      await retrying(
+      await initialised(() => retrying(
         () => run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace], { env: { TF_WORKSPACE: undefined } }),
         /Already locked for workspace creation/,
         'Another run was creating a workspace at the same time: retrying',
-      );
+      ));
     },
 
     async plan(o = {}) {
       const planFile = isAbsolute(o.out ?? '') ? o.out! : join(workDir, o.out ?? 'tfplan');
       // -lock-timeout: the pg backend briefly takes one global advisory lock (id -1) on every
       // lock, so concurrent runs on *different* workspaces can collide; waiting is enough.
-      await retrying(
+      await initialised(() => retrying(
         () => run(['plan', '-json', '-input=false', LOCK_TIMEOUT, `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true }),
         NEW_WORKSPACE_RACE,
         NEW_WORKSPACE_NOTICE,
-      );
+      ));
       const { stdout } = await run(['show', '-json', planFile], { collect: true });
       const raw: unknown = JSON.parse(stdout);
       return { summary: buildPlanSummary(raw), planFile, planJson: redactDeep(raw, redact) };
@@ -210,9 +245,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     async apply(o = {}) {
       planned = [];
       lastOutputs = undefined;
-      await withStateRecovery(() =>
+      await initialised(() => withStateRecovery(() =>
         retrying(() => run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
-      );
+      ));
       // apply -json ends with an `outputs` message holding the values: no `output -json` needed.
       const seen = lastOutputs as Record<string, { sensitive?: boolean; value?: unknown }> | undefined;
       const out: Record<string, unknown> = {};
@@ -221,9 +256,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     },
 
     async destroy() {
-      await withStateRecovery(() =>
+      await initialised(() => withStateRecovery(() =>
         retrying(() => run(['destroy', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve'], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
-      );
+      ));
     },
 
     outputs,

@@ -1,3 +1,4 @@
+import type { InitCache } from './init-cache.js';
 /** One human-readable line of a Terraform run, already redacted. */
 export interface LogLine {
   stream: 'stdout' | 'stderr' | 'system';
@@ -79,4 +80,6 @@ export interface TerraformRunOptions {
   onPlannedChange?(change: { address: string; action: ChangeAction }): void;
   /** Where the targets live; defaults to the repository's terraform/ directory. */
   modulesDir?: string;
+  /** Reuse an earlier run's init of the same module (see init-cache.ts); every run inits without it. */
+  initCache?: InitCache;
 }

@@ -52,6 +52,7 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     signal: ctx.signal,
     timeoutMs: ctx.deps.terraformTimeoutMs,
     killGraceMs: ctx.deps.terraformKillGraceMs,
+    ...(ctx.deps.initCache ? { initCache: ctx.deps.initCache } : {}),
     onLine: (l) => ctx.logs.write(l),
     onResourceEvent: (ev) => listener?.(ev),
     onPlannedChange: (c) => plannedListener?.(c),

@@ -13,6 +13,7 @@ import { createRedactor } from './redact.js';
 import type { JobRow } from './service.js';
 import { JOB_COLUMNS } from './service.js';
 import { HANDLERS, type HandlerOutcome } from './handlers.js';
+import type { InitCache } from '../../terraform/index.js';
 
 export interface RunnerDeps {
   knex: Knex;
@@ -25,6 +26,8 @@ export interface RunnerDeps {
   terraformBin: string;
   terraformTimeoutMs: number;
   terraformKillGraceMs: number;
+  /** This Tendril's kept `terraform init` results (src/terraform/init-cache.ts); jobs init every time without it. */
+  initCache?: InitCache;
   infracost?: { bin: string; apiKey: string };
 }
 
