@@ -9,7 +9,7 @@ import type { VineDetail } from '../domain/vines/service.js';
 import type { JobRow } from '../domain/jobs/service.js';
 import { readLogTail } from '../domain/jobs/log-tail.js';
 import { loadJobContext, loadNewestJobContext, type JobContextView } from '../domain/jobs/job-context.js';
-import { isUuid } from '../domain/vines/validation.js';
+import { isUuid } from '../domain/validation.js';
 import { JOB_OPEN } from '../domain/jobs/status.js';
 import { logLinesHtml } from './log-lines.js';
 import { h } from './view-helpers.js';

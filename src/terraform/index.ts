@@ -4,7 +4,7 @@ export { createInitCache, type InitCache } from './init-cache.js';
 export { TerraformError } from './errors.js';
 export { parseJsonLine, mapAddressToComponent, renderDiagnostic, type ParsedLine } from './parse.js';
 export { buildPlanSummary, classifyActions } from './summary.js';
-export { createRedactor, REDACTED } from './redact.js';
+export { createRedactor, REDACTED, type Redactor } from './redact.js';
 export type {
   LogLine,
   ResourceEvent,

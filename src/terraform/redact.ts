@@ -1,10 +1,14 @@
 export const REDACTED = '[redacted]';
 
+export type Redactor = (text: string) => string;
+
 /**
  * Replaces every secret (and its JSON-escaped form, as Terraform quotes values) by '[redacted]'.
- * Longest first, so a secret containing another is not half-redacted.
+ * Longest first, so a secret containing another is not half-redacted. Every length counts: a
+ * value the user made a secret is hidden even when short (the one redactor for Terraform's lines,
+ * Vintner's own log lines and error messages alike).
  */
-export function createRedactor(secrets: readonly string[]): (text: string) => string {
+export function createRedactor(secrets: Iterable<string | null | undefined>): Redactor {
   const forms = new Set<string>();
   for (const s of secrets) {
     if (typeof s !== 'string' || s.length === 0) continue;

@@ -66,6 +66,7 @@ t.test('redaction', async (t) => {
   t.equal(r('x s3cret y s3cret-longer'), `x ${REDACTED} y ${REDACTED}`, 'longest first, every occurrence');
   t.equal(r('v = "a \\"quoted\\" one"'), `v = "${REDACTED}"`, 'the JSON-escaped form too');
   t.equal(createRedactor([])('unchanged'), 'unchanged');
+  t.equal(createRedactor(['abc', null, undefined])('key abc'), `key ${REDACTED}`, 'a short secret is a secret too; null and undefined are skipped');
   const raw = plan('plan-create.json');
   t.ok(JSON.stringify(raw).includes(CANARY), 'the recorded plan holds the secret value (show -json does not hide it)');
   const clean = redactDeep(raw, createRedactor([CANARY]));

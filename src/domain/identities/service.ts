@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Sealer } from '../crypto.js';
 import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
-import { invalid, isUniqueViolation, isUuid, schemaErrors } from '../vines/validation.js';
+import { invalid, isUniqueViolation, isUuid, schemaErrors } from '../validation.js';
 import { createIdentityRepository, IDENTITY_NAME_UNIQUE, type IdentityRow } from './repository.js';
 import { IDENTITY_INPUT_SCHEMAS, PROVIDERS, SECRET_FIELDS, maskKeyId, type Provider } from './schema.js';
 

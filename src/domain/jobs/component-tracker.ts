@@ -80,13 +80,13 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
     }
     if (path.length === 0 && Object.keys(patch).length === 0) return;
     try {
-      const steps = path.length ? path : [to];
-      for (const [i, s] of steps.entries()) {
-        const last = i === steps.length - 1;
-        const row = path.length
-          ? await repo.transition(c.kind, c.id, s, last ? patch : {})
-          : await knex(`vine_${c.kind}`).where({ id: c.id }).update({ ...serialise(patch), updated_at: knex.fn.now() }).then(() => c);
-        c.status = row.status;
+      if (path.length === 0) {
+        // Already there: only the patch (outputs, error) to store.
+        await knex(`vine_${c.kind}`).where({ id: c.id }).update({ ...serialise(patch), updated_at: knex.fn.now() });
+      }
+      // One guarded transition per step; the patch goes with the last.
+      for (const [i, step] of path.entries()) {
+        c.status = (await repo.transition(c.kind, c.id, step, i === path.length - 1 ? patch : {})).status;
       }
       if (announce) announceSoon();
     } catch (err) {

@@ -2,7 +2,8 @@
  * What each job type does once a Tendril runs it. Terraform is only ever run through
  * src/terraform (createTerraformRun); the vine's rows become tfvars in vine-context.ts.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTerraformRun, type ChangeAction, type PlanSummary, type ResourceEvent } from '../../terraform/index.js';
@@ -157,7 +158,6 @@ async function plan(ctx: JobContext): Promise<HandlerOutcome> {
       cost = r.cost;
     }
     ctx.logs.system(`monthly cost ${cost.label}: ${cost.currency} ${cost.total.toFixed(2)}`);
-    const { readFile } = await import('node:fs/promises');
     // The plan file holds every variable in clear (secrets included): only its sealed form is kept.
     const sealed = ctx.deps.sealer.sealBytes(await readFile(planFile));
     return { result: { summary, cost, config_version: vc.vine.config_version }, patch: { plan_file_encrypted: sealed } };
@@ -182,7 +182,6 @@ async function identityJob(ctx: JobContext, kind: 'test' | 'discover'): Promise<
     if (kind === 'test') await knex('cloud_identities').where({ id: identity.id }).update({ last_test_status: 'FAILED', last_test_message: msg, last_tested_at: knex.fn.now() });
     throw new UnsupportedTargetError(msg);
   }
-  const { execa } = await import('execa');
   const version = (await execa(ctx.deps.terraformBin, ['version'], { cancelSignal: ctx.signal, timeout: 30_000, env: { CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null' } })).stdout.split('\n')[0]!;
   ctx.logs.system(`terraform: ${version}`);
   await knex.raw('SELECT 1');

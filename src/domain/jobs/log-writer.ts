@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { CHANNEL } from './events.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../../terraform/index.js';
 
 export type LogStream = 'stdout' | 'stderr' | 'system';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

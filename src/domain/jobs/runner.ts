@@ -9,11 +9,10 @@ import type { Logger } from '../../logger.js';
 import type { Sealer } from '../crypto.js';
 import { CHANNEL, notify } from './events.js';
 import { createLogWriter, nextSeq, type LogWriter } from './log-writer.js';
-import { createRedactor } from './redact.js';
 import type { JobRow } from './service.js';
 import { JOB_COLUMNS } from './service.js';
 import { HANDLERS, type HandlerOutcome } from './handlers.js';
-import type { InitCache } from '../../terraform/index.js';
+import { createRedactor, type InitCache } from '../../terraform/index.js';
 
 export interface RunnerDeps {
   knex: Knex;

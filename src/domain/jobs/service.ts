@@ -9,7 +9,7 @@ import { vineLifecycle, type VineStatus } from '../vines/status.js';
 import { JobStatus, JOB_TERMINAL, JobType, IDENTITY_JOB_TYPES, type JobType as JobTypeT } from './status.js';
 import { CHANNEL, notify } from './events.js';
 import { readLogs, type StoredLogLine } from './log-writer.js';
-import { isUuid } from '../vines/validation.js';
+import { isUuid } from '../validation.js';
 
 export interface JobRow {
   id: string;

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { Type } from '@sinclair/typebox';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { createIdentityRepository } from '../identities/repository.js';
-import { assertSchema, invalid, isUniqueViolation, isUuid } from '../vines/validation.js';
+import { assertSchema, invalid, isUniqueViolation, isUuid } from '../validation.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { createUserRepository, USERS_EMAIL_UNIQUE, type TokenRow, type UserRow } from './repository.js';
 import { generateToken, hashToken, looksLikeToken, tokenDisplayPrefix } from './tokens.js';

@@ -19,7 +19,7 @@ import type { VineSpecDocument } from './spec-schema.js';
 import { publicSettings, renderSpec, resolveSpec, type ResolvedComponent, type ResolvedSpec } from './spec.js';
 import { isStage, namePrefix, statePath, STAGES, type Stage } from './stage.js';
 import { VINE_BUSY, VINE_DELETABLE } from './status.js';
-import { checkDisplayName, invalid, isForeignKeyViolation, isUniqueViolation, isUuid } from './validation.js';
+import { checkDisplayName, invalid, isForeignKeyViolation, isUniqueViolation, isUuid } from '../validation.js';
 import { CHANNEL, notify } from '../jobs/events.js';
 
 /** A vine as shown: its row, the names it is addressed by, and its derived cloud names. */

@@ -27,7 +27,7 @@ import {
   SecretSettings,
   TopicSettings,
 } from '../components/catalogue.js';
-import { DISPLAY_NAME_RULE } from './validation.js';
+import { DISPLAY_NAME_RULE } from '../validation.js';
 import { NAME_RULE, StageSchema } from './stage.js';
 
 const ComponentName = Type.String({ minLength: 1, maxLength: 40, description: NAME_RULE });

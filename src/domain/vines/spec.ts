@@ -7,7 +7,7 @@ import type { ComponentRow } from '../components/repository.js';
 import type { FieldError } from '../errors.js';
 import { isValidName, NAME_RULE, type Stage } from './stage.js';
 import { VineSpecSchema, type VineOptions, type VineSpecDocument } from './spec-schema.js';
-import { checkDisplayName, invalid, schemaErrors } from './validation.js';
+import { checkDisplayName, invalid, schemaErrors } from '../validation.js';
 
 /** What to do with a secret's stored value. */
 export type SecretWrite = { mode: 'set'; value: string } | { mode: 'keep'; required: boolean } | { mode: 'clear' };

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
 import { slugify } from '../vines/stage.js';
 import { VINE_DELETABLE } from '../vines/status.js';
-import { checkDisplayName, invalid, isUniqueViolation, isUuid } from '../vines/validation.js';
+import { checkDisplayName, invalid, isUniqueViolation, isUuid } from '../validation.js';
 import { createVineyardRepository, VINEYARD_NAME_UNIQUE, type VineyardVine, type VineyardWithCounts } from './repository.js';
 
 export type Vineyard = Omit<VineyardWithCounts, 'user_id'>;

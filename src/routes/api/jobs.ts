@@ -9,7 +9,7 @@ import { JOB_TERMINAL } from '../../domain/jobs/status.js';
 import { resumeSeq, streamJobLogs } from '../sse.js';
 import { IdParams, Job, LogPage, LogQuery, Page, PageQuery, problems, VineJobBody } from './schemas.js';
 import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './validation.js';
-import { invalid } from '../../domain/vines/validation.js';
+import { invalid } from '../../domain/validation.js';
 import type { VineDetailCache } from './vine-cache.js';
 
 const tags = ['jobs'];

@@ -15,7 +15,7 @@ import { JobStatus, JOB_TYPES } from '../../domain/jobs/status.js';
 import { IDENTITY_INPUT_SCHEMAS, PROVIDERS } from '../../domain/identities/schema.js';
 import { PASSWORD_MAX, PASSWORD_MIN, SignupSchema, TokenInputSchema } from '../../domain/users/service.js';
 import { DESCRIPTION_MAX } from '../../domain/vineyards/service.js';
-import { DISPLAY_NAME_RULE } from '../../domain/vines/validation.js';
+import { DISPLAY_NAME_RULE } from '../../domain/validation.js';
 
 const literals = <T extends string>(values: readonly T[], opts: object = {}) => Type.Union(values.map((v) => Type.Literal(v)), opts);
 /** Output-only: a timestamp (a Date, serialized as ISO 8601). */

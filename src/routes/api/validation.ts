@@ -9,7 +9,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { invalid, schemaErrors } from '../../domain/vines/validation.js';
+import { invalid, schemaErrors } from '../../domain/validation.js';
 import type { FieldError } from '../../domain/errors.js';
 
 const PART_NAMES: Record<string, string> = { body: 'request body', querystring: 'query', params: 'path', headers: 'headers' };

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { isUuid } from '../../domain/vines/validation.js';
+import { isUuid } from '../../domain/validation.js';
 import { listVinesForUser } from '../../domain/vines/list-for-user.js';
 import {
   IdParams, NoContent, Page, PageQuery, problems, StageQuery, Vine, VineByNameParams, VineDetail, VineDiff, VineListQuery, VineReplaced, VineSpec,

@@ -3,7 +3,7 @@ import { freshDatabase } from '../../helpers.js';
 import { seedVine } from '../../fixtures.js';
 import { createJobService } from '../../../src/domain/jobs/service.js';
 import { createLogWriter, readLogs } from '../../../src/domain/jobs/log-writer.js';
-import { createRedactor } from '../../../src/domain/jobs/redact.js';
+import { createRedactor } from '../../../src/terraform/index.js';
 import { createNotifyHub } from '../../../src/db/notify.js';
 import { subscribeJobLogs } from '../../../src/domain/jobs/subscribe.js';
 import type { StoredLogLine } from '../../../src/domain/jobs/log-writer.js';

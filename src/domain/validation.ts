@@ -6,7 +6,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
-import { ValidationError, type FieldError } from '../errors.js';
+import { ValidationError, type FieldError } from './errors.js';
 
 /** `/databases/0/storage_gb` → `databases.0.storage_gb`, under an optional prefix. */
 export function fieldPath(pointer: string, prefix = ''): string {
