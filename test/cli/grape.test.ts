@@ -141,3 +141,25 @@ t.test('against a server: validation errors name fields, plant reads files, 404 
   t.match(asked.stderr, /Email: /, 'the email was asked for');
   t.equal((await grape(['whoami'], { HOME: home })).code, 0, 'the stored token works');
 });
+
+t.test('grape signup: an account and a stored token in one step; refusals say why', async (t) => {
+  const server = await startServer(t);
+  const home = t.testdir({});
+  const env = { HOME: home };
+  const made = await grape(['signup', '--url', server.url, '--email', 'new@example.com'], env, `${PASSWORD}\n`);
+  t.equal(made.code, 0, `signup: exit 0 ${made.stderr}`);
+  t.match(made.stdout, /Account created on http:\/\/127\.0\.0\.1:\d+ as new@example\.com \(token "grape@/);
+  const who = await grape(['whoami', '--json'], env);
+  t.equal(JSON.parse(who.stdout).user.email, 'new@example.com', 'logged in with the new account');
+  t.match((await grape(['identities'], env)).stdout, /sandbox\s+local/, 'with its sandbox identity');
+  const again = await grape(['signup', '--url', server.url, '--email', 'new@example.com'], env, `${PASSWORD}\n`);
+  t.equal(again.code, 1, 'the same email again: exit 1');
+  t.match(again.stderr, /already/);
+  const short = await grape(['signup', '--url', server.url, '--email', 'short@example.com'], env, 'short\n');
+  t.equal(short.code, 2, 'a short password: exit 2');
+  t.match(short.stderr, /password/);
+  const closed = await startServer(t, { SIGNUP_OPEN: 'false' });
+  const refused = await grape(['signup', '--url', closed.url, '--email', 'x@example.com'], { HOME: t.testdir({}) }, `${PASSWORD}\n`);
+  t.equal(refused.code, 3, 'sign-up closed: exit 3');
+  t.match(refused.stderr, /sign-up is closed on this Vintner/);
+});

@@ -1,6 +1,6 @@
-/** grape login, logout, whoami. */
+/** grape signup, login, logout, whoami. */
 import { hostname } from 'node:os';
-import { COMMON_OPTIONS, JSON_OPTION, type Command } from '../command.js';
+import { COMMON_OPTIONS, JSON_OPTION, type Command, type Context } from '../command.js';
 import { configPath, readConfig, removeConfigToken, writeConfig } from '../config.js';
 import { EXIT, GrapeError } from '../errors.js';
 import { printJson } from '../output.js';
@@ -28,12 +28,40 @@ The token is stored in ${'$XDG_CONFIG_HOME/vintner/grape.json'} (or ~/.config/vi
     const email = (values.email as string | undefined) ?? (await ask(ctx.io, 'Email: '));
     if (!email) throw new GrapeError('no email: pass --email', EXIT.USAGE);
     const password = await askPassword(ctx.io);
-    const name = (values.name as string | undefined) ?? `grape@${hostname()}`.slice(0, 100);
-    const created = await api.call<TokenCreated>('POST', '/tokens', { email, password, name }, { auth: false });
-    const path = writeConfig({ ...readConfig(ctx.io.env), url: api.session.url, token: created.token, tokenId: created.id, email: created.user.email }, ctx.io.env);
-    ctx.io.stdout.write(`Logged in to ${api.session.url} as ${created.user.email} (token "${created.name}" stored in ${path})\n`);
-    if (ctx.io.env.VINTNER_TOKEN) ctx.io.stderr.write('note: VINTNER_TOKEN is set and wins over the stored token\n');
-    return EXIT.OK;
+    return storeToken(ctx, api, email, password, values.name as string | undefined, 'Logged in to');
+  },
+};
+
+/** Creates an API token with the account's password and keeps it in the config. */
+async function storeToken(ctx: Context, api: ReturnType<Context['api']>, email: string, password: string, tokenName: string | undefined, said: string) {
+  const name = tokenName ?? `grape@${hostname()}`.slice(0, 100);
+  const created = await api.call<TokenCreated>('POST', '/tokens', { email, password, name }, { auth: false });
+  const path = writeConfig({ ...readConfig(ctx.io.env), url: api.session.url, token: created.token, tokenId: created.id, email: created.user.email }, ctx.io.env);
+  ctx.io.stdout.write(`${said} ${api.session.url} as ${created.user.email} (token "${created.name}" stored in ${path})\n`);
+  if (ctx.io.env.VINTNER_TOKEN) ctx.io.stderr.write('note: VINTNER_TOKEN is set and wins over the stored token\n');
+  return EXIT.OK;
+}
+
+export const signup: Command = {
+  name: 'signup',
+  usage: 'grape signup [--url URL] [--email EMAIL] [--name TOKEN_NAME]',
+  summary: 'create an account (when the server allows sign-up) and log in',
+  details: `Asks for a password (at least 10 characters) twice on a terminal, or reads it once from stdin or
+VINTNER_PASSWORD. The account gets a local sandbox identity; the API token is stored as by grape login.
+  --url URL          the Vintner server (default: the stored one, VINTNER_URL, or http://localhost:3000)
+  --email EMAIL      the account's email (asked when missing)
+  --name NAME        how the token is listed (default grape@<host>)`,
+  options: { ...COMMON_OPTIONS, email: { type: 'string' }, name: { type: 'string' } },
+  async run(ctx, values) {
+    const api = ctx.api();
+    const email = (values.email as string | undefined) ?? (await ask(ctx.io, 'Email: '));
+    if (!email) throw new GrapeError('no email: pass --email', EXIT.USAGE);
+    const password = await askPassword(ctx.io);
+    if (ctx.io.stdin.isTTY && !ctx.io.env.VINTNER_PASSWORD && (await askPassword(ctx.io, 'Again: ')) !== password) {
+      throw new GrapeError('the two passwords differ: nothing was created', EXIT.USAGE);
+    }
+    await api.call('POST', '/signup', { email, password }, { auth: false });
+    return storeToken(ctx, api, email, password, values.name as string | undefined, 'Account created on');
   },
 };
 
