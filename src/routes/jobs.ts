@@ -44,12 +44,15 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
   };
 
   app.get('/jobs', auth, async (req, reply) => {
-    const list = await jobs.listForUser(req.user!.id, { limit: 100 });
+    // ?identity=<id>: the jobs that used one identity (404 unless it is the user's).
+    const identityParam = (req.query as { identity?: unknown }).identity;
+    const identity = typeof identityParam === 'string' && identityParam ? await app.services.identities.get(req.user!.id, identityParam) : undefined;
+    const list = await jobs.listForUser(req.user!.id, { limit: 100, ...(identity ? { identityId: identity.id } : {}) });
     const vineIds = [...new Set(list.map((j) => j.vine_id).filter((v): v is string => v !== null))];
     const names = vineIds.length
       ? await knex('vines as v').join('vineyards as vy', 'vy.id', 'v.vineyard_id').whereIn('v.id', vineIds).select('v.id', 'v.name', 'v.stage', 'vy.name as vineyard_name')
       : [];
-    return render(req, reply, 'pages/jobs/index', { title: 'Jobs', jobs: list, vines: Object.fromEntries(names.map((n) => [n.id, n])) });
+    return render(req, reply, 'pages/jobs/index', { title: identity ? `Jobs of ${identity.name}` : 'Jobs', jobs: list, identity: identity ?? null, vines: Object.fromEntries(names.map((n) => [n.id, n])) });
   });
 
   const showJob = async (req: FastifyRequest, reply: FastifyReply, jobId: string, extra: Record<string, unknown> = {}) => {

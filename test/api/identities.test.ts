@@ -47,6 +47,15 @@ t.test('identities: add per provider, list, get, test, discover, delete; secrets
   isProblem(t, await bob.req('POST', `/api/v1/identities/${id}/test`), 404, 'testing another user’s identity');
   isProblem(t, await bob.req('POST', `/api/v1/identities/${id}/discover`), 404, 'discovering with another user’s identity');
   t.equal((await alice.req('GET', `/api/v1/jobs/${test.json().id}`)).json().type, 'CONNECTION_TEST', 'the job can be followed');
+  t.equal((await alice.req('POST', `/api/v1/identities/${role.json().id}/test`)).statusCode, 202, 'a job of another identity');
+  const used = (await alice.req('GET', `/api/v1/identities/${id}/jobs`)).json();
+  t.same(used.items.map((j: { type: string }) => j.type), ['FETCH_RESOURCES', 'CONNECTION_TEST'], 'the identity\'s jobs, newest first, and no other\'s');
+  const first = (await alice.req('GET', `/api/v1/identities/${id}/jobs?limit=1`)).json();
+  t.equal(first.items.length, 1);
+  const second = (await alice.req('GET', `/api/v1/identities/${id}/jobs?limit=1&cursor=${first.next_cursor}`)).json();
+  t.same([first.items[0].type, second.items[0].type, second.next_cursor], ['FETCH_RESOURCES', 'CONNECTION_TEST', null], 'paged by cursor');
+  isProblem(t, await alice.req('GET', `/api/v1/identities/${id}/jobs?cursor=nonsense`), 400, 'a cursor it never gave out');
+  isProblem(t, await bob.req('GET', `/api/v1/identities/${id}/jobs`), 404, 'another user’s identity’s jobs');
 
   const vy = (await alice.req('POST', '/api/v1/vineyards', { name: 'acme' })).json();
   await alice.req('POST', `/api/v1/vineyards/${vy.id}/vines`, { name: 'shop', stage: 'development', identity: 'role' });

@@ -28,7 +28,7 @@ t.test('the cross-user 404 matrix', async (t) => {
     ['GET', `/vines/${vine}`], ['GET', `/vines/${vine}/edit`], ['POST', `/vines/${vine}/edit`], ['POST', `/vines/${vine}/diff`], ['POST', `/vines/${vine}/delete`],
     ['GET', `/vines/${vine}/events`], ['POST', `/vines/${vine}/plan`], ['POST', `/vines/${vine}/harvest`], ['POST', `/vines/${vine}/destroy`],
     ['GET', `/jobs/${job}`], ['GET', `/jobs/${job}/events`], ['GET', `/jobs/${job}/log`], ['POST', `/jobs/${job}/cancel`],
-    ['POST', `/identities/${identity}/delete`], ['POST', `/identities/${identity}/test`],
+    ['POST', `/identities/${identity}/delete`], ['POST', `/identities/${identity}/test`], ['GET', `/jobs?identity=${identity}`],
   ];
   const form = { name: 'taken-over', stage: 'development', identity: 'sandbox', description: 'x' };
   for (const [method, url] of routes) {

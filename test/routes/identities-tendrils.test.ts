@@ -45,6 +45,12 @@ t.test('identities: the sandbox, add local and cloud ones, mistakes on the form,
   const test = await a.post(`/identities/${sandbox.id}/test`);
   t.equal(test.statusCode, 303, 'a connection test is a job');
   t.match((await a.get(String(test.headers.location))).body, /Identities<\/a> <span aria-hidden="true">\/<\/span> <span>sandbox<\/span>[\s\S]*<h1>CONNECTION_TEST job<\/h1>/);
+  t.match((await a.get('/identities')).body, new RegExp(`href="/jobs\\?identity=${sandbox.id}">Jobs</a>`), 'each identity links to its jobs');
+  const jobsOf = await a.get(`/jobs?identity=${sandbox.id}`);
+  t.match(jobsOf.body, /<h1>Jobs of sandbox<\/h1>/);
+  t.match(jobsOf.body, /CONNECTION_TEST<\/a>/, 'its connection test is listed');
+  const all = await a.get('/jobs');
+  t.match(all.body, /<h1>Jobs<\/h1>/, 'without the filter: every job');
 });
 
 t.test('Tendrils: heartbeat age, running jobs, Terraform version; an empty state when none runs', async (t) => {

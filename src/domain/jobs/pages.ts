@@ -1,8 +1,8 @@
 /**
- * A vine's jobs one page at a time, newest first, for the API. Keyset paging on
+ * A vine's (or an identity's) jobs one page at a time, newest first, for the API. Keyset paging on
  * (created_at, id): the cursor holds the last row's exact timestamp (as Postgres prints it, to the
  * microsecond; a JS Date would round it and skip rows), so pages never repeat or skip a job.
- * The caller has checked that the vine is the user's (the vine service answers 404 otherwise).
+ * The caller has checked that the vine or identity is the user's (the services answer 404 otherwise).
  */
 import type { Knex } from 'knex';
 import { JOB_COLUMNS, type JobRow } from './service.js';
@@ -13,9 +13,9 @@ export interface JobPageRequest {
   after?: { createdAt: string; id: string } | undefined;
 }
 
-export async function listVineJobsPage(knex: Knex, vineId: string, page: JobPageRequest): Promise<{ jobs: JobRow[]; last?: { createdAt: string; id: string } | undefined; more: boolean }> {
+export async function listJobsPage(knex: Knex, of: { vineId: string } | { identityId: string }, page: JobPageRequest): Promise<{ jobs: JobRow[]; last?: { createdAt: string; id: string } | undefined; more: boolean }> {
   const q = knex('provision_jobs')
-    .where('provision_jobs.vine_id', vineId)
+    .where('vineId' in of ? { 'provision_jobs.vine_id': of.vineId } : { 'provision_jobs.identity_id': of.identityId })
     .orderBy([{ column: 'provision_jobs.created_at', order: 'desc' }, { column: 'provision_jobs.id', order: 'desc' }])
     .limit(page.limit + 1)
     .select([...JOB_COLUMNS, knex.raw('provision_jobs.created_at::text AS cursor_at')]);

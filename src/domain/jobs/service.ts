@@ -204,8 +204,11 @@ export function createJobService(knex: Knex) {
       return q.select(JOB_COLUMNS);
     },
 
-    async listForUser(userId: string, opts: { limit?: number } = {}): Promise<JobRow[]> {
-      return scoped(userId).orderBy('provision_jobs.created_at', 'desc').limit(Math.min(opts.limit ?? 50, 200)).select(JOB_COLUMNS);
+    /** The user's jobs, newest first; `identityId`: only those that used that identity. */
+    async listForUser(userId: string, opts: { limit?: number; identityId?: string } = {}): Promise<JobRow[]> {
+      let q = scoped(userId).orderBy('provision_jobs.created_at', 'desc').limit(Math.min(opts.limit ?? 50, 200));
+      if (opts.identityId) q = q.where('provision_jobs.identity_id', opts.identityId);
+      return q.select(JOB_COLUMNS);
     },
 
     async logs(userId: string, jobId: string, afterSeq = 0, limit = 1000): Promise<StoredLogLine[]> {

@@ -4,7 +4,8 @@
  * seq, so a reconnect with Last-Event-ID resumes with nothing lost or repeated).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listVineJobsPage } from '../../domain/jobs/pages.js';
+import type { Knex } from 'knex';
+import { listJobsPage } from '../../domain/jobs/pages.js';
 import { JOB_TERMINAL } from '../../domain/jobs/status.js';
 import { resumeSeq, streamJobLogs } from '../sse.js';
 import { IdParams, Job, LogPage, LogQuery, Page, PageQuery, problems, VineJobBody } from './schemas.js';
@@ -14,8 +15,16 @@ import type { VineDetailCache } from './vine-cache.js';
 
 const tags = ['jobs'];
 
+/** One page of jobs, with the cursor of the next (keyset paging: see domain/jobs/pages.ts). */
+async function jobsPage(knex: Knex, of: Parameters<typeof listJobsPage>[1], query: { limit?: number; cursor?: string }) {
+  const key = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
+  if (key && (key.length !== 2 || !key.every(Boolean))) throw invalid('query', [{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
+  const page = await listJobsPage(knex, of, { limit: query.limit ?? DEFAULT_PAGE, after: key ? { createdAt: key[0]!, id: key[1]! } : undefined });
+  return { items: page.jobs, next_cursor: page.more && page.last ? encodeCursor([page.last.createdAt, page.last.id]) : null };
+}
+
 const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (app, { cache }) => {
-  const { jobs, vines } = app.services;
+  const { jobs, vines, identities } = app.services;
 
   app.post('/vines/:id/jobs', {
     schema: {
@@ -34,11 +43,14 @@ const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (
     schema: { summary: 'A vine’s jobs, newest first', tags, params: IdParams, querystring: PageQuery, response: { 200: Page(Job, 'JobPage'), ...problems(400, 401, 404) } },
   }, async (req) => {
     const vine = await vines.get(req.user!.id, req.params.id); // 404 unless it is the user's
-    const limit = req.query.limit ?? DEFAULT_PAGE;
-    const key = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : undefined;
-    if (key && (key.length !== 2 || !key.every(Boolean))) throw invalid('query', [{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
-    const page = await listVineJobsPage(app.deps.knex, vine.vine.id, { limit, after: key ? { createdAt: key[0]!, id: key[1]! } : undefined });
-    return { items: page.jobs, next_cursor: page.more && page.last ? encodeCursor([page.last.createdAt, page.last.id]) : null };
+    return jobsPage(app.deps.knex, { vineId: vine.vine.id }, req.query);
+  });
+
+  app.get('/identities/:id/jobs', {
+    schema: { summary: 'The jobs that used an identity (connection tests, discovery, and its vines’ plans, harvests and destroys), newest first', tags: ['identities', ...tags], params: IdParams, querystring: PageQuery, response: { 200: Page(Job, 'IdentityJobPage'), ...problems(400, 401, 404) } },
+  }, async (req) => {
+    const identity = await identities.get(req.user!.id, req.params.id); // 404 unless it is the user's
+    return jobsPage(app.deps.knex, { identityId: identity.id }, req.query);
   });
 
   app.get('/jobs/:id', {
