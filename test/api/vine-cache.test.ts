@@ -2,6 +2,7 @@
 import t from 'tap';
 import { createVineDetailCache } from '../../src/routes/api/vine-cache.js';
 import { notify, CHANNEL } from '../../src/domain/jobs/events.js';
+import { PAGES_CHANNEL } from '../../src/routes/plugins/page-cache.js';
 import { apiApp, eventually, fullSpec, isProblem } from './helpers.js';
 
 t.test('the cache itself: owner only, eviction, expiry, and no stale write-back', async (t) => {
@@ -49,4 +50,12 @@ t.test('GET /vines/:id follows every change at once', async (t) => {
   isProblem(t, await alice.req('GET', `/api/v1/vines/${id}`), 404, 'a deleted vine is gone at once');
   t.equal((await alice.req('PATCH', `/api/v1/vineyards/${vy.id}`, { name: 'globex' })).statusCode, 200);
   t.equal((await alice.req('GET', `/api/v1/vines/${draft}`)).json().vine.vineyard_name, 'globex', 'a vineyard rename shows at once');
+
+  // A write through another Trellis process (here: a rename on the pages there) reaches this one's cache.
+  await new Promise((r) => setTimeout(r, 300)); // the rename's own notification has come and gone
+  t.equal((await alice.req('GET', `/api/v1/vines/${draft}`)).json().vine.vineyard_name, 'globex');
+  await db.knex('vineyards').where({ id: vy.id }).update({ name: 'initech' });
+  t.equal((await alice.req('GET', `/api/v1/vines/${draft}`)).json().vine.vineyard_name, 'globex', 'remembered meanwhile');
+  await notify(db.knex, PAGES_CHANNEL, '');
+  await eventually('a write elsewhere to clear the cache', async () => (await alice.req('GET', `/api/v1/vines/${draft}`)).json().vine.vineyard_name === 'initech');
 });

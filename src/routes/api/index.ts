@@ -12,6 +12,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TOKEN_REVOKED_CHANNEL } from '../../domain/users/token-cache.js';
 import { CHANNEL } from '../../domain/jobs/events.js';
 import { createVineDetailCache } from './vine-cache.js';
+import { PAGES_CHANNEL } from '../plugins/page-cache.js';
 import accountRoutes from './account.js';
 import identityRoutes from './identities.js';
 import jobRoutes from './jobs.js';
@@ -79,6 +80,8 @@ export default async function apiV1(parent: FastifyInstance) {
   // Vine details are remembered briefly too (vine-cache.ts); any change to a vine evicts it.
   const cache = createVineDetailCache(VINE_CACHE_MS);
   const stopVines = await app.hub.subscribe(CHANNEL.vineStatus, (vineId) => cache.evict(vineId));
+  // A write through any Trellis process (a vineyard renamed on the pages, say) clears it too.
+  const stopWrites = await app.hub.subscribe(PAGES_CHANNEL, () => cache.clear());
   const stopReconnect = app.hub.onReconnect(() => {
     users.forgetAllTokens();
     cache.clear();
@@ -86,6 +89,7 @@ export default async function apiV1(parent: FastifyInstance) {
   app.addHook('onClose', async () => {
     stop();
     stopVines();
+    stopWrites();
     stopReconnect();
   });
 

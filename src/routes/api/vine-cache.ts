@@ -6,11 +6,13 @@
  * - every change the platform makes to a vine or its components NOTIFYs `vintner_vine_status`
  *   (jobs, the runner, the component tracker, the reaper, the vine service), which evicts the
  *   entry in every Trellis process; a lost LISTEN connection clears everything;
- * - the API's own writes evict synchronously, so a client reads its writes at once;
+ * - the API's own writes evict synchronously, so a client reads its writes at once; any write
+ *   through a Trellis process (pages or API) NOTIFYs `vintner_pages_changed`, which clears it
+ *   in every process (see plugins/page-cache.ts);
  * - a read that began before an eviction is not remembered (the epoch), so a slow read cannot put
  *   back what a write just evicted;
- * - an entry lives `ttlMs` at most, which bounds anything else (a vineyard renamed from the pages
- *   shows its new name here within that time).
+ * - an entry lives `ttlMs` at most, which bounds anything else (a change made in the database by
+ *   hand, a notification lost without the connection dropping).
  * Entries are per vine and remember their owner: another user's request never hits.
  */
 export interface VineDetailCache {
