@@ -265,6 +265,29 @@
     form.querySelectorAll('[data-rows]').forEach(refreshAdd);
   }
 
+  // ---- relative times: "4 min 05 s ago" kept current, in the server's words -------------------
+  // (the same rules as ago() and duration() in src/routes/view-helpers.ts)
+  function duration(ms) {
+    if (!isFinite(ms) || ms < 0) return '–';
+    var s = Math.round(ms / 1000);
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
+    var h = Math.floor(m / 60);
+    return h < 48 ? h + ' h ' + (m % 60) + ' min' : Math.floor(h / 24) + ' days';
+  }
+
+  function refreshTimes(root) {
+    each(root, 'time[data-ago]', function (el) {
+      var at = Date.parse(el.getAttribute('datetime'));
+      if (isNaN(at)) return;
+      var ms = Date.now() - at;
+      var text = ms < 5000 ? 'just now' : duration(ms) + ' ago';
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+  setInterval(function () { if (document.visibilityState === 'visible') refreshTimes(document.body); }, 5000);
+
   // ---- wiring ----------------------------------------------------------------------------
   function each(root, selector, fn) {
     if (root.matches && root.matches(selector)) fn(root);
@@ -272,6 +295,7 @@
   }
 
   function scan(root) {
+    refreshTimes(root);
     each(root, '[data-log]', initLog);
     each(root, '[data-sse-src]', connect);
     each(root, '[data-vine-form]', initVineForm);

@@ -29,6 +29,16 @@ export function ago(d: Date | string | null | undefined, now = Date.now()): stri
   return `${duration(ms)} ago`;
 }
 
+/**
+ * `ago` as a <time> element that public/app.js keeps current, so a page left open — or served
+ * from the page cache a few seconds after it was rendered — never shows a stale "… ago".
+ */
+export function agoTag(d: Date | string | null | undefined, now = Date.now()): string {
+  const date = toDate(d);
+  if (!date || Number.isNaN(date.getTime())) return 'never';
+  return `<time datetime="${date.toISOString()}" data-ago>${ago(date, now)}</time>`;
+}
+
 export function between(a: Date | string | null | undefined, b: Date | string | null | undefined, now = Date.now()): string {
   const from = toDate(a);
   if (!from) return '–';
@@ -90,4 +100,4 @@ export function fieldLabel(path: string): string {
     .replace(/ › (#\d+)/g, ' $1');
 }
 
-export const h = { badge, fieldError, fieldLabel,  duration, ago, between, dateTime, kindLabel, itemLabel, humanize, show, money };
+export const h = { badge, fieldError, fieldLabel, duration, ago, agoTag, between, dateTime, kindLabel, itemLabel, humanize, show, money };

@@ -26,6 +26,10 @@ t.test('a harvest started elsewhere shows up on an open vine page', { timeout: 1
   await page.locator('[data-component="network/network"] .badge', { hasText: 'ACTIVE' }).waitFor();
   t.match(await page.locator(`#vine-${vineId}-current-job [data-log]`).innerText(), /Apply complete!/, 'the log streamed in');
   t.same(navigations, [], 'all without a reload');
+  // "… ago" stays current on an open page: make one time two minutes old and watch it follow.
+  await page.evaluate(() => document.querySelector('time[data-ago]')!.setAttribute('datetime', new Date(Date.now() - 120_000).toISOString()));
+  await page.waitForFunction(() => /^2 min 0\d s ago$/.test(document.querySelector('time[data-ago]')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  t.pass('relative times are kept current in the page');
   await page.screenshot({ path: `${SHOTS}/vine-harvested-elsewhere.png`, fullPage: true });
   noPageErrors(t, page);
 });
