@@ -23,7 +23,7 @@ import { createVineyardService, type VineyardService } from './domain/vineyards/
 import { createVineService, type VineService } from './domain/vines/service.js';
 import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
-import authPlugin from './routes/plugins/auth.js';
+import authPlugin, { sessions } from './routes/plugins/auth.js';
 import pageCachePlugin from './routes/plugins/page-cache.js';
 import homeRoutes from './routes/home.js';
 import pagePlugins from './routes/pages.js';
@@ -43,6 +43,8 @@ export interface AppDeps {
   databaseKind?: string;
   /** The process's LISTEN hub; created (and closed with the app) when not given. */
   hub?: NotifyHub;
+  /** More routes in the pages' context, with sessions and CSRF (benchmarks and tests). */
+  extraPages?: (scope: FastifyInstance) => Promise<void>;
 }
 
 /** The domain services every route calls; pages and /api/v1 share them (nothing twice). */
@@ -185,9 +187,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => endAllStreams(app));
   await app.register(authPlugin);
   await app.register(pageCachePlugin);
-  await app.register(homeRoutes);
-  // Routes: pages (src/routes/*.ts) and /api/v1 (src/routes/api/*.ts) register below.
-  await app.register(pagePlugins);
+  // Pages (src/routes/*.ts) in their own context with sessions and CSRF; /api/v1
+  // (src/routes/api/*.ts) beside it, with tokens only.
+  await app.register(async function pages(scope) {
+    await scope.register(sessions);
+    await scope.register(homeRoutes);
+    await scope.register(pagePlugins);
+    if (deps.extraPages) await scope.register(deps.extraPages);
+  });
   await app.register(apiRoutes, { prefix: '/api/v1' });
   return app as unknown as FastifyInstance;
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { buildTestApp } from '../helpers.js';
 import { apiApp, eventually, isProblem, PASSWORD, signupWithToken } from './helpers.js';
+import { signedIn } from '../routes/agent.js';
 
 t.test('signup: created, validation per field, duplicate, closed', async (t) => {
   const { app } = await buildTestApp(t);
@@ -92,4 +93,16 @@ t.test('password routes are rate limited per address', async (t) => {
   for (let i = 0; i < 20; i++) t.equal((await attempt('10.1.1.1')).statusCode, 401, `attempt ${i + 1}: refused as a wrong password`);
   isProblem(t, await attempt('10.1.1.1'), 429, 'the 21st within a minute');
   t.equal((await attempt('10.1.1.2')).statusCode, 401, 'another address is not held back');
+});
+
+t.test('the API answers tokens only: a signed-in browser session is not enough, and the API starts none', async (t) => {
+  const { app } = await apiApp(t);
+  const { a } = await signedIn(app);
+  t.equal((await a.get('/vineyards')).statusCode, 200, 'the session works on the pages');
+  const res = await app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: a.cookie } });
+  isProblem(t, res, 401, 'the same cookie on the API');
+  t.notOk(res.headers['set-cookie'], 'and the API sets no cookie');
+  const open = await app.inject({ method: 'GET', url: '/api/v1/openapi.json', headers: { cookie: a.cookie } });
+  t.equal(open.statusCode, 200);
+  t.notOk(open.headers['set-cookie'], 'not even on a public route');
 });

@@ -34,7 +34,41 @@ declare module 'fastify' {
 /** How long a session read is remembered; writes and sign-outs evict it everywhere at once (session-store.ts). */
 const SESSION_CACHE_MS = 60_000;
 
+/**
+ * Who is asking, for every route: `Authorization: Bearer <token>` (the API, Grape), and the
+ * helpers routes use to demand a user. Sessions are the pages' own (`sessions` below).
+ */
 export default fp(async function auth(app: FastifyInstance) {
+  app.decorateRequest('user', null);
+  app.decorateRequest('authVia', null);
+
+  app.addHook('onRequest', async (req) => {
+    const auth = req.headers.authorization;
+    if (auth?.toLowerCase().startsWith('bearer ')) {
+      req.user = await app.services.users.authenticateToken(auth.slice(7).trim());
+      req.authVia = 'token';
+    }
+  });
+
+  app.decorate('requirePageUser', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.user) return;
+    if (req.headers['hx-request']) {
+      reply.header('HX-Redirect', '/login');
+      return reply.status(401).send('sign in again');
+    }
+    return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+  });
+  app.decorate('requireApiUser', async (req: FastifyRequest) => {
+    if (!req.user || req.authVia !== 'token') throw new UnauthorizedError('authentication required: send Authorization: Bearer <token> (grape login gets one)');
+  });
+});
+
+/**
+ * Signed-in pages: the session cookie, sessions in Postgres, CSRF. Registered in the pages'
+ * context only (src/app.ts): an API request carries a token, and building a session object,
+ * signing an id and hashing it for each of them was a tenth of an API read's cost.
+ */
+export const sessions = fp(async function sessions(app: FastifyInstance) {
   const { config, knex } = app.deps;
   await app.register(fastifyCookie);
   const store = createPgSessionStore(knex, { cacheMs: SESSION_CACHE_MS });
@@ -58,16 +92,8 @@ export default fp(async function auth(app: FastifyInstance) {
     },
   });
 
-  app.decorateRequest('user', null);
-  app.decorateRequest('authVia', null);
-
   app.addHook('onRequest', async (req) => {
-    const auth = req.headers.authorization;
-    if (auth?.toLowerCase().startsWith('bearer ')) {
-      req.user = await app.services.users.authenticateToken(auth.slice(7).trim());
-      req.authVia = 'token';
-      return;
-    }
+    if (req.authVia === 'token') return;
     const userId = req.session?.userId;
     if (userId) {
       req.user = await app.services.users.getUser(userId).catch(() => null);
@@ -79,19 +105,7 @@ export default fp(async function auth(app: FastifyInstance) {
   // Every state-changing request that rides on the session cookie must carry the CSRF token.
   app.addHook('preHandler', (req, reply, done) => {
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
-    if (!unsafe || req.authVia === 'token' || req.url.startsWith('/api/')) return done();
+    if (!unsafe || req.authVia === 'token') return done();
     app.csrfProtection(req, reply, done);
-  });
-
-  app.decorate('requirePageUser', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.user) return;
-    if (req.headers['hx-request']) {
-      reply.header('HX-Redirect', '/login');
-      return reply.status(401).send('sign in again');
-    }
-    return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
-  });
-  app.decorate('requireApiUser', async (req: FastifyRequest) => {
-    if (!req.user || req.authVia !== 'token') throw new UnauthorizedError('authentication required: send Authorization: Bearer <token> (grape login gets one)');
   });
 });
