@@ -1,6 +1,6 @@
 /** grape signup, login, logout, whoami. */
 import { hostname } from 'node:os';
-import { COMMON_OPTIONS, JSON_OPTION, type Command, type Context } from '../command.js';
+import { COMMON_OPTIONS, JSON_OPTION, type Command, type Context, type Options, type Values } from '../command.js';
 import { configPath, readConfig, removeConfigToken, writeConfig } from '../config.js';
 import { EXIT, GrapeError } from '../errors.js';
 import { printJson } from '../output.js';
@@ -13,6 +13,8 @@ interface TokenCreated {
   user: { email: string };
 }
 
+const ACCOUNT_OPTIONS: Options = { ...COMMON_OPTIONS, email: { type: 'string' }, name: { type: 'string' } };
+
 export const login: Command = {
   name: 'login',
   usage: 'grape login [--url URL] [--email EMAIL] [--name TOKEN_NAME]',
@@ -22,18 +24,27 @@ The token is stored in ${'$XDG_CONFIG_HOME/vintner/grape.json'} (or ~/.config/vi
   --url URL          the Vintner server (default: the stored one, VINTNER_URL, or http://localhost:3000)
   --email EMAIL      the account (asked when missing)
   --name NAME        how the token is listed (default grape@<host>)`,
-  options: { ...COMMON_OPTIONS, email: { type: 'string' }, name: { type: 'string' } },
+  options: ACCOUNT_OPTIONS,
   async run(ctx, values) {
-    const api = ctx.api();
-    const email = (values.email as string | undefined) ?? (await ask(ctx.io, 'Email: '));
-    if (!email) throw new GrapeError('no email: pass --email', EXIT.USAGE);
-    const password = await askPassword(ctx.io);
-    return storeToken(ctx, api, email, password, values.name as string | undefined, 'Logged in to');
+    const { email, password } = await credentials(ctx, values);
+    return storeToken(ctx, email, password, values.name as string | undefined, 'Logged in to');
   },
 };
 
+/**
+ * --email (or asked), then the password (asked without echo, or read from stdin or
+ * VINTNER_PASSWORD). The server is settled first, so a bad --url fails before any question.
+ */
+async function credentials(ctx: Context, values: Values): Promise<{ email: string; password: string }> {
+  ctx.api();
+  const email = (values.email as string | undefined) ?? (await ask(ctx.io, 'Email: '));
+  if (!email) throw new GrapeError('no email: pass --email', EXIT.USAGE);
+  return { email, password: await askPassword(ctx.io) };
+}
+
 /** Creates an API token with the account's password and keeps it in the config. */
-async function storeToken(ctx: Context, api: ReturnType<Context['api']>, email: string, password: string, tokenName: string | undefined, said: string) {
+async function storeToken(ctx: Context, email: string, password: string, tokenName: string | undefined, said: string) {
+  const api = ctx.api();
   const name = tokenName ?? `grape@${hostname()}`.slice(0, 100);
   const created = await api.call<TokenCreated>('POST', '/tokens', { email, password, name }, { auth: false });
   const path = writeConfig({ ...readConfig(ctx.io.env), url: api.session.url, token: created.token, tokenId: created.id, email: created.user.email }, ctx.io.env);
@@ -51,17 +62,14 @@ VINTNER_PASSWORD. The account gets a local sandbox identity; the API token is st
   --url URL          the Vintner server (default: the stored one, VINTNER_URL, or http://localhost:3000)
   --email EMAIL      the account's email (asked when missing)
   --name NAME        how the token is listed (default grape@<host>)`,
-  options: { ...COMMON_OPTIONS, email: { type: 'string' }, name: { type: 'string' } },
+  options: ACCOUNT_OPTIONS,
   async run(ctx, values) {
-    const api = ctx.api();
-    const email = (values.email as string | undefined) ?? (await ask(ctx.io, 'Email: '));
-    if (!email) throw new GrapeError('no email: pass --email', EXIT.USAGE);
-    const password = await askPassword(ctx.io);
+    const { email, password } = await credentials(ctx, values);
     if (ctx.io.stdin.isTTY && !ctx.io.env.VINTNER_PASSWORD && (await askPassword(ctx.io, 'Again: ')) !== password) {
       throw new GrapeError('the two passwords differ: nothing was created', EXIT.USAGE);
     }
-    await api.call('POST', '/signup', { email, password }, { auth: false });
-    return storeToken(ctx, api, email, password, values.name as string | undefined, 'Account created on');
+    await ctx.api().call('POST', '/signup', { email, password }, { auth: false });
+    return storeToken(ctx, email, password, values.name as string | undefined, 'Account created on');
   },
 };
 
