@@ -100,7 +100,27 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
   };
   let planned: Array<{ address: string; action: ChangeAction }> = [];
   let lastOutputs: Record<string, { sensitive?: boolean; value?: unknown }> | undefined;
-  const run = (args: string[], mode?: CommandMode) => runCommand(ctx, args, mode);
+  const moduleSource = () => join(opts.modulesDir ?? MODULES_DIR, opts.target);
+  let initCacheKey: string | undefined;
+  let reusedInit = false;
+
+  /**
+   * One terraform command. In a directory whose init was reused (init-cache.ts), a command that
+   * Terraform refuses for want of init gets a real init, once, and runs again: init errors come
+   * before Terraform changes anything.
+   */
+  async function run(args: string[], mode?: CommandMode) {
+    try {
+      return await runCommand(ctx, args, mode);
+    } catch (err) {
+      if (!reusedInit || !(err instanceof TerraformError) || err.cancelled || !needsInit(`${err.message}\n${err.stderrTail}`)) throw err;
+      reusedInit = false;
+      if (initCacheKey) opts.initCache?.forget(initCacheKey);
+      emit({ stream: 'system', level: 'warn', line: 'Terraform asked for init after all: running it, then the command again' });
+      await realInit();
+      return runCommand(ctx, args, mode);
+    }
+  }
 
   const ensureWorkDir = () => {
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
@@ -158,10 +178,6 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     return out;
   }
 
-  const moduleSource = () => join(opts.modulesDir ?? MODULES_DIR, opts.target);
-  let initCacheKey: string | undefined;
-  let reusedInit = false;
-
   function realInit(): Promise<void> {
     // The pg backend creates its schema, table and index with CREATE … IF NOT EXISTS, which can
     // still collide on PostgreSQL's catalogs when two first inits race; and it creates every new
@@ -173,20 +189,6 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       /duplicate key value|already exists/,
       'Another run was creating the state tables at the same time: retrying init',
     );
-  }
-
-  /** A command in a directory whose init was reused, and Terraform asks for init: init for real, once, and run it again. */
-  async function initialised<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!reusedInit || !(err instanceof TerraformError) || err.cancelled || !needsInit(`${err.message}\n${err.stderrTail}`)) throw err;
-      reusedInit = false;
-      if (initCacheKey) opts.initCache?.forget(initCacheKey);
-      emit({ stream: 'system', level: 'warn', line: 'Terraform asked for init after all: running it, then the command again' });
-      await realInit();
-      return fn();
-    }
   }
 
   return {
@@ -221,22 +223,22 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
 
     /** Makes sure the workspace exists now (BOOTSTRAP); other commands create it when they write. */
     async ensureWorkspace() {
-      await initialised(() => retrying(
+      await retrying(
         () => run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace], { env: { TF_WORKSPACE: undefined } }),
         /Already locked for workspace creation/,
         'Another run was creating a workspace at the same time: retrying',
-      ));
+      );
     },
 
     async plan(o = {}) {
       const planFile = isAbsolute(o.out ?? '') ? o.out! : join(workDir, o.out ?? 'tfplan');
       // -lock-timeout: the pg backend briefly takes one global advisory lock (id -1) on every
       // lock, so concurrent runs on *different* workspaces can collide; waiting is enough.
-      await initialised(() => retrying(
+      await retrying(
         () => run(['plan', '-json', '-input=false', LOCK_TIMEOUT, `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true }),
         NEW_WORKSPACE_RACE,
         NEW_WORKSPACE_NOTICE,
-      ));
+      );
       const { stdout } = await run(['show', '-json', planFile], { collect: true });
       const raw: unknown = JSON.parse(stdout);
       return { summary: buildPlanSummary(raw), planFile, planJson: redactDeep(raw, redact) };
@@ -245,9 +247,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     async apply(o = {}) {
       planned = [];
       lastOutputs = undefined;
-      await initialised(() => withStateRecovery(() =>
+      await withStateRecovery(() =>
         retrying(() => run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
-      ));
+      );
       // apply -json ends with an `outputs` message holding the values: no `output -json` needed.
       const seen = lastOutputs as Record<string, { sensitive?: boolean; value?: unknown }> | undefined;
       const out: Record<string, unknown> = {};
@@ -256,9 +258,9 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     },
 
     async destroy() {
-      await initialised(() => withStateRecovery(() =>
+      await withStateRecovery(() =>
         retrying(() => run(['destroy', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve'], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
-      ));
+      );
     },
 
     outputs,
