@@ -2,18 +2,17 @@
  * A short memory of API tokens already checked, so an API request usually costs no token read.
  * Revocation is respected: `revokeToken` forgets the token in this process at once and NOTIFYs
  * `TOKEN_REVOKED_CHANNEL` so other Trellis processes forget it too; an entry also lapses after
- * `ttlMs` (the bound on staleness should a notification be missed), and a token's own expiry is
- * checked on every hit.
+ * `ttlMs` (the bound on staleness should a notification be missed), or at the token's own expiry
+ * if that comes first. Built on the shared epoch cache (src/domain/cache.ts).
  */
 import type { User } from './service.js';
+import { createEpochCache } from '../cache.js';
 
 export const TOKEN_REVOKED_CHANNEL = 'vintner_token_revoked';
 
 interface Entry {
   tokenId: string;
   user: User;
-  expiresAt: number | null;
-  until: number;
 }
 
 export interface TokenCache {
@@ -29,35 +28,15 @@ export interface TokenCache {
 }
 
 export function createTokenCache(ttlMs: number, max = 10_000): TokenCache {
-  const byHash = new Map<string, Entry>();
-  let epoch = 0;
+  const byHash = createEpochCache<Entry>({ ttlMs, max });
   return {
     get epoch() {
-      return epoch;
+      return byHash.epoch;
     },
-    get(hash) {
-      const e = byHash.get(hash);
-      if (!e) return undefined;
-      const now = Date.now();
-      if (e.until <= now || (e.expiresAt !== null && e.expiresAt <= now)) {
-        byHash.delete(hash);
-        return undefined;
-      }
-      return e.user;
-    },
-    set(hash, tokenId, user, expiresAt, epochAtRead) {
-      if (epochAtRead !== epoch) return;
-      // Oldest first out: a Map iterates in insertion order.
-      if (byHash.size >= max) byHash.delete(byHash.keys().next().value!);
-      byHash.set(hash, { tokenId, user, expiresAt: expiresAt ? expiresAt.getTime() : null, until: Date.now() + ttlMs });
-    },
-    forgetToken(tokenId) {
-      epoch++;
-      for (const [hash, e] of byHash) if (e.tokenId === tokenId) byHash.delete(hash);
-    },
-    clear() {
-      epoch++;
-      byHash.clear();
-    },
+    get: (hash) => byHash.get(hash)?.user,
+    // A token's own expiry ends its entry earlier than the time-to-live.
+    set: (hash, tokenId, user, expiresAt, epochAtRead) => byHash.set(hash, { tokenId, user }, epochAtRead, expiresAt ? expiresAt.getTime() - Date.now() : ttlMs),
+    forgetToken: (tokenId) => byHash.evictWhere((e) => e.tokenId === tokenId),
+    clear: () => byHash.clear(),
   };
 }

@@ -15,6 +15,8 @@
  *   hand, a notification lost without the connection dropping).
  * Entries are per vine and remember their owner: another user's request never hits.
  */
+import { createEpochCache } from '../../domain/cache.js';
+
 export interface VineDetailCache {
   get(vineId: string, userId: string): string | undefined;
   readonly epoch: number;
@@ -29,42 +31,22 @@ interface Entry {
   userId: string;
   vineyardId: string;
   json: string;
-  until: number;
 }
 
 export function createVineDetailCache(ttlMs: number, max = 2000): VineDetailCache {
-  const entries = new Map<string, Entry>();
-  let epoch = 0;
+  const entries = createEpochCache<Entry>({ ttlMs, max });
   return {
     get(vineId, userId) {
       const e = entries.get(vineId);
-      if (!e) return undefined;
-      if (e.until <= Date.now()) {
-        entries.delete(vineId);
-        return undefined;
-      }
-      return e.userId === userId ? e.json : undefined;
+      return e?.userId === userId ? e.json : undefined;
     },
     get epoch() {
-      return epoch;
+      return entries.epoch;
     },
-    set(vineId, userId, vineyardId, json, epochAtRead) {
-      if (epochAtRead !== epoch) return;
-      if (entries.size >= max) entries.delete(entries.keys().next().value!);
-      entries.set(vineId, { userId, vineyardId, json, until: Date.now() + ttlMs });
-    },
-    evict(vineId) {
-      epoch++;
-      entries.delete(vineId);
-    },
-    evictVineyard(vineyardId) {
-      epoch++;
-      for (const [id, e] of entries) if (e.vineyardId === vineyardId) entries.delete(id);
-    },
-    clear() {
-      epoch++;
-      entries.clear();
-    },
+    set: (vineId, userId, vineyardId, json, epochAtRead) => entries.set(vineId, { userId, vineyardId, json }, epochAtRead),
+    evict: (vineId) => entries.evict(vineId),
+    evictVineyard: (vineyardId) => entries.evictWhere((e) => e.vineyardId === vineyardId),
+    clear: () => entries.clear(),
     get size() {
       return entries.size;
     },
