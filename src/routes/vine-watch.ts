@@ -8,7 +8,7 @@
  * A watch is per vine and owner (the only user who may see it), checked when the stream opened.
  */
 import type { FastifyInstance } from 'fastify';
-import { CHANNEL, parseJobStatusPayload } from '../domain/jobs/events.js';
+import { onVineChange } from '../domain/jobs/events.js';
 import { loadVineView, renderVineFragments, type VinePageView } from './vine-view.js';
 
 export interface VineUpdate {
@@ -59,15 +59,11 @@ export async function createVineWatch(app: FastifyInstance, csrfSlot: string): P
       } while (e.again && e.listeners.size);
     })().finally(() => (e.running = undefined));
   };
-  const refreshVine = (vineId: string | null | undefined) => {
-    if (!vineId) return;
-    for (const e of entries.values()) if (e.vineId === vineId) refresh(e);
-  };
-
-  const offs = await Promise.all([
-    app.hub.subscribe(CHANNEL.vineStatus, (vineId) => refreshVine(vineId)),
-    app.hub.subscribe(CHANNEL.jobStatus, (p) => refreshVine(parseJobStatusPayload(p)?.vineId)),
-  ]);
+  const offs = [
+    await onVineChange(app.hub, (vineId) => {
+      for (const e of entries.values()) if (e.vineId === vineId) refresh(e);
+    }),
+  ];
   // Notifications may have been missed while the LISTEN connection was down: read everything again.
   offs.push(app.hub.onReconnect(() => entries.forEach(refresh)));
 

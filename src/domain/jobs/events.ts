@@ -3,6 +3,7 @@
  * receiver reads the rows (NOTIFY wakes, the tables are the truth).
  */
 import type { Knex } from 'knex';
+import type { NotifyHub } from '../../db/notify.js';
 
 export const CHANNEL = {
   /** `<jobId>:<last seq>` after a batch of log lines was stored. */
@@ -23,4 +24,21 @@ export function parseJobStatusPayload(p: string): { jobId: string; vineId: strin
   const [jobId, vineId, status] = p.split(':');
   if (!jobId || !status) return undefined;
   return { jobId, vineId: vineId && vineId !== '-' ? vineId : null, status };
+}
+
+/**
+ * Calls `fn` with a vine's id whenever the vine, one of its components or one of its jobs changed
+ * (`vintner_vine_status` and `vintner_job_status`). Returns the unsubscribe.
+ */
+export async function onVineChange(hub: Pick<NotifyHub, 'subscribe'>, fn: (vineId: string) => void): Promise<() => void> {
+  const offs = await Promise.all([
+    hub.subscribe(CHANNEL.vineStatus, (vineId) => {
+      if (vineId) fn(vineId);
+    }),
+    hub.subscribe(CHANNEL.jobStatus, (p) => {
+      const vineId = parseJobStatusPayload(p)?.vineId;
+      if (vineId) fn(vineId);
+    }),
+  ]);
+  return () => offs.forEach((off) => off());
 }

@@ -20,7 +20,7 @@ import fp from 'fastify-plugin';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createEpochCache, type EpochCache } from '../../domain/cache.js';
-import { CHANNEL, parseJobStatusPayload } from '../../domain/jobs/events.js';
+import { onVineChange } from '../../domain/jobs/events.js';
 
 export const PAGES_CHANNEL = 'vintner_pages_changed';
 
@@ -50,11 +50,7 @@ export default fp(async function pageCache(app: FastifyInstance) {
   app.decorate('pageCache', cache);
 
   const offs = await Promise.all([
-    app.hub.subscribe(CHANNEL.vineStatus, (vineId) => cache.evict(vineId)),
-    app.hub.subscribe(CHANNEL.jobStatus, (p) => {
-      const vineId = parseJobStatusPayload(p)?.vineId;
-      if (vineId) cache.evict(vineId);
-    }),
+    onVineChange(app.hub, (vineId) => cache.evict(vineId)),
     app.hub.subscribe(PAGES_CHANNEL, () => cache.clear()),
   ]);
   offs.push(app.hub.onReconnect(() => cache.clear()));
