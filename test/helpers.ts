@@ -121,3 +121,12 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}): P
   t.teardown(() => app.close());
   return { app, db, config };
 }
+
+/** Polls until `fn` holds (a NOTIFY crossing processes, a job finishing); throws after `timeoutMs`. */
+export async function eventually(what: string, fn: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -66,10 +66,4 @@ export const isProblem = (t: Test, res: LightMyRequestResponse, status: number, 
   return body as { type: string; title: string; status: number; detail: string; errors?: Array<{ field: string; message: string }> };
 };
 
-export async function eventually(what: string, fn: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually } from '../helpers.js';

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type * as Fastify from 'fastify';
 import { createNotifyHub } from '../../src/db/notify.js';
 import { createPgSessionStore, type PgSessionStore } from '../../src/routes/plugins/session-store.js';
-import { freshDatabase } from '../helpers.js';
+import { eventually as waitFor, freshDatabase } from '../helpers.js';
 
 const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
   new Promise<T | undefined>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
@@ -27,11 +27,7 @@ t.test('remembered reads follow writes, sign-outs and expiry in every process', 
   const [a, b] = stores as [PgSessionStore, PgSessionStore];
   const later = (ms: number) => new Date(Date.now() + ms).toISOString();
   const eventually = async (what: string, test: () => Promise<boolean>) => {
-    const until = Date.now() + 3000;
-    while (!(await test())) {
-      if (Date.now() > until) return t.fail(`${what}: not within 3 s`);
-      await sleep(20);
-    }
+    await waitFor(what, test, 3000);
     t.pass(what);
   };
 
