@@ -16,7 +16,7 @@ import type { JobType } from '../domain/jobs/status.js';
 import { openSse } from './sse.js';
 import { NotFoundError } from '../domain/errors.js';
 import { field, formProblem, redirect } from './page-kit.js';
-import { loadVineView, panelTarget, renderVinePage } from './vine-view.js';
+import { panelTarget, renderVinePage } from './vine-view.js';
 import { createVineWatch } from './vine-watch.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
@@ -53,7 +53,8 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
 
   app.get('/vines/:id/events', auth, async (req: IdReq, reply) => {
     const userId = req.user!.id;
-    const { vine } = await loadVineView(app, userId, req.params.id); // a 404 before the stream opens
+    // A 404 before the stream opens; the watch then reads the whole view (one read, not two).
+    const vine = await app.services.vines.getVine(userId, req.params.id);
     const csrfToken = reply.generateCsrf();
     const sse = openSse(req, reply);
     const sent: Record<string, string> = {};

@@ -124,9 +124,15 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
     }
   }
 
+  /** The user's vine row, or NotFoundError (also for a malformed id or another user's vine). */
+  async function findOwn(userId: string, vineId: string): Promise<VineRecord> {
+    const found = isUuid(vineId) && isUuid(userId) ? await vines.findById(userId, vineId) : undefined;
+    if (!found) throw vineNotFound(vineId);
+    return found;
+  }
+
   async function detail(userId: string, vineId: string): Promise<VineDetail> {
-    const record = isUuid(vineId) && isUuid(userId) ? await vines.findById(userId, vineId) : undefined;
-    if (!record) throw vineNotFound(vineId);
+    const record = await findOwn(userId, vineId);
     const rows = await components.listByVine(vineId);
     return { vine: toVineView(record), spec: renderSpec(record, record.identity_name, rows), components: rows.map(toComponentView) };
   }
@@ -183,6 +189,11 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
     },
 
     get: detail,
+
+    /** The vine alone (one read, no components): for a check that the user may see it. */
+    async getVine(userId: string, vineId: string): Promise<VineView> {
+      return toVineView(await findOwn(userId, vineId));
+    },
 
     /** Grape's addressing: `VINEYARD VINE [--stage S]`. */
     async findByNames(userId: string, vineyardName: string, vineName: string, stage?: string): Promise<VineDetail> {
