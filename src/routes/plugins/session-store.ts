@@ -29,35 +29,37 @@ export interface PgSessionStore extends SessionStore {
 export function createPgSessionStore(knex: Knex, opts: { cacheMs?: number } = {}): PgSessionStore {
   const cacheMs = opts.cacheMs ?? 0;
   // Keyed by digest, so a notification finds its entry directly. Values are JSON: each request
-  // gets its own copy to change.
-  const cache = createEpochCache<{ json: string; expires: number }>({ ttlMs: cacheMs, max: 50_000 });
+  // gets its own copy to change. An entry lapses at the session's expiry if that comes first.
+  const cache = createEpochCache<string>({ ttlMs: cacheMs, max: 50_000 });
   let listening = false;
-  const remember = (sid: string, json: string, expires: number, epoch: number) => {
-    if (cacheMs > 0 && listening) cache.set(sessionDigest(sid), { json, expires }, epoch, expires - Date.now());
+  const remember = (digest: string, json: string, expires: Date | string, epoch: number) => {
+    if (cacheMs > 0 && listening) cache.set(digest, json, epoch, new Date(expires).getTime() - Date.now());
   };
-  const told = (sid: string) => knex.raw('SELECT pg_notify(?, ?)', [SESSION_CHANNEL, sessionDigest(sid)]);
+  const told = (digest: string) => (listening ? knex.raw('SELECT pg_notify(?, ?)', [SESSION_CHANNEL, digest]) : undefined);
 
   return {
     set(sid, session, cb) {
       const expires = (session as { cookie?: { expires?: Date | null } }).cookie?.expires ?? new Date(Date.now() + DAY);
       const json = JSON.stringify(session);
-      cache.evict(sessionDigest(sid));
+      const digest = sessionDigest(sid);
+      cache.evict(digest);
       knex('sessions')
         .insert({ sid, sess: json, expires_at: expires })
         .onConflict('sid')
         .merge()
-        .then(() => (listening ? told(sid) : undefined))
+        .then(() => told(digest))
         .then(
           () => {
-            remember(sid, json, new Date(expires).getTime(), cache.epoch);
+            remember(digest, json, expires, cache.epoch);
             cb();
           },
           (err: Error) => cb(err),
         );
     },
     get(sid, cb) {
-      const hit = cacheMs > 0 ? cache.get(sessionDigest(sid)) : undefined;
-      if (hit && hit.expires > Date.now()) return cb(null, JSON.parse(hit.json) as Fastify.Session);
+      const digest = sessionDigest(sid);
+      const hit = cacheMs > 0 ? cache.get(digest) : undefined;
+      if (hit) return cb(null, JSON.parse(hit) as Fastify.Session);
       const epoch = cache.epoch;
       knex('sessions')
         .where({ sid })
@@ -65,18 +67,19 @@ export function createPgSessionStore(knex: Knex, opts: { cacheMs?: number } = {}
         .first('sess', 'expires_at')
         .then(
           (row: { sess: Fastify.Session; expires_at: Date } | undefined) => {
-            if (row) remember(sid, JSON.stringify(row.sess), new Date(row.expires_at).getTime(), epoch);
+            if (row) remember(digest, JSON.stringify(row.sess), row.expires_at, epoch);
             cb(null, row?.sess ?? null);
           },
           (err: Error) => cb(err),
         );
     },
     destroy(sid, cb) {
-      cache.evict(sessionDigest(sid));
+      const digest = sessionDigest(sid);
+      cache.evict(digest);
       knex('sessions')
         .where({ sid })
         .delete()
-        .then(() => (listening ? told(sid) : undefined))
+        .then(() => told(digest))
         .then(() => cb(), (err: Error) => cb(err));
     },
     async listen(hub) {
