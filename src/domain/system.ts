@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { createJobRepository } from './jobs/repository.js';
+import { createTendrilRepository } from './tendrils/repository.js';
 
 export interface SystemStatus {
   tendrilsOnline: number;
@@ -8,16 +10,6 @@ export interface SystemStatus {
 
 /** Counts shown on the home page; no user data. */
 export async function systemStatus(knex: Knex): Promise<SystemStatus> {
-  const [tendrils] = await knex('tendrils').where({ status: 'RUNNING' }).count<{ count: number }[]>('* as count');
-  const jobs = await knex('provision_jobs')
-    .whereIn('status', ['QUEUED', 'CLAIMED', 'PROCESSING'])
-    .select('status')
-    .count<{ status: string; count: number }[]>('* as count')
-    .groupBy('status');
-  const count = (s: string) => jobs.find((j) => j.status === s)?.count ?? 0;
-  return {
-    tendrilsOnline: tendrils?.count ?? 0,
-    jobsWaiting: count('QUEUED'),
-    jobsRunning: count('CLAIMED') + count('PROCESSING'),
-  };
+  const [tendrilsOnline, jobs] = await Promise.all([createTendrilRepository(knex).countRunning(), createJobRepository(knex).counts()]);
+  return { tendrilsOnline, jobsWaiting: jobs.waiting, jobsRunning: jobs.running };
 }

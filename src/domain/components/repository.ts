@@ -1,11 +1,13 @@
 /**
- * Component rows of every kind, through the catalogue: one repository for the eleven tables.
+ * Component rows of every kind, through the catalogue: one repository for every kind's table.
  * Settings are the kind's typed columns; secret fields are stored sealed in `<field>_encrypted`.
  */
 import type { Knex } from 'knex';
 import { COMPONENT_KINDS, componentKind, settingsColumns, type ComponentKind, type KindName } from './catalogue.js';
 import { componentLifecycle, type ComponentStatus } from './status.js';
 import { InvalidTransitionError, NotFoundError } from '../errors.js';
+import { transitionRows, updateAndNotify, type StatusTable } from '../lifecycle.js';
+import { CHANNEL } from '../jobs/events.js';
 
 export interface ComponentRow {
   id: string;
@@ -63,6 +65,31 @@ export function settingsToColumns(kind: ComponentKind, settings: Record<string, 
   return cols;
 }
 
+export interface ComponentPatch {
+  outputs?: Record<string, unknown>;
+  error?: string | null;
+  applied_settings?: Record<string, unknown> | null;
+}
+
+/** Each kind's table as a status table: every change NOTIFYs its vine's channel in the same statement. */
+const statusTable = (k: ComponentKind): StatusTable<ComponentStatus> => ({
+  table: k.table,
+  lifecycle: componentLifecycle,
+  channel: CHANNEL.vineStatus,
+  payload: 'c.vine_id::text',
+});
+
+function patchColumns(patch: ComponentPatch): Record<string, unknown> {
+  const update: Record<string, unknown> = {};
+  if (patch.outputs !== undefined) update.outputs = JSON.stringify(patch.outputs);
+  if (patch.error !== undefined) update.error = patch.error;
+  if (patch.applied_settings !== undefined) update.applied_settings = patch.applied_settings === null ? null : JSON.stringify(patch.applied_settings);
+  return update;
+}
+
+/** What a component may be caught in when its job dies: every status from which FAILED is reached. */
+const IN_FLIGHT = componentLifecycle.allowedFrom('FAILED');
+
 export interface ComponentRepository {
   /** Every component of a vine, in catalogue order then by name. */
   listByVine(vineId: string, trx?: Knex | Knex.Transaction): Promise<ComponentRow[]>;
@@ -78,9 +105,13 @@ export interface ComponentRepository {
     kind: string,
     id: string,
     to: ComponentStatus,
-    patch?: { outputs?: Record<string, unknown>; error?: string | null; applied_settings?: Record<string, unknown> | null },
+    patch?: ComponentPatch,
     trx?: Knex | Knex.Transaction,
   ): Promise<ComponentRow>;
+  /** Stores outputs / error / applied settings without a status change (announced all the same). */
+  patch(kind: string, id: string, patch: ComponentPatch, trx?: Knex | Knex.Transaction): Promise<void>;
+  /** Every component of the vine caught mid-change (CREATING, UPDATING, DESTROYING) → FAILED with `error`. */
+  failInFlight(vineId: string, error: string, trx?: Knex | Knex.Transaction): Promise<number>;
   remove(kind: string, id: string, trx?: Knex | Knex.Transaction): Promise<void>;
   markRemoved(kind: string, id: string, trx?: Knex | Knex.Transaction): Promise<void>;
 }
@@ -93,7 +124,7 @@ const LIST_BY_VINE_SQL = `${COMPONENT_KINDS.map((k, i) => {
 export function createComponentRepository(knex: Knex): ComponentRepository {
   return {
     async listByVine(vineId, trx = knex) {
-      // One round trip for all eleven tables: the vine page and the job runner read them together.
+      // One round trip for every kind's table: the vine page and the job runner read them together.
       // Planning this UNION costs ten times more than running it, so outside a transaction it is a
       // named prepared statement, planned once per pooled connection (the vine page's hot path).
       let rows: Array<{ ord: number; row: Record<string, unknown> }>;
@@ -134,18 +165,26 @@ export function createComponentRepository(knex: Knex): ComponentRepository {
 
     async transition(kindName, id, to, patch = {}, trx = knex) {
       const k = kindOf(kindName);
-      const allowed = componentLifecycle.allowedFrom(to);
-      const update: Record<string, unknown> = { status: to, updated_at: trx.fn.now() };
-      if (patch.outputs !== undefined) update.outputs = JSON.stringify(patch.outputs);
-      if (patch.error !== undefined) update.error = patch.error;
-      if (patch.applied_settings !== undefined) update.applied_settings = patch.applied_settings === null ? null : JSON.stringify(patch.applied_settings);
-      const [row] = await trx(k.table).where({ id }).whereIn('status', allowed).update(update).returning('*');
+      const [row] = await transitionRows<ComponentStatus, Record<string, unknown>>(trx, statusTable(k), { id }, to, { ...patchColumns(patch), updated_at: trx.fn.now() });
       if (!row) {
         const current = await trx(k.table).where({ id }).first('status');
         if (!current) throw new NotFoundError(`component ${id} not found`);
         throw new InvalidTransitionError('component', current.status, to);
       }
       return rowToComponent(k, row);
+    },
+
+    async patch(kindName, id, patch, trx = knex) {
+      const k = kindOf(kindName);
+      await updateAndNotify(trx, statusTable(k), { id }, { ...patchColumns(patch), updated_at: trx.fn.now() });
+    },
+
+    async failInFlight(vineId, error, trx = knex) {
+      let n = 0;
+      for (const k of COMPONENT_KINDS as unknown as ComponentKind[]) {
+        n += (await transitionRows(trx, statusTable(k), { vine_id: vineId }, 'FAILED', { error, updated_at: trx.fn.now() }, { from: IN_FLIGHT })).length;
+      }
+      return n;
     },
 
     async remove(kindName, id, trx = knex) {

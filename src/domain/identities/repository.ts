@@ -1,6 +1,11 @@
-/** `cloud_identities` rows; every read is scoped to the owning user. */
+/**
+ * `cloud_identities` and `discovered_resources`: the one owner of both tables. Every read is
+ * scoped to the owning user, except `openForJob` (a Tendril running that identity's job).
+ */
 import type { Knex } from 'knex';
+import { identityTestLifecycle, type IdentityTestStatus } from './status.js';
 import type { Provider } from './schema.js';
+import { InvalidTransitionError } from '../errors.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -11,7 +16,7 @@ export interface IdentityRow {
   provider: Provider;
   config: Record<string, unknown>;
   credentials_encrypted: string | null;
-  last_test_status: 'SUCCESS' | 'FAILED' | null;
+  last_test_status: IdentityTestStatus | null;
   last_test_message: string | null;
   last_tested_at: Date | null;
   created_at: Date;
@@ -26,40 +31,66 @@ export interface IdentityUse {
   vineyard_name: string;
 }
 
-export interface IdentityRepository {
-  listByUser(userId: string, trx?: Db): Promise<IdentityRow[]>;
-  findById(userId: string, id: string, trx?: Db): Promise<IdentityRow | undefined>;
-  findByName(userId: string, name: string, trx?: Db): Promise<IdentityRow | undefined>;
-  insert(row: { user_id: string; name: string; provider: Provider; config: Record<string, unknown>; credentials_encrypted: string | null }, trx?: Db): Promise<IdentityRow>;
-  delete(id: string, trx?: Db): Promise<void>;
-  /** The vines that use an identity (call after lock(): a vine insert then waits on the row lock). */
-  vinesUsing(identityId: string, trx?: Db): Promise<IdentityUse[]>;
-  /** SELECT … FOR UPDATE, scoped to the user. */
-  lock(userId: string, id: string, trx: Knex.Transaction): Promise<IdentityRow | undefined>;
+export interface DiscoveredRow {
+  kind: string;
+  external_id: string;
+  name: string | null;
+  region: string | null;
+  data: Record<string, unknown>;
+  discovered_at: Date;
 }
 
 export const IDENTITY_NAME_UNIQUE = 'cloud_identities_user_id_name_unique';
 
-export function createIdentityRepository(knex: Knex): IdentityRepository {
+export function createIdentityRepository(knex: Knex) {
   return {
-    listByUser: (userId, trx = knex) => trx('cloud_identities').where({ user_id: userId }).orderBy('name'),
-    findById: (userId, id, trx = knex) => trx('cloud_identities').where({ user_id: userId, id }).first(),
-    findByName: (userId, name, trx = knex) => trx('cloud_identities').where({ user_id: userId, name }).first(),
-    lock: (userId, id, trx) => trx('cloud_identities').where({ user_id: userId, id }).forUpdate().first(),
-    async insert(row, trx = knex) {
+    listByUser: (userId: string, trx: Db = knex): Promise<IdentityRow[]> => trx('cloud_identities').where({ user_id: userId }).orderBy('name'),
+    findById: (userId: string, id: string, trx: Db = knex): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ user_id: userId, id }).first(),
+    findByName: (userId: string, name: string, trx: Db = knex): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ user_id: userId, name }).first(),
+    /** SELECT … FOR UPDATE, scoped to the user. */
+    lock: (userId: string, id: string, trx: Knex.Transaction): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ user_id: userId, id }).forUpdate().first(),
+    /** The identity a job runs with, whoever asks: only a Tendril running that job calls this. */
+    openForJob: (id: string, trx: Db = knex): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ id }).first(),
+
+    async insert(row: { user_id: string; name: string; provider: Provider; config: Record<string, unknown>; credentials_encrypted: string | null }, trx: Db = knex): Promise<IdentityRow> {
       const [created] = await trx('cloud_identities')
         .insert({ ...row, config: JSON.stringify(row.config) })
         .returning('*');
       return created as IdentityRow;
     },
-    async delete(id, trx = knex) {
+    async delete(id: string, trx: Db = knex): Promise<void> {
       await trx('cloud_identities').where({ id }).delete();
     },
-    vinesUsing: (identityId, trx = knex) =>
+
+    /** The outcome of a connection test: the one writer of `last_test_status`. */
+    async recordTest(id: string, status: IdentityTestStatus, message: string, trx: Db = knex): Promise<void> {
+      if (!identityTestLifecycle.isStatus(status)) throw new InvalidTransitionError(identityTestLifecycle.name, 'any', String(status));
+      await trx('cloud_identities').where({ id }).update({ last_test_status: status, last_test_message: message, last_tested_at: trx.fn.now(), updated_at: trx.fn.now() });
+    },
+
+    /** The vines that use an identity (call after lock(): a vine insert then waits on the row lock). */
+    vinesUsing: (identityId: string, trx: Db = knex): Promise<IdentityUse[]> =>
       trx('vines as v')
         .join('vineyards as vy', 'vy.id', 'v.vineyard_id')
         .where('v.identity_id', identityId)
         .orderBy(['vy.name', 'v.name', 'v.stage'])
         .select('v.id as vine_id', 'v.name as vine_name', 'v.stage', 'v.status', 'vy.name as vineyard_name'),
+
+    /** Replaces the identity's discovered resources with a new snapshot, atomically. */
+    async replaceDiscovered(identityId: string, resources: Array<Omit<DiscoveredRow, 'discovered_at'>>, trx: Knex.Transaction): Promise<void> {
+      await trx('discovered_resources').where({ identity_id: identityId }).delete();
+      for (let i = 0; i < resources.length; i += 500) {
+        await trx('discovered_resources').insert(resources.slice(i, i + 500).map((r) => ({ identity_id: identityId, ...r, data: JSON.stringify(r.data) })));
+      }
+    },
+
+    /** The identity's discovered resources, optionally of one kind, by kind then name. */
+    discovered: (identityId: string, kind?: string, trx: Db = knex): Promise<DiscoveredRow[]> => {
+      const q = trx('discovered_resources').where({ identity_id: identityId }).orderBy(['kind', 'name', 'external_id']).select('kind', 'external_id', 'name', 'region', 'data', 'discovered_at');
+      if (kind) q.where({ kind });
+      return q;
+    },
   };
 }
+
+export type IdentityRepository = ReturnType<typeof createIdentityRepository>;

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { defineLifecycle } from '../lifecycle.js';
+import type { VineStatus } from '../vines/status.js';
 
 export const JobStatus = {
   QUEUED: 'QUEUED',
@@ -23,8 +23,12 @@ export const JOB_TRANSITIONS = {
 
 export const jobLifecycle = defineLifecycle('job', Object.values(JobStatus), JOB_TRANSITIONS);
 
-export const JOB_TERMINAL: readonly JobStatus[] = [S.SUCCESS, S.FAILED, S.CANCELLED];
-export const JOB_OPEN: readonly JobStatus[] = [S.QUEUED, S.CLAIMED, S.PROCESSING];
+/** Statuses a job never leaves. */
+export const JOB_TERMINAL: readonly JobStatus[] = jobLifecycle.statuses.filter((s) => JOB_TRANSITIONS[s].length === 0);
+/** Statuses of a job that is waiting or running. */
+export const JOB_OPEN: readonly JobStatus[] = jobLifecycle.statuses.filter((s) => JOB_TRANSITIONS[s].length > 0);
+/** Statuses of a job a Tendril holds (claimed or running). */
+export const JOB_RUNNING: readonly JobStatus[] = [S.CLAIMED, S.PROCESSING];
 
 export const JobType = {
   CONNECTION_TEST: 'CONNECTION_TEST',
@@ -38,9 +42,40 @@ export const JobType = {
 } as const;
 export type JobType = (typeof JobType)[keyof typeof JobType];
 export const JOB_TYPES = Object.values(JobType);
-export const JobTypeSchema = Type.Union(JOB_TYPES.map((t) => Type.Literal(t)));
+
+/** How a job of one type moves its vine: to `start` when created, to `success` when it succeeds. */
+export interface VineMove {
+  start: VineStatus;
+  /** Where the vine goes once a Tendril starts the job (DEPLOY: PROVISIONING). */
+  running?: VineStatus;
+  success: VineStatus;
+}
+
+export interface JobTypeInfo {
+  /** What the job is about: a vine, or an identity (connection tests, discovery). */
+  subject: 'vine' | 'identity';
+  /** graphile-worker attempts: Terraform jobs are never blindly retried (the user retries a FAILED vine). */
+  maxAttempts: number;
+  /** Set for the types that move a vine's lifecycle (at most one open per vine). */
+  vine?: VineMove;
+}
+
+/** Everything per job type, in one table. */
+export const JOB_TYPE_INFO: Record<JobType, JobTypeInfo> = {
+  CONNECTION_TEST: { subject: 'identity', maxAttempts: 3 },
+  FETCH_RESOURCES: { subject: 'identity', maxAttempts: 3 },
+  BOOTSTRAP: { subject: 'vine', maxAttempts: 1 },
+  PLAN: { subject: 'vine', maxAttempts: 1 },
+  DEPLOY: { subject: 'vine', maxAttempts: 1, vine: { start: 'QUEUED', running: 'PROVISIONING', success: 'ACTIVE' } },
+  DESTROY: { subject: 'vine', maxAttempts: 1, vine: { start: 'DESTROYING', success: 'DESTROYED' } },
+  DEPLOY_WORKER: { subject: 'vine', maxAttempts: 1 },
+  DESTROY_WORKER: { subject: 'vine', maxAttempts: 1 },
+};
 
 /** Only these move a vine's lifecycle; at most one of them per vine is open at a time. */
-export const LIFECYCLE_JOB_TYPES: readonly JobType[] = [JobType.DEPLOY, JobType.DESTROY];
+export const LIFECYCLE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].vine);
 /** Jobs about an identity rather than a vine. */
-export const IDENTITY_JOB_TYPES: readonly JobType[] = [JobType.CONNECTION_TEST, JobType.FETCH_RESOURCES];
+export const IDENTITY_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'identity');
+/** Jobs about a vine. */
+export const VINE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'vine');
+export const isJobType = (v: unknown): v is JobType => typeof v === 'string' && (JOB_TYPES as string[]).includes(v);

@@ -6,26 +6,23 @@ import type { Knex } from 'knex';
 import { componentKind } from '../components/catalogue.js';
 import type { VineOptions } from './spec-schema.js';
 import type { Stage } from './stage.js';
-import type { VineStatus } from './status.js';
+import type { Vine } from './schema.js';
+import { vineLifecycle, type VineStatus } from './status.js';
+import { transitionRows, type StatusTable, type TransitionOptions } from '../lifecycle.js';
+import { CHANNEL, notify } from '../jobs/events.js';
 
 type Db = Knex | Knex.Transaction;
 
-export interface VineRecord {
-  id: string;
-  vineyard_id: string;
-  vineyard_name: string;
-  name: string;
-  stage: Stage;
-  identity_id: string;
-  identity_name: string;
-  status: VineStatus;
-  config_version: number;
-  applied_config_version: number | null;
-  options: VineOptions;
-  error: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A vine's row with the names it is addressed by; `Vine` adds what is derived from them. */
+export type VineRecord = Omit<Vine, 'name_prefix' | 'state_path'>;
+
+const STATUS_TABLE: StatusTable<VineStatus> = {
+  table: 'vines',
+  lifecycle: vineLifecycle,
+  channel: CHANNEL.vineStatus,
+  payload: 'c.id::text',
+  returning: ['id', 'status', 'error', 'config_version', 'applied_config_version'],
+};
 
 export const VINE_NAME_UNIQUE = 'vines_vineyard_id_name_stage_unique';
 
@@ -55,9 +52,13 @@ export function createVineRepository(knex: Knex) {
       .select(COLUMNS);
 
   return {
+    listByUser: (userId: string, trx: Db = knex): Promise<VineRecord[]> => scoped(userId, trx).orderBy(['vy.name', 'v.name', 'v.stage']),
     listByVineyard: (userId: string, vineyardId: string, trx: Db = knex): Promise<VineRecord[]> =>
       scoped(userId, trx).where('v.vineyard_id', vineyardId).orderBy(['v.name', 'v.stage']),
     findById: (userId: string, id: string, trx: Db = knex): Promise<VineRecord | undefined> => scoped(userId, trx).where('v.id', id).first(),
+    /** The vine a job runs on, whoever asks: only a Tendril running that job calls this. */
+    forJob: (id: string, trx: Db = knex): Promise<VineRecord | undefined> =>
+      trx('vines as v').join('vineyards as vy', 'vy.id', 'v.vineyard_id').join('cloud_identities as ci', 'ci.id', 'v.identity_id').where('v.id', id).first(COLUMNS),
     /** SELECT … FOR UPDATE OF the vine row: a harvest's guarded UPDATE waits for this transaction. */
     lock: (userId: string, id: string, trx: Knex.Transaction): Promise<VineRecord | undefined> =>
       scoped(userId, trx).where('v.id', id).forUpdate('v').first(),
@@ -83,10 +84,30 @@ export function createVineRepository(knex: Knex) {
           config_version: trx.raw('config_version + 1'),
           updated_at: trx.fn.now(),
         });
+      // Pages and API caches showing this vine learn it changed (delivered on commit).
+      await notify(trx, CHANNEL.vineStatus, id);
     },
     async delete(id: string, trx: Db = knex): Promise<void> {
       await trx('vines').where({ id }).delete(); // components and jobs cascade
+      await notify(trx, CHANNEL.vineStatus, id);
     },
+    /**
+     * The one way a vine's status changes: guarded by the vine lifecycle (or `opts.from`), with
+     * `vintner_vine_status` in the same statement. Answers the vine's new state, or undefined when
+     * it was not in a status that may move to `to`.
+     */
+    async transition(
+      id: string,
+      to: VineStatus,
+      set: { error?: string | null; applied_config_version?: number | null } = {},
+      trx: Db = knex,
+      opts: TransitionOptions<VineStatus> = {},
+    ): Promise<Pick<VineRecord, 'id' | 'status' | 'error' | 'config_version' | 'applied_config_version'> | undefined> {
+      const [row] = await transitionRows<VineStatus, VineRecord>(trx, STATUS_TABLE, { id }, to, { ...set, updated_at: trx.fn.now() }, opts);
+      return row;
+    },
+    /** The vine's status and its owner, whoever asks (Tendrils). */
+    statusOf: async (id: string, trx: Db = knex): Promise<VineStatus | undefined> => (await trx('vines').where({ id }).first('status'))?.status,
     /** Takes a component back into the configuration (it was removed but still exists in the cloud). */
     async restoreComponent(kind: string, id: string, trx: Db = knex): Promise<void> {
       const k = componentKind(kind);

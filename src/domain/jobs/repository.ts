@@ -1,0 +1,161 @@
+/**
+ * `provision_jobs`: the one owner of the table. Every status change is `transition`, a guarded
+ * UPDATE derived from the job lifecycle with its NOTIFY in the same statement; every other
+ * module reads and writes jobs through here.
+ */
+import type { Knex } from 'knex';
+import { transitionRows, type StatusTable, type TransitionOptions } from '../lifecycle.js';
+import { CHANNEL, notify } from './events.js';
+import { JOB_FIELDS, type Job } from './schema.js';
+import { JOB_OPEN, JOB_RUNNING, jobLifecycle, LIFECYCLE_JOB_TYPES, type JobStatus, type JobType } from './status.js';
+
+type Db = Knex | Knex.Transaction;
+
+/** A job row as the repository hands it out: the public fields and the graphile-worker job id. */
+export type JobRecord = Job & { graphile_job_id: string | null };
+
+export const JOB_COLUMNS = [...JOB_FIELDS, 'graphile_job_id'] as const;
+const qualified = (alias: string) => JOB_COLUMNS.map((c) => `${alias}.${c}`);
+
+const TABLE: StatusTable<JobStatus> = {
+  table: 'provision_jobs',
+  lifecycle: jobLifecycle,
+  channel: CHANNEL.jobStatus,
+  payload: `c.id || ':' || coalesce(c.vine_id::text, '-') || ':' || c.status`,
+  returning: JOB_COLUMNS,
+};
+
+/** The time column each status stamps. */
+const STAMP: Partial<Record<JobStatus, string>> = { CLAIMED: 'claimed_at', PROCESSING: 'processing_at', SUCCESS: 'finished_at', FAILED: 'finished_at', CANCELLED: 'finished_at' };
+
+export interface NewJob {
+  vine_id?: string | null;
+  identity_id?: string | null;
+  created_by: string;
+  type: JobType;
+  previous_vine_status?: string | null;
+  plan_job_id?: string | null;
+  config_version?: number | null;
+}
+
+export interface JobPageRequest {
+  limit: number;
+  /** The last row of the previous page. */
+  after?: { createdAt: string; id: string } | undefined;
+}
+
+export function createJobRepository(knex: Knex) {
+  /** Jobs the user may see: their vine's vineyard, or their identity, is theirs. */
+  const scoped = (userId: string, db: Db = knex) =>
+    db('provision_jobs as j')
+      .leftJoin('vines as v', 'v.id', 'j.vine_id')
+      .leftJoin('vineyards as vy', 'vy.id', 'v.vineyard_id')
+      .leftJoin('cloud_identities as ci', 'ci.id', 'j.identity_id')
+      .where((q) => q.where('vy.user_id', userId).orWhere('ci.user_id', userId));
+
+  return {
+    scoped,
+
+    findForUser: (userId: string, id: string, db: Db = knex): Promise<JobRecord | undefined> =>
+      scoped(userId, db).where('j.id', id).first(qualified('j')),
+
+    /** A job by id, whoever it belongs to: for Tendrils and the reaper only. */
+    find: (id: string, db: Db = knex): Promise<JobRecord | undefined> => db('provision_jobs').where({ id }).first(JOB_COLUMNS),
+
+    /** SELECT … FOR UPDATE of the job row (cancel decides on its status). */
+    lock: (id: string, trx: Knex.Transaction): Promise<JobRecord | undefined> => trx('provision_jobs').where({ id }).forUpdate().first(JOB_COLUMNS),
+
+    async insert(row: NewJob, trx: Db = knex): Promise<JobRecord> {
+      const [job] = await trx('provision_jobs').insert(row).returning(JOB_COLUMNS);
+      return job as JobRecord;
+    },
+
+    /** Records the graphile-worker job that carries this one and announces the new job. */
+    async enqueued(job: JobRecord, graphileJobId: string, trx: Db = knex): Promise<JobRecord> {
+      const [updated] = await trx('provision_jobs').where({ id: job.id }).update({ graphile_job_id: graphileJobId }).returning(JOB_COLUMNS);
+      await notify(trx, CHANNEL.jobStatus, `${job.id}:${job.vine_id ?? '-'}:${job.status}`);
+      return updated as JobRecord;
+    },
+
+    /**
+     * Moves the matching jobs to `to` (only those in a status the lifecycle lets move there, or in
+     * `opts.from`), stamping the status's time, with `set` and one NOTIFY per job in the same
+     * statement. Answers the jobs that moved.
+     */
+    transition(match: Record<string, unknown>, to: JobStatus, set: Record<string, unknown> = {}, db: Db = knex, opts: TransitionOptions<JobStatus> = {}): Promise<JobRecord[]> {
+      const stamp = STAMP[to];
+      return transitionRows<JobStatus, JobRecord>(db, TABLE, match, to, { ...(stamp ? { [stamp]: db.fn.now() } : {}), updated_at: db.fn.now(), ...set }, opts);
+    },
+
+    /** Asks the Tendril running the job to stop it (`vintner_cancel`); its status is the Tendril's to change. */
+    async requestCancel(id: string, trx: Db = knex): Promise<void> {
+      await trx('provision_jobs').where({ id }).update({ cancel_requested_at: trx.fn.now(), updated_at: trx.fn.now() });
+      await notify(trx, CHANNEL.cancel, id);
+    },
+
+    statusOf: async (id: string, db: Db = knex): Promise<JobStatus | undefined> => (await db('provision_jobs').where({ id }).first('status'))?.status,
+
+    /** The vine's DEPLOY or DESTROY that is queued or running, if any. */
+    openLifecycleJob: (vineId: string, db: Db = knex): Promise<Pick<Job, 'id' | 'type' | 'status'> | undefined> =>
+      db('provision_jobs').where({ vine_id: vineId }).whereIn('status', JOB_OPEN).whereIn('type', LIFECYCLE_JOB_TYPES).first('id', 'type', 'status'),
+
+    /** Any job of the vine that is queued or running. */
+    openForVine: (vineId: string, db: Db = knex): Promise<Pick<Job, 'id' | 'type' | 'status'> | undefined> =>
+      db('provision_jobs').where({ vine_id: vineId }).whereIn('status', JOB_OPEN).first('id', 'type', 'status'),
+
+    /** A PLAN job of the vine, with what a DEPLOY of it needs. */
+    planOfVine: (vineId: string, planJobId: string, db: Db = knex): Promise<Pick<JobRecord, 'id' | 'type' | 'status' | 'config_version'> | undefined> =>
+      db('provision_jobs').where({ id: planJobId, vine_id: vineId }).first('id', 'type', 'status', 'config_version'),
+
+    /** The stored, sealed plan file of a PLAN job, with its summary. */
+    planFile: (planJobId: string, db: Db = knex): Promise<{ id: string; config_version: number | null; result: Record<string, unknown> | null; plan_file_encrypted: Buffer | null } | undefined> =>
+      db('provision_jobs').where({ id: planJobId }).first('id', 'config_version', 'result', 'plan_file_encrypted'),
+
+    /** Jobs waiting and running, for the home page. */
+    async counts(db: Db = knex): Promise<{ waiting: number; running: number }> {
+      const rows = await db('provision_jobs').whereIn('status', JOB_OPEN).select('status').count<{ status: JobStatus; count: string }[]>('* as count').groupBy('status');
+      const n = (pred: (s: JobStatus) => boolean) => rows.filter((r) => pred(r.status)).reduce((a, r) => a + Number(r.count), 0);
+      return { waiting: n((s) => !JOB_RUNNING.includes(s)), running: n((s) => JOB_RUNNING.includes(s)) };
+    },
+
+    /** Jobs each Tendril holds now, by Tendril id. */
+    async runningByTendril(db: Db = knex): Promise<Map<string, number>> {
+      const rows = await db('provision_jobs').whereIn('status', JOB_RUNNING).whereNotNull('tendril_id').select('tendril_id').count<{ tendril_id: string; count: string }[]>('* as count').groupBy('tendril_id');
+      return new Map(rows.map((r) => [r.tendril_id, Number(r.count)]));
+    },
+
+    /** The user's jobs, newest first; `identityId`: only those that used that identity. */
+    listForUser(userId: string, opts: { limit?: number; identityId?: string; vineId?: string } = {}): Promise<JobRecord[]> {
+      const q = scoped(userId).orderBy([{ column: 'j.created_at', order: 'desc' }, { column: 'j.id', order: 'desc' }]).limit(Math.min(opts.limit ?? 50, 200));
+      if (opts.identityId) q.where('j.identity_id', opts.identityId);
+      if (opts.vineId) q.where('j.vine_id', opts.vineId);
+      return q.select(qualified('j'));
+    },
+
+    /**
+     * A vine's (or an identity's) jobs one page at a time, newest first. Keyset paging on
+     * (created_at, id): the cursor holds the last row's exact timestamp (as Postgres prints it, to
+     * the microsecond; a JS Date would round it and skip rows), so pages never repeat or skip a job.
+     * The caller has checked that the vine or identity is the user's.
+     */
+    async page(of: { vineId: string } | { identityId: string }, page: JobPageRequest): Promise<{ jobs: JobRecord[]; last?: { createdAt: string; id: string }; more: boolean }> {
+      const q = knex('provision_jobs as j')
+        .where('vineId' in of ? { 'j.vine_id': of.vineId } : { 'j.identity_id': of.identityId })
+        .orderBy([{ column: 'j.created_at', order: 'desc' }, { column: 'j.id', order: 'desc' }])
+        .limit(page.limit + 1)
+        .select([...qualified('j'), knex.raw('j.created_at::text AS cursor_at')]);
+      if (page.after) q.whereRaw('(j.created_at, j.id) < (?::timestamptz, ?::uuid)', [page.after.createdAt, page.after.id]);
+      const rows = (await q) as Array<JobRecord & { cursor_at: string }>;
+      const more = rows.length > page.limit;
+      const kept = rows.slice(0, page.limit);
+      const tail = kept[kept.length - 1];
+      return {
+        jobs: kept.map(({ cursor_at: _c, ...job }) => job as JobRecord),
+        ...(tail ? { last: { createdAt: tail.cursor_at, id: tail.id } } : {}),
+        more,
+      };
+    },
+  };
+}
+
+export type JobRepository = ReturnType<typeof createJobRepository>;

@@ -1,0 +1,84 @@
+/**
+ * `tendrils`: one row per Tendril process. The one owner of the table: registration, heartbeats,
+ * and every status change (`transition`, guarded by the Tendril lifecycle, NOTIFY in the same
+ * statement).
+ */
+import type { Knex } from 'knex';
+import { transitionRows, type StatusTable } from '../lifecycle.js';
+import { CHANNEL } from '../jobs/events.js';
+import { createJobRepository } from '../jobs/repository.js';
+import { tendrilLifecycle, TendrilStatus } from './status.js';
+import type { Tendril } from './schema.js';
+
+type Db = Knex | Knex.Transaction;
+
+const TABLE: StatusTable<TendrilStatus> = {
+  table: 'tendrils',
+  lifecycle: tendrilLifecycle,
+  channel: CHANNEL.tendrils,
+  payload: `c.id || ':' || c.status`,
+  returning: ['id', 'name', 'status', 'worker_ids'],
+};
+
+export interface NewTendril {
+  name: string;
+  host: string;
+  pid: number;
+  version: string;
+  terraform_version: string;
+  concurrency: number;
+  in_process: boolean;
+}
+
+export function createTendrilRepository(knex: Knex) {
+  const jobs = createJobRepository(knex);
+  return {
+    async register(row: NewTendril, db: Db = knex): Promise<{ id: string; name: string }> {
+      const [created] = await db('tendrils').insert(row).returning(['id', 'name']);
+      return created as { id: string; name: string };
+    },
+
+    async setWorkerIds(id: string, workerIds: string[], db: Db = knex): Promise<void> {
+      await db('tendrils').where({ id }).update({ worker_ids: workerIds });
+    },
+
+    /** A heartbeat: last seen now. A Tendril that peers declared DEAD comes back RUNNING. Answers its status before. */
+    async heartbeat(id: string, db: Db = knex): Promise<TendrilStatus | undefined> {
+      const [row] = await db('tendrils').where({ id }).update({ last_seen_at: db.fn.now() }).returning(['status']);
+      const status = row?.status as TendrilStatus | undefined;
+      if (status === TendrilStatus.DEAD) await transitionRows(db, TABLE, { id }, TendrilStatus.RUNNING, { stopped_at: null });
+      return status;
+    },
+
+    /** RUNNING → STOPPED or DEAD (guarded), stamped; answers the Tendrils that moved. */
+    transition(match: Record<string, unknown>, to: TendrilStatus, db: Db = knex, where?: (q: Knex.QueryBuilder) => void): Promise<Array<{ id: string; name: string; status: TendrilStatus; worker_ids: string[] }>> {
+      return transitionRows(db, TABLE, match, to, to === TendrilStatus.RUNNING ? { stopped_at: null } : { stopped_at: db.fn.now() }, where ? { where } : {});
+    },
+
+    /** Tendrils RUNNING whose last heartbeat is older than `seconds` by the database clock. */
+    silentFor(seconds: number, db: Db = knex) {
+      return (q: Knex.QueryBuilder) => q.andWhere('last_seen_at', '<', db.raw('now() - make_interval(secs => ?)', [seconds]));
+    },
+
+    countRunning: async (db: Db = knex): Promise<number> =>
+      Number((await db('tendrils').where({ status: TendrilStatus.RUNNING }).count<{ count: string }[]>('* as count'))[0]?.count ?? 0),
+
+    /** Running Tendrils first, then the most recently seen; stopped ones age out after `keepStoppedHours`. */
+    async list(opts: { keepStoppedHours?: number } = {}, db: Db = knex): Promise<Tendril[]> {
+      const hours = opts.keepStoppedHours ?? 24;
+      const [rows, running] = await Promise.all([
+        db('tendrils as t')
+          .where((q) => q.where('t.status', TendrilStatus.RUNNING).orWhere('t.last_seen_at', '>', db.raw('now() - make_interval(hours => ?)', [hours])))
+          .orderByRaw("t.status = 'RUNNING' desc, t.last_seen_at desc")
+          .select(
+            't.id', 't.name', 't.host', 't.pid', 't.version', 't.terraform_version', 't.concurrency', 't.in_process', 't.status', 't.started_at', 't.last_seen_at', 't.stopped_at',
+            db.raw('extract(epoch from now() - t.last_seen_at)::float8 as heartbeat_age_seconds'),
+          ),
+        jobs.runningByTendril(db),
+      ]);
+      return (rows as Array<Omit<Tendril, 'running_jobs'>>).map((t) => ({ ...t, running_jobs: running.get(t.id) ?? 0 }));
+    },
+  };
+}
+
+export type TendrilRepository = ReturnType<typeof createTendrilRepository>;

@@ -1,5 +1,0 @@
-/** CONNECTION_TEST: see src/domain/jobs/handlers.ts for what it does. */
-import { provisionTask, type TaskDeps } from './provision-task.js';
-
-export const identifier = 'CONNECTION_TEST';
-export default (deps: TaskDeps) => provisionTask(deps);

@@ -1,5 +1,0 @@
-/** DEPLOY_WORKER: see src/domain/jobs/handlers.ts for what it does. */
-import { provisionTask, type TaskDeps } from './provision-task.js';
-
-export const identifier = 'DEPLOY_WORKER';
-export default (deps: TaskDeps) => provisionTask(deps);

@@ -1,5 +1,0 @@
-/** DEPLOY: see src/domain/jobs/handlers.ts for what it does. */
-import { provisionTask, type TaskDeps } from './provision-task.js';
-
-export const identifier = 'DEPLOY';
-export default (deps: TaskDeps) => provisionTask(deps);
