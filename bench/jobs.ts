@@ -16,7 +16,10 @@ import { createLogWriter } from '../src/domain/jobs/log-writer.js';
 import { subscribeJobLogs } from '../src/domain/jobs/subscribe.js';
 import { createNotifyHub } from '../src/db/notify.js';
 import { createSealer } from '../src/domain/crypto.js';
-import { loadVineContext } from '../src/domain/jobs/vine-context.js';
+import { vineContext } from '../src/runner/vine-context.js';
+import { createDbJobStore } from '../src/runner/db-store.js';
+import { sensitiveVarEnv } from '../src/terraform/index.js';
+import type { JobRecord } from '../src/domain/jobs/repository.js';
 import { seedUser, seedVine } from '../test/fixtures.js';
 import { JOB_TERMINAL } from '../src/domain/jobs/status.js';
 import type { Knex } from 'knex';
@@ -128,11 +131,12 @@ try {
     if (st.status !== 'SUCCESS') throw new Error(`deploy failed: ${st.error}`);
 
     const other = await seedVine(db.knex, { allKinds: true, name: `hand${i}` });
-    const ctx = await loadVineContext(db.knex, sealer, other.vineId);
+    const store = createDbJobStore({ knex: db.knex, sealer, tendrilId: tendril.id, databaseUrl: db.url });
+    const ctx = await vineContext(await store.vine({ vine_id: other.vineId } as JobRecord));
     const dir = await mkdtemp(join(tmpdir(), 'vintner-by-hand-'));
     await cp(moduleDir, dir, { recursive: true });
     await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify(ctx.vars));
-    const env = { PATH: process.env.PATH!, HOME: dir, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0', PG_CONN_STR: db.url + (db.url.includes('?') ? '&' : '?') + 'sslmode=disable', PG_SCHEMA_NAME: `by_hand_${i}` };
+    const env = { PATH: process.env.PATH!, HOME: dir, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0', PG_CONN_STR: db.url + (db.url.includes('?') ? '&' : '?') + 'sslmode=disable', PG_SCHEMA_NAME: `by_hand_${i}`, ...sensitiveVarEnv(ctx.sensitiveVars) };
     const h = performance.now();
     await execa('terraform', ['init', '-input=false'], { cwd: dir, env, extendEnv: false });
     await execa('terraform', ['apply', '-auto-approve', '-input=false'], { cwd: dir, env, extendEnv: false });

@@ -4,17 +4,18 @@
  * ACTIVE / DESTROYED, apply_errored → FAILED with Terraform's error. Updates are applied in
  * event order (one promise chain) and each is one guarded UPDATE.
  */
-import type { Knex } from 'knex';
-import { componentLifecycle, type ComponentStatus } from '../components/status.js';
-import { createComponentRepository, type ComponentRow } from '../components/repository.js';
-import { InvalidTransitionError } from '../errors.js';
-import { CHANNEL, notify } from './events.js';
+import { componentLifecycle, type ComponentStatus } from '../domain/components/status.js';
+import type { ComponentPatch, ComponentRow } from '../domain/components/repository.js';
+import { InvalidTransitionError } from '../domain/errors.js';
 import { componentKey, comparableSettings } from './vine-context.js';
-import { mapAddressToComponent } from '../../terraform/parse.js';
-import { componentAction } from '../../terraform/summary.js';
-import type { ChangeAction, ComponentChange } from '../../terraform/types.js';
+import { mapAddressToComponent } from '../terraform/parse.js';
+import { componentAction } from '../terraform/summary.js';
+import type { ChangeAction, ComponentChange } from '../terraform/types.js';
+import type { JobStore } from './store.js';
 
 type PlannedAction = ChangeAction;
+/** What a component may be caught in when its apply fails: every status from which FAILED is reached. */
+const IN_FLIGHT = componentLifecycle.allowedFrom('FAILED');
 type PlannedComponent = ComponentChange;
 
 export interface ResourceEventLike {
@@ -46,31 +47,20 @@ export function pathBetween(from: ComponentStatus, to: ComponentStatus): Compone
   return undefined;
 }
 
-export function createComponentTracker(knex: Knex, vineId: string, components: ComponentRow[], planned: PlannedComponent[], log: (line: string) => void) {
-  const repo = createComponentRepository(knex);
+/**
+ * Every move is a guarded transition through the store; each announces the vine's change in the
+ * same statement (pages coalesce their re-reads, so a burst of events costs one render).
+ */
+export function createComponentTracker(store: Pick<JobStore, 'components'>, components: ComponentRow[], planned: PlannedComponent[], log: (line: string) => void) {
+  const repo = store.components;
   const byKey = new Map(components.map((c) => [componentKey(c), { ...c }]));
   const remaining = new Map(planned.map((p) => [componentKey(p), p.resources.create + p.resources.update + p.resources.delete + 2 * p.resources.replace]));
   const plannedAction = new Map(planned.map((p) => [componentKey(p), p.action]));
   const failed = new Set<string>();
   const started = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
-  // Pages re-read the whole vine on a NOTIFY: one per 50 ms is plenty, and it keeps the database
-  // round trips per Terraform event to one (this work races Terraform's own speed).
-  let announceTimer: NodeJS.Timeout | undefined;
-  const announceSoon = () => {
-    announceTimer ??= setTimeout(() => {
-      announceTimer = undefined;
-      void notify(knex, CHANNEL.vineStatus, vineId).catch(() => {});
-    }, 50);
-  };
-  const announceNow = async () => {
-    if (announceTimer) clearTimeout(announceTimer);
-    announceTimer = undefined;
-    await notify(knex, CHANNEL.vineStatus, vineId);
-  };
-
   /** Walks a component to `to` through allowed steps; a refused step is logged, never thrown. */
-  async function move(key: string, to: ComponentStatus, patch: { error?: string | null; outputs?: Record<string, unknown>; applied_settings?: Record<string, unknown> | null } = {}, announce = true) {
+  async function move(key: string, to: ComponentStatus, patch: ComponentPatch = {}) {
     const c = byKey.get(key);
     if (!c) return;
     const path = pathBetween(c.status, to);
@@ -82,13 +72,12 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
     try {
       if (path.length === 0) {
         // Already there: only the patch (outputs, error) to store.
-        await knex(`vine_${c.kind}`).where({ id: c.id }).update({ ...serialise(patch), updated_at: knex.fn.now() });
+        await repo.patch(c, patch);
       }
       // One guarded transition per step; the patch goes with the last.
       for (const [i, step] of path.entries()) {
-        c.status = (await repo.transition(c.kind, c.id, step, i === path.length - 1 ? patch : {})).status;
+        c.status = await repo.transition(c, step, i === path.length - 1 ? patch : {});
       }
-      if (announce) announceSoon();
     } catch (err) {
       if (err instanceof InvalidTransitionError) log(`component ${key}: ${err.message}`);
       else throw err;
@@ -140,35 +129,27 @@ export function createComponentTracker(knex: Knex, vineId: string, components: C
     /** After a successful apply: outputs stored, everything converged, removed ones deleted. */
     async succeeded(outputs: Record<string, Record<string, unknown>>, destroyAll = false) {
       await chain;
-      // Different rows, independent updates: in parallel, announced once at the end.
+      // Different rows, independent updates: in parallel.
       await Promise.all(
         [...byKey].map(async ([key, c]) => {
           if (destroyAll || c.removed_at) {
-            await move(key, 'DESTROYED', { error: null, outputs: {} }, false);
-            if (c.removed_at && !destroyAll) await repo.remove(c.kind, c.id);
+            await move(key, 'DESTROYED', { error: null, outputs: {} });
+            if (c.removed_at && !destroyAll) await repo.remove(c);
           } else {
-            await move(key, 'ACTIVE', { error: null, outputs: outputs[key] ?? {}, applied_settings: comparableSettings(c) }, false);
+            await move(key, 'ACTIVE', { error: null, outputs: outputs[key] ?? {}, applied_settings: comparableSettings(c) });
           }
         }),
       );
-      await announceNow();
     },
 
     /** After a failed or cancelled apply: whatever was in flight is FAILED with the reason. */
     async failed(reason: string) {
       await chain;
       for (const [key, c] of byKey) {
-        if (started.has(key) && ['CREATING', 'UPDATING', 'DESTROYING'].includes(c.status)) await move(key, 'FAILED', { error: reason }, false);
+        if (started.has(key) && IN_FLIGHT.includes(c.status)) await move(key, 'FAILED', { error: reason });
       }
-      await announceNow();
     },
 
     status: (key: string) => byKey.get(key)?.status,
   };
-}
-
-function serialise(patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch)) out[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
-  return out;
 }

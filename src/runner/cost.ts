@@ -1,11 +1,24 @@
 /**
- * Monthly cost of a vine's configuration from the price table shipped in data/prices.json —
- * labelled an estimate. (Infracost, when configured, replaces it for cloud targets.)
+ * Monthly cost of a vine's configuration from the target's price table (data/prices/<target>.json),
+ * each kind's formula from the catalogue — labelled an estimate. Infracost, when configured,
+ * replaces it.
  */
 import { readFileSync } from 'node:fs';
-import type { ComponentRow } from '../components/repository.js';
+import { componentKind, type KindPrices } from '../domain/components/catalogue.js';
+import type { ComponentRow } from '../domain/components/repository.js';
 
-const prices = JSON.parse(readFileSync(new URL('../../../data/prices.json', import.meta.url), 'utf8')) as Record<string, any>;
+export interface PriceTable {
+  currency: string;
+  [kind: string]: KindPrices | string;
+}
+
+const tables = new Map<string, PriceTable>();
+/** A target's price table, read once. */
+export function priceTable(target: string): PriceTable {
+  let t = tables.get(target);
+  if (!t) tables.set(target, (t = JSON.parse(readFileSync(new URL(`../../data/prices/${target}.json`, import.meta.url), 'utf8')) as PriceTable));
+  return t;
+}
 
 export interface CostLine {
   kind: string;
@@ -22,36 +35,17 @@ export interface CostEstimate {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-function monthly(c: Pick<ComponentRow, 'kind' | 'settings'>): number {
-  const s = c.settings as Record<string, any>;
-  const p = prices[c.kind];
-  switch (c.kind) {
-    case 'network':
-      return p.base + (p.nat_gateway[s.nat_gateway] ?? 0) * (s.nat_gateway === 'per_az' ? s.az_count : 1);
-    case 'cluster':
-      return p.control_plane + (p.node[s.node_size] ?? 0) * Math.max(s.node_min, 1);
-    case 'dns':
-      return s.existing_zone_id ? 0 : p.zone;
-    case 'databases':
-      return (p.instance[s.size] ?? 0) * (s.high_availability ? p.ha_multiplier : 1) + s.storage_gb * p.storage_gb;
-    case 'caches':
-      return (p.node[s.size] ?? 0) * s.node_count;
-    case 'nosql_tables':
-      return p[s.billing_mode] ?? 0;
-    case 'container_registries':
-      return p.base + p.per_image * s.keep_images;
-    case 'secrets':
-      return p.secret;
-    default:
-      return p?.base ?? 0;
-  }
-}
-
-export function estimateCost(components: Array<Pick<ComponentRow, 'kind' | 'name' | 'settings'>>): CostEstimate {
-  const lines = components.map((c) => ({ kind: c.kind, name: c.name, monthly: round(monthly(c)) }));
+export function estimateCost(target: string, components: Array<Pick<ComponentRow, 'kind' | 'name' | 'settings'>>): CostEstimate {
+  const prices = priceTable(target);
+  const lines = components.map((c) => {
+    const k = componentKind(c.kind)!;
+    const p = prices[c.kind];
+    if (typeof p !== 'object') throw new Error(`data/prices/${target}.json has no prices for ${c.kind}`);
+    return { kind: c.kind, name: c.name, monthly: round(k.cost(c.settings as never, p)) };
+  });
   return {
     source: 'estimate',
-    label: 'estimate (built-in price table, on-demand list prices)',
+    label: `estimate (built-in ${target} price table, on-demand list prices)`,
     currency: prices.currency,
     total: round(lines.reduce((a, l) => a + l.monthly, 0)),
     components: lines,

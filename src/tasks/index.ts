@@ -1,26 +1,53 @@
-import type { TaskList } from 'graphile-worker';
+/**
+ * The graphile-worker tasks of a Tendril: one per job type (each claims and runs the provision job
+ * its payload names), and two periodic ones — the dead-Tendril check (the heartbeat's own check,
+ * once a minute as a backstop) and graphile-worker's own clean-up of empty per-vine queues.
+ */
+import type { TaskList, WorkerUtils } from 'graphile-worker';
 import type { Knex } from 'knex';
-import type { TaskDeps } from './provision-task.js';
-import * as deploy from './deploy.js';
-import * as destroy from './destroy.js';
-import * as plan from './plan.js';
-import * as bootstrap from './bootstrap.js';
-import * as connectionTest from './connection-test.js';
-import * as fetchResources from './fetch-resources.js';
-import * as deployWorker from './deploy-worker.js';
-import * as destroyWorker from './destroy-worker.js';
-import * as reapTendrils from './reap-tendrils.js';
-import * as gcQueues from './gc-queues.js';
+import { JOB_TYPES } from '../domain/jobs/status.js';
+import { reapDeadTendrils } from '../domain/tendrils/reaper.js';
+import { runProvisionJob, type CancelRegistry, type RunnerDeps } from '../runner/index.js';
+
+export interface TaskDeps {
+  knex: Knex;
+  deadAfterSeconds: number;
+  runner: RunnerDeps;
+  cancels: CancelRegistry;
+  /** Aborted when the Tendril shuts down: running jobs are interrupted cleanly. */
+  shutdown: AbortSignal;
+  /** graphile-worker's utilities on the Tendril's pool (its clean-up). */
+  workerUtils: () => Promise<WorkerUtils>;
+}
+
+const REAP = 'reap_tendrils';
+const GC_QUEUES = 'gc_job_queues';
 
 export const CRONTAB = [
-  { task: reapTendrils.identifier, match: '* * * * *', identifier: reapTendrils.identifier, options: { backfillPeriod: 0 } },
-  { task: gcQueues.identifier, match: '17 * * * *', identifier: gcQueues.identifier, options: { backfillPeriod: 0 } },
+  { task: REAP, match: '* * * * *', identifier: REAP, options: { backfillPeriod: 0 } },
+  { task: GC_QUEUES, match: '17 * * * *', identifier: GC_QUEUES, options: { backfillPeriod: 0 } },
 ];
 
-export function createTaskList(deps: TaskDeps & { knex: Knex; deadAfterSeconds: number }): TaskList {
+/** Payloads come from our own add_job calls, but the queue is a database table: check anyway. */
+export function assertJobPayload(payload: unknown): { jobId: string } {
+  const p = payload as { jobId?: unknown } | null;
+  if (!p || typeof p.jobId !== 'string' || !/^[0-9a-f-]{36}$/i.test(p.jobId)) {
+    throw new Error(`invalid job payload: ${JSON.stringify(payload)?.slice(0, 200)}`);
+  }
+  return { jobId: p.jobId };
+}
+
+export function createTaskList(deps: TaskDeps): TaskList {
   const list: TaskList = {};
-  for (const t of [deploy, destroy, plan, bootstrap, connectionTest, fetchResources, deployWorker, destroyWorker]) list[t.identifier] = t.default(deps);
-  list[reapTendrils.identifier] = reapTendrils.default(deps.knex, deps.deadAfterSeconds);
-  list[gcQueues.identifier] = gcQueues.default();
+  for (const type of JOB_TYPES) {
+    list[type] = async (payload) => {
+      await runProvisionJob(deps.runner, assertJobPayload(payload).jobId, deps.cancels, deps.shutdown);
+    };
+  }
+  list[REAP] = async (_payload, helpers) => {
+    for (const t of await reapDeadTendrils(deps.knex, deps.deadAfterSeconds)) helpers.logger.warn(`Tendril ${t.name} declared dead; failed jobs: ${t.jobs.join(', ') || 'none'}`);
+  };
+  // Per-vine queue names are many: graphile-worker asks for periodic clean-up of empty queues.
+  list[GC_QUEUES] = async () => (await deps.workerUtils()).cleanup({ tasks: ['GC_JOB_QUEUES'] });
   return list;
 }

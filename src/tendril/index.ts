@@ -7,19 +7,22 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { execa } from 'execa';
 import { EventEmitter } from 'node:events';
-import { run, parseCronItems, Logger as WorkerLogger, type Runner, type WorkerEvents } from 'graphile-worker';
+import { run, makeWorkerUtils, parseCronItems, Logger as WorkerLogger, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
-import { createInitCache } from '../terraform/index.js';
+import { createInitCache, terraformVersion } from '../terraform/index.js';
 import { createSealer } from '../domain/crypto.js';
-import { CancelRegistry } from '../domain/jobs/runner.js';
+import { CancelRegistry } from '../runner/index.js';
+import { createDbJobStore } from '../runner/db-store.js';
 import { CHANNEL } from '../domain/jobs/events.js';
 import { createNotifyHub, type NotifyHub } from '../db/notify.js';
 import { reapDeadTendrils } from '../domain/tendrils/reaper.js';
+import { createTendrilRepository } from '../domain/tendrils/repository.js';
 import { createTaskList, CRONTAB } from '../tasks/index.js';
+
+export { TerraformMissingError } from '../terraform/index.js';
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -30,22 +33,6 @@ export interface Tendril {
   stop(): Promise<void>;
   /** Resolves when the runner stops for any reason. */
   done: Promise<void>;
-}
-
-export class TerraformMissingError extends Error {
-  override name = 'TerraformMissingError';
-}
-
-export async function terraformVersion(bin: string): Promise<string> {
-  try {
-    const { stdout } = await execa(bin, ['version', '-json'], { timeout: 30_000, env: { CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null' }, extendEnv: true });
-    return (JSON.parse(stdout) as { terraform_version: string }).terraform_version;
-  } catch (err) {
-    const e = err as { code?: string; shortMessage?: string };
-    throw new TerraformMissingError(
-      e.code === 'ENOENT' ? `terraform not found: install Terraform or set TERRAFORM_BIN (looked for "${bin}")` : `terraform version failed: ${e.shortMessage ?? String(err)}`,
-    );
-  }
 }
 
 function workerLogger(log: Logger): WorkerLogger {
@@ -68,19 +55,16 @@ export interface TendrilOptions {
 export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   const { config, knex, log } = opts;
   const tfVersion = await terraformVersion(config.terraformBin);
-  const [row] = await knex('tendrils')
-    .insert({
-      name: config.tendrilName,
-      host: hostname(),
-      pid: process.pid,
-      version: VERSION,
-      terraform_version: tfVersion,
-      concurrency: config.tendrilConcurrency,
-      in_process: opts.inProcess,
-    })
-    .returning(['id', 'name']);
-  const id = row.id as string;
-  const name = row.name as string;
+  const tendrils = createTendrilRepository(knex);
+  const { id, name } = await tendrils.register({
+    name: config.tendrilName,
+    host: hostname(),
+    pid: process.pid,
+    version: VERSION,
+    terraform_version: tfVersion,
+    concurrency: config.tendrilConcurrency,
+    in_process: opts.inProcess,
+  });
   const tlog = log.child({ tendril: name });
   const cancels = new CancelRegistry();
   const shutdown = new AbortController();
@@ -103,10 +87,12 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   const record = (wid: string) => {
     workerIds.push(wid);
-    void knex('tendrils').where({ id }).update({ worker_ids: workerIds }).catch((err: Error) => tlog.warn({ err }, 'recording worker ids failed'));
+    void tendrils.setWorkerIds(id, workerIds).catch((err: Error) => tlog.warn({ err }, 'recording worker ids failed'));
   };
   events.on('pool:create', ({ workerPool }) => record(workerPool.id));
   events.on('worker:create', ({ worker }) => record(worker.workerId));
+  let utils: Promise<WorkerUtils> | undefined;
+  const workerUtils = () => (utils ??= makeWorkerUtils({ pgPool, logger: workerLogger(tlog) }));
   const runner: Runner = await run({
     events,
     pgPool,
@@ -119,13 +105,11 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
       deadAfterSeconds: config.tendrilDeadAfterSeconds,
       cancels,
       shutdown: shutdown.signal,
+      workerUtils,
       runner: {
-        knex,
-        sealer: createSealer(config.secretKey),
+        store: createDbJobStore({ knex, sealer: createSealer(config.secretKey), tendrilId: id, databaseUrl: opts.databaseUrl }),
         log: tlog,
-        tendrilId: id,
         tendrilName: name,
-        databaseUrl: opts.databaseUrl,
         terraformBin: config.terraformBin,
         terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
         terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
@@ -135,14 +119,14 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
     }),
     parsedCronItems: parseCronItems(CRONTAB),
   });
-  await knex('tendrils').where({ id }).update({ worker_ids: workerIds });
+  await tendrils.setWorkerIds(id, workerIds);
 
   let beating = false;
   const heartbeat = setInterval(() => {
     if (beating) return;
     beating = true;
     void (async () => {
-      await knex('tendrils').where({ id }).update({ last_seen_at: knex.fn.now(), status: 'RUNNING' });
+      if ((await tendrils.heartbeat(id)) === 'DEAD') tlog.warn('Tendril %s had been declared dead by a peer (its jobs were failed); it is back', name);
       const reaped = await reapDeadTendrils(knex, config.tendrilDeadAfterSeconds);
       for (const t of reaped) tlog.warn({ dead: t.name, jobs: t.jobs }, 'Tendril %s stopped responding; its jobs were failed', t.name);
     })()
@@ -163,9 +147,10 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
       await runner.stop().catch((err: Error) => tlog.warn({ err }, 'runner stop failed'));
       unsubscribe();
       if (ownHub) await hub.close();
+      await utils?.then((u) => u.release()).catch(() => {});
       await pgPool.end().catch(() => {});
       initCache.clear();
-      await knex('tendrils').where({ id }).update({ status: 'STOPPED', stopped_at: knex.fn.now() }).catch(() => {});
+      await tendrils.transition({ id }, 'STOPPED').catch(() => {});
       tlog.info('Tendril %s stopped', name);
     })());
 

@@ -1,5 +1,6 @@
 /** The one place that runs Terraform. */
-export { createTerraformRun, pgConnStr, MODULES_DIR, type TerraformRun } from './run.js';
+export { createTerraformRun, pgConnStr, hclValue, sensitiveVarEnv, MODULES_DIR, type TerraformRun } from './run.js';
+export { terraformVersion, TerraformMissingError } from './version.js';
 export { createInitCache, type InitCache } from './init-cache.js';
 export { TerraformError } from './errors.js';
 export { parseJsonLine, mapAddressToComponent, renderDiagnostic, type ParsedLine } from './parse.js';

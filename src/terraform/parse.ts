@@ -31,12 +31,15 @@ export function mapAddressToComponent(address: string): { kind: string; name: st
   const sep = resourceName.indexOf('__');
   const kind = sep === -1 ? resourceName : resourceName.slice(0, sep);
   if (!KINDS.has(kind) || sep === 0) return undefined;
-  let name: string;
+  let key: string;
   try {
-    name = JSON.parse(`"${m[2]!}"`) as string;
+    key = JSON.parse(`"${m[2]!}"`) as string;
   } catch {
     return undefined;
   }
+  // `"<name>"`, or `"<name>/<sub>"` where a component has several of one part (per-zone subnets);
+  // component names never hold a "/".
+  const name = key.split('/')[0]!;
   return name ? { kind, name } : undefined;
 }
 

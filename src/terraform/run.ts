@@ -44,10 +44,39 @@ export function pgConnStr(connStr: string): string {
   return `${connStr} sslmode=disable`;
 }
 
-function secretValuesOf(vars: Record<string, unknown>): string[] {
-  const sv = vars.secret_values;
-  if (!sv || typeof sv !== 'object') return [];
-  return Object.values(sv as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+/** Every string inside a value (the secret values of `sensitiveVars`), for the redactor. */
+function stringsIn(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (v && typeof v === 'object') return Object.values(v).flatMap(stringsIn);
+  return [];
+}
+
+/** The most one environment variable may hold on Linux (MAX_ARG_STRLEN is 128 KiB, name included). */
+const ENV_VALUE_MAX = 120 * 1024;
+
+/** A value as an HCL expression: JSON's shape, HCL's string escapes, `${` and `%{` escaped as `$${` and `%%{`. */
+export function hclValue(v: unknown): string {
+  if (typeof v === 'string') {
+    const body = v.replace(/[\u0000-\u001f"\\]/g, (c) => (c === '"' ? '\\"' : c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    return `"${body.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{')}"`;
+  }
+  if (Array.isArray(v)) return `[${v.map(hclValue).join(', ')}]`;
+  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${hclValue(k)} = ${hclValue(x)}`).join(', ')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * `TF_VAR_<name>` values for variables that must not be written to a file: Terraform reads a
+ * complex value from the environment as an HCL expression.
+ */
+export function sensitiveVarEnv(vars: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    const hcl = hclValue(value);
+    if (hcl.length > ENV_VALUE_MAX) throw new TerraformError(`the ${name} of this vine are ${Math.ceil(hcl.length / 1024)} KiB together: more than the ${ENV_VALUE_MAX / 1024} KiB one run can take; make them smaller`, { command: 'prepare' });
+    env[`TF_VAR_${name}`] = hcl;
+  }
+  return env;
 }
 
 export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
@@ -56,7 +85,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
   const connStr = pgConnStr(opts.backend.connStr);
   const redact = createRedactor([
     ...(opts.secrets ?? []),
-    ...secretValuesOf(opts.vars),
+    ...stringsIn(opts.sensitiveVars ?? {}),
     // The whole connection string only: Terraform gets it from the environment and never prints
     // it; redacting a short password on its own (say "postgres") would mangle every log line.
     opts.backend.connStr,
@@ -76,6 +105,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     env: {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       ...opts.env,
+      ...sensitiveVarEnv(opts.sensitiveVars ?? {}),
       HOME: workDir,
       TF_CLI_CONFIG_FILE: join(workDir, CLI_CONFIG),
       CHECKPOINT_DISABLE: '1',

@@ -56,7 +56,7 @@ export interface TerraformRunOptions {
   target: string;
   /** Per-job directory; prepare() creates and fills it. */
   workDir: string;
-  /** Written as terraform.tfvars.json; string values of `secret_values` are redacted from logs too. */
+  /** Written as terraform.tfvars.json: nothing secret (see `sensitiveVars`). */
   vars: Record<string, unknown>;
   /**
    * The pg backend. The connection string reaches Terraform as PG_CONN_STR (not a command-line
@@ -67,6 +67,11 @@ export interface TerraformRunOptions {
   backend: { connStr: string; schemaName: string; workspace: string };
   /** Extra environment (cloud credentials); nothing else of the parent's environment but PATH. */
   env?: Record<string, string>;
+  /**
+   * Variables never written to a file (`secret_values`): they reach Terraform as `TF_VAR_<name>`
+   * in its environment, and every string in them is redacted from the logs.
+   */
+  sensitiveVars?: Record<string, unknown>;
   /** Replaced by '[redacted]' in every log line, error text, resource event and the returned plan JSON. */
   secrets?: string[];
   /** Cancel: SIGINT to terraform, SIGKILL after killGraceMs. */

@@ -14,6 +14,8 @@ export const CHANNEL = {
   vineStatus: 'vintner_vine_status',
   /** `<jobId>`: the Tendril running it should stop it. */
   cancel: 'vintner_cancel',
+  /** `<tendrilId>:<status>` after a Tendril started, stopped or was declared dead. */
+  tendrils: 'vintner_tendrils',
 } as const;
 
 export async function notify(db: Knex | Knex.Transaction, channel: string, payload: string): Promise<void> {

@@ -4,7 +4,7 @@
  * job service, which has already checked that the user may see it.
  */
 import type { Knex } from 'knex';
-import type { JobRow } from './service.js';
+import type { JobRecord } from './repository.js';
 import type { VineStatus } from '../vines/status.js';
 
 export interface JobContextView {
@@ -46,7 +46,7 @@ function toView(r: ContextRow | undefined): JobContextView {
   };
 }
 
-export async function loadJobContext(knex: Knex, job: Pick<JobRow, 'id'>): Promise<JobContextView> {
+export async function loadJobContext(knex: Knex, job: Pick<JobRecord, 'id'>): Promise<JobContextView> {
   return toView((await contextQuery(knex).where('j.id', job.id)) as ContextRow | undefined);
 }
 

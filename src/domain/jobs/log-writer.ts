@@ -5,10 +5,9 @@
  */
 import type { Knex } from 'knex';
 import { CHANNEL } from './events.js';
-import type { Redactor } from '../../terraform/index.js';
+import type { LogLevel, LogStream, StoredLogLine } from './schema.js';
 
-export type LogStream = 'stdout' | 'stderr' | 'system';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel, LogStream, StoredLogLine };
 export interface LogEntry {
   stream: LogStream;
   level: LogLevel;
@@ -27,15 +26,27 @@ export interface LogWriter {
 
 const MAX_LINE = 16 * 1024;
 
-export async function nextSeq(knex: Knex, jobId: string): Promise<number> {
+export async function nextSeq(knex: Knex | Knex.Transaction, jobId: string): Promise<number> {
   const row = await knex('provision_job_logs').where({ job_id: jobId }).max<{ max: number | null }>('seq as max').first();
   return row?.max ?? 0;
+}
+
+/** One line written by someone other than the job's Tendril (the reaper), after the last one. */
+export async function appendSystemLine(db: Knex | Knex.Transaction, jobId: string, line: string, level: LogLevel = 'info'): Promise<void> {
+  await db.raw(
+    `WITH ins AS (
+       INSERT INTO provision_job_logs (job_id, seq, stream, level, line)
+       SELECT ?, coalesce(max(seq), 0) + 1, 'system', ?, ? FROM provision_job_logs WHERE job_id = ?
+       RETURNING seq)
+     SELECT pg_notify(?, ? || ':' || seq) FROM ins`,
+    [jobId, level, line, jobId, CHANNEL.jobLogs, jobId],
+  );
 }
 
 export function createLogWriter(
   knex: Knex,
   jobId: string,
-  opts: { redact?: Redactor; startSeq?: number; flushMs?: number; maxBatch?: number; onError?: (err: Error) => void } = {},
+  opts: { redact?: (s: string) => string; startSeq?: number; flushMs?: number; maxBatch?: number; onError?: (err: Error) => void } = {},
 ): LogWriter {
   const redact = opts.redact ?? ((s: string) => s);
   const flushMs = opts.flushMs ?? 40;
@@ -96,13 +107,6 @@ export function createLogWriter(
   };
 }
 
-export interface StoredLogLine {
-  seq: number;
-  stream: LogStream;
-  level: LogLevel;
-  line: string;
-  created_at: Date;
-}
 
 /** Lines after `afterSeq`, in order, at most `limit`. */
 export async function readLogs(knex: Knex, jobId: string, afterSeq = 0, limit = 1000): Promise<StoredLogLine[]> {
@@ -112,4 +116,17 @@ export async function readLogs(knex: Knex, jobId: string, afterSeq = 0, limit = 
     .orderBy('seq')
     .limit(limit)
     .select('seq', 'stream', 'level', 'line', 'created_at');
+}
+
+/**
+ * The last `limit` lines of a job's log, in order: what a page shows before its live stream
+ * continues from the last one. The caller has checked that the user may see the job.
+ */
+export async function readLogTail(knex: Knex, jobId: string, limit: number): Promise<StoredLogLine[]> {
+  const rows: StoredLogLine[] = await knex('provision_job_logs')
+    .where({ job_id: jobId })
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .select('seq', 'stream', 'level', 'line', 'created_at');
+  return rows.reverse();
 }

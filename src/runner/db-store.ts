@@ -1,0 +1,145 @@
+/**
+ * The runner's store on Vintner's own database (a Tendril with DATABASE_URL): every read and
+ * write goes through the tables' owners (the repositories), every status change through their
+ * transitions.
+ */
+import type { Knex } from 'knex';
+import type { Sealer } from '../domain/crypto.js';
+import { createJobRepository } from '../domain/jobs/repository.js';
+import { createLogWriter, nextSeq } from '../domain/jobs/log-writer.js';
+import { JOB_TYPE_INFO } from '../domain/jobs/status.js';
+import { createVineRepository } from '../domain/vines/repository.js';
+import { createComponentRepository } from '../domain/components/repository.js';
+import { componentKind } from '../domain/components/catalogue.js';
+import { createIdentityRepository } from '../domain/identities/repository.js';
+import { currentFieldNames } from '../domain/identities/schema.js';
+import { NotFoundError } from '../domain/errors.js';
+import { terraformSessionName } from '../domain/tendrils/reaper.js';
+import type { JobStore, JobIdentity } from './store.js';
+
+export const STATE_SCHEMA = 'terraform_state';
+
+export interface DbStoreDeps {
+  knex: Knex;
+  sealer: Sealer;
+  tendrilId: string;
+  /** The pg state backend lives in Vintner's own database. */
+  databaseUrl: string;
+}
+
+/**
+ * The state backend connects with the job's own application_name, so if this Tendril dies the
+ * reaper can end that session — and with it the state lock Terraform holds.
+ */
+export function stateConnStr(databaseUrl: string, jobId: string): string {
+  const u = new URL(databaseUrl);
+  u.searchParams.set('application_name', terraformSessionName(jobId));
+  if (!u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'disable');
+  return u.toString();
+}
+
+export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl }: DbStoreDeps): JobStore {
+  const jobs = createJobRepository(knex);
+  const vines = createVineRepository(knex);
+  const components = createComponentRepository(knex);
+  const identities = createIdentityRepository(knex);
+
+  async function identityById(id: string | null): Promise<JobIdentity> {
+    const row = id ? await identities.openForJob(id) : undefined;
+    if (!row) throw new NotFoundError(`identity ${id} not found`);
+    return {
+      id: row.id,
+      name: row.name,
+      provider: row.provider,
+      config: currentFieldNames(row.config ?? {}),
+      credentials: row.credentials_encrypted ? currentFieldNames(JSON.parse(sealer.open(row.credentials_encrypted)) as Record<string, string>) : null,
+    };
+  }
+
+  return {
+    async claim(jobId) {
+      const [job] = await jobs.transition({ id: jobId }, 'CLAIMED', { tendril_id: tendrilId });
+      return job;
+    },
+
+    async start(job) {
+      const running = JOB_TYPE_INFO[job.type].vine?.running;
+      await knex.transaction(async (trx) => {
+        await jobs.transition({ id: job.id }, 'PROCESSING', {}, trx);
+        if (running && job.vine_id) await vines.transition(job.vine_id, running, {}, trx);
+      });
+    },
+
+    async logs(job, opts) {
+      const writer = createLogWriter(knex, job.id, { redact: opts.redact, onError: opts.onError });
+      // A retried identity job (graphile attempts > 1) continues the numbering.
+      const seq = await nextSeq(knex, job.id);
+      if (seq > 0) writer.restartAt(seq);
+      return writer;
+    },
+
+    async vine(job) {
+      const vine = job.vine_id ? await vines.forJob(job.vine_id) : undefined;
+      if (!vine) throw new NotFoundError(`vine ${job.vine_id} not found`);
+      const [identity, rows] = await Promise.all([identityById(vine.identity_id), components.listByVine(vine.id)]);
+      const secretValues: Record<string, string> = {};
+      for (const c of rows) {
+        if (c.removed_at) continue;
+        for (const f of componentKind(c.kind)?.secretFields ?? []) {
+          const sealed = c.settings[f];
+          if (typeof sealed === 'string') secretValues[c.name] = sealer.open(sealed);
+        }
+      }
+      return {
+        vine: { id: vine.id, name: vine.name, stage: vine.stage, status: vine.status, config_version: vine.config_version, options: vine.options ?? {}, vineyard_name: vine.vineyard_name },
+        identity,
+        components: rows,
+        secretValues,
+      };
+    },
+
+    identity: (job) => identityById(job.identity_id),
+
+    stateBackend: (job, workspace) => ({ connStr: stateConnStr(databaseUrl, job.id), schemaName: STATE_SCHEMA, workspace }),
+
+    async stateWorkspaces() {
+      const hasSchema = (await knex('information_schema.schemata').where({ schema_name: STATE_SCHEMA }).first()) !== undefined;
+      return hasSchema ? knex(`${STATE_SCHEMA}.states`).orderBy('name').pluck('name') : [];
+    },
+
+    async plan(job, planJobId) {
+      const plan = await jobs.planFile(planJobId);
+      if (!plan?.plan_file_encrypted || !job.vine_id) throw new Error(`plan ${planJobId} has no stored plan file`);
+      return { id: plan.id, config_version: plan.config_version, summary: plan.result?.summary, file: sealer.openBytes(plan.plan_file_encrypted) };
+    },
+
+    components: {
+      transition: async (c, to, patch) => (await components.transition(c.kind, c.id, to, patch)).status,
+      patch: (c, patch) => components.patch(c.kind, c.id, patch),
+      remove: (c) => components.remove(c.kind, c.id),
+    },
+
+    recordTest: (job, status, message) => identities.recordTest(job.identity_id!, status, message),
+
+    replaceDiscovered: (job, resources) => knex.transaction((trx) => identities.replaceDiscovered(job.identity_id!, resources, trx)),
+
+    async finish(job, outcome) {
+      await knex.transaction(async (trx) => {
+        const set: Record<string, unknown> = {};
+        if (outcome.error !== undefined) set.error = outcome.error;
+        if (outcome.result) set.result = JSON.stringify(outcome.result);
+        if (outcome.planFile) set.plan_file_encrypted = sealer.sealBytes(outcome.planFile);
+        await jobs.transition({ id: job.id }, outcome.status, set, trx);
+        const move = JOB_TYPE_INFO[job.type].vine;
+        if (job.vine_id && move) {
+          const from = [move.running, move.start].filter((s) => s !== undefined);
+          if (outcome.status === 'SUCCESS') {
+            await vines.transition(job.vine_id, move.success, { error: null, ...(job.type === 'DEPLOY' ? { applied_config_version: job.config_version } : {}) }, trx, { from });
+          } else {
+            await vines.transition(job.vine_id, 'FAILED', { error: outcome.error ?? null }, trx, { from });
+          }
+        }
+      });
+    },
+  };
+}

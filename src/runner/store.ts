@@ -1,0 +1,89 @@
+/**
+ * Everything a Tendril's runner reads and writes about a job, behind one interface: the runner
+ * never touches a table itself. `db-store.ts` implements it on Vintner's database (Tendrils with
+ * DATABASE_URL); a Tendril inside a customer's account implements it over HTTPS to Trellis.
+ */
+import type { JobRecord } from '../domain/jobs/repository.js';
+import type { LogWriter } from '../domain/jobs/log-writer.js';
+import type { ComponentPatch, ComponentRow } from '../domain/components/repository.js';
+import type { ComponentStatus } from '../domain/components/status.js';
+import type { IdentityTestStatus } from '../domain/identities/status.js';
+import type { Provider } from '../domain/identities/schema.js';
+import type { Stage } from '../domain/vines/stage.js';
+import type { VineStatus } from '../domain/vines/status.js';
+import type { VineOptions } from '../domain/vines/spec-schema.js';
+
+/** An identity as a job uses it: settings and its secret parts, opened. */
+export interface JobIdentity {
+  id: string;
+  name: string;
+  provider: Provider;
+  config: Record<string, unknown>;
+  /** Opened secrets (snake_case fields); null when the identity has none (local, an AWS role). */
+  credentials: Record<string, string> | null;
+}
+
+/** What a Terraform job needs to know about its vine. */
+export interface VineFacts {
+  vine: {
+    id: string;
+    name: string;
+    stage: Stage;
+    status: VineStatus;
+    config_version: number;
+    options: VineOptions;
+    vineyard_name: string;
+  };
+  identity: JobIdentity;
+  components: ComponentRow[];
+  /** Each secret component's value the user gave, opened, by component name. */
+  secretValues: Record<string, string>;
+}
+
+/** Where Terraform keeps the vine's state. */
+export interface StateBackend {
+  connStr: string;
+  schemaName: string;
+  workspace: string;
+}
+
+export interface DiscoveredResourceInput {
+  kind: string;
+  external_id: string;
+  name: string | null;
+  region: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface JobOutcome {
+  status: 'SUCCESS' | 'FAILED' | 'CANCELLED';
+  error?: string;
+  result?: Record<string, unknown>;
+  /** A PLAN's plan file (it holds every variable in clear): the store keeps it sealed only. */
+  planFile?: Buffer;
+}
+
+export interface JobStore {
+  /** QUEUED → CLAIMED by this Tendril; undefined when it was cancelled or taken. */
+  claim(jobId: string): Promise<JobRecord | undefined>;
+  /** CLAIMED → PROCESSING, and the vine's move when the job type has one (DEPLOY: PROVISIONING). */
+  start(job: JobRecord): Promise<void>;
+  /** The log writer of the job, continuing after the last stored line. */
+  logs(job: JobRecord, opts: { redact: (s: string) => string; onError: (err: Error) => void }): Promise<LogWriter>;
+  vine(job: JobRecord): Promise<VineFacts>;
+  identity(job: JobRecord): Promise<JobIdentity>;
+  stateBackend(job: JobRecord, workspace: string): StateBackend;
+  /** The state workspaces that exist (the sandbox's connection test and discovery). */
+  stateWorkspaces(): Promise<string[]>;
+  /** A stored plan of the vine, opened: what a DEPLOY of it applies. */
+  plan(job: JobRecord, planJobId: string): Promise<{ id: string; config_version: number | null; summary: unknown; file: Buffer }>;
+  components: {
+    transition(c: Pick<ComponentRow, 'kind' | 'id'>, to: ComponentStatus, patch?: ComponentPatch): Promise<ComponentStatus>;
+    patch(c: Pick<ComponentRow, 'kind' | 'id'>, patch: ComponentPatch): Promise<void>;
+    remove(c: Pick<ComponentRow, 'kind' | 'id'>): Promise<void>;
+  };
+  recordTest(job: JobRecord, status: IdentityTestStatus, message: string): Promise<void>;
+  replaceDiscovered(job: JobRecord, resources: DiscoveredResourceInput[]): Promise<void>;
+  /** The job's end: its status (and the vine's) in one transaction. */
+  finish(job: JobRecord, outcome: JobOutcome): Promise<void>;
+}
