@@ -114,6 +114,8 @@
     });
     es.addEventListener('swap', function (ev) { swap(ev.data); });
     if (isLog) es.addEventListener('line', function (ev) { appendLine(host, ev.data); });
+    // A job's status changed: the fragments it replaces (the job log stream's `status` event).
+    if (isLog) es.addEventListener('status', function (ev) { swap(ev.data); });
     es.addEventListener('end', function () {
       es.close();
       host.classList.remove('is-live', 'is-connecting', 'is-reconnecting');

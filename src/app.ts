@@ -10,6 +10,7 @@ import { Eta } from 'eta';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { STATUS_CODES } from 'node:http';
 import type { Knex } from 'knex';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -99,7 +100,7 @@ export function toProblem(err: FastifyError | Error): Problem {
   const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
   return status === 500
     ? { type: 'about:blank', title: 'Internal Server Error', status, detail: 'something went wrong on our side; the error was logged' }
-    : { type: 'about:blank', title: fe.code ?? 'Bad Request', status, detail: fe.message };
+    : { type: 'about:blank', title: STATUS_CODES[status] ?? 'Client Error', status, detail: fe.message };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

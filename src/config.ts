@@ -149,6 +149,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
   }
 
+  const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase();
+  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new ConfigError(`LOG_FORMAT must be pretty or json, got "${logFormat}"`);
+  }
+
   const cookieSecureRaw = (str(env, 'COOKIE_SECURE') ?? 'auto').toLowerCase();
   const cookieSecure = cookieSecureRaw === 'auto' ? 'auto' : bool(env, 'COOKIE_SECURE', false);
 
@@ -171,7 +176,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
     terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),
     logLevel: logLevelRaw as LogLevel,
-    logPretty: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : Boolean(process.stdout.isTTY),
+    logPretty: logFormat ? logFormat === 'pretty' : Boolean(process.stdout.isTTY),
     signupOpen: bool(env, 'SIGNUP_OPEN', true),
     cookieSecure,
     trustProxy: bool(env, 'TRUST_PROXY', false),

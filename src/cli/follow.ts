@@ -7,18 +7,15 @@ import { request } from 'undici';
 import type { ApiClient } from './client.js';
 import { networkError } from './client.js';
 import { EXIT, GrapeError } from './errors.js';
+import type { Json } from '../domain/schema.js';
+import type { StoredLogLine } from '../domain/jobs/schema.js';
+import type { JobStatus } from '../domain/jobs/status.js';
 
-export interface LogLineJson {
-  seq: number;
-  stream: string;
-  level: string;
-  line: string;
-  created_at: string;
-}
+export type LogLineJson = Json<StoredLogLine>;
 
 export interface FollowHandlers {
   onLine(line: LogLineJson): void;
-  onStatus?(status: string): void;
+  onStatus?(status: JobStatus): void;
   /** A reconnect is being tried (for a note on stderr). */
   onRetry?(reason: string, attempt: number): void;
 }
@@ -65,7 +62,7 @@ async function* events(body: AsyncIterable<Buffer | string>): AsyncGenerator<Sse
   }
 }
 
-export async function followJobLogs(api: ApiClient, jobId: string, handlers: FollowHandlers, opts: FollowOptions = {}): Promise<string> {
+export async function followJobLogs(api: ApiClient, jobId: string, handlers: FollowHandlers, opts: FollowOptions = {}): Promise<JobStatus> {
   let last = opts.afterSeq ?? 0;
   const giveUpMs = opts.giveUpMs ?? 120_000;
   const idleMs = opts.idleMs ?? 45_000;
@@ -92,10 +89,10 @@ export async function followJobLogs(api: ApiClient, jobId: string, handlers: Fol
           last = line.seq;
           handlers.onLine(line);
         } else if (ev.event === 'status') {
-          handlers.onStatus?.((JSON.parse(ev.data) as { status: string }).status);
+          handlers.onStatus?.((JSON.parse(ev.data) as { status: JobStatus }).status);
         } else if (ev.event === 'end') {
           res.body.destroy();
-          return (JSON.parse(ev.data) as { status: string }).status;
+          return (JSON.parse(ev.data) as { status: JobStatus }).status;
         }
       }
       reason = 'the stream closed before the job finished';

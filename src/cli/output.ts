@@ -63,7 +63,6 @@ export const duration = (ms: number) => {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
 
-export const shortId = (id: string | null | undefined) => (id ? id.slice(0, 8) : '-');
 
 /**
  * A spinner with a status text on stderr when it is a terminal; otherwise each new text is one

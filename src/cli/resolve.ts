@@ -5,58 +5,25 @@
  */
 import type { ApiClient } from './client.js';
 import { usage } from './errors.js';
+import type { Json } from '../domain/schema.js';
+import type { Vineyard } from '../domain/vineyards/schema.js';
+import type { Component, Vine, VineDetail, VineDiff } from '../domain/vines/schema.js';
+import type { Job } from '../domain/jobs/schema.js';
+import type { Identity } from '../domain/identities/schema.js';
+import type { Tendril } from '../domain/tendrils/schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const seg = encodeURIComponent;
 
-export interface VineyardJson {
-  id: string;
-  name: string;
-  description: string;
-  vine_count: number;
-  vines_by_status: Record<string, number>;
-  created_at: string;
-}
-export interface VineJson {
-  id: string;
-  vineyard_id: string;
-  vineyard_name: string;
-  name: string;
-  stage: string;
-  identity_name: string;
-  status: string;
-  config_version: number;
-  applied_config_version: number | null;
-  name_prefix: string;
-  error: string | null;
-  updated_at: string;
-}
-export interface ComponentJson {
-  kind: string;
-  name: string;
-  status: string;
-  outputs: Record<string, unknown>;
-  error: string | null;
-  removed_at: string | null;
-}
-export interface VineDetailJson {
-  vine: VineJson;
-  spec: Record<string, unknown>;
-  components: ComponentJson[];
-}
-export interface JobJson {
-  id: string;
-  vine_id: string | null;
-  identity_id: string | null;
-  type: string;
-  status: string;
-  error: string | null;
-  result: Record<string, unknown> | null;
-  plan_job_id: string | null;
-  queued_at: string;
-  finished_at: string | null;
-  created_at: string;
-}
+/** What the API answers, typed by the server's own declarations (timestamps as strings). */
+export type VineyardJson = Json<Vineyard>;
+export type VineJson = Json<Vine>;
+export type ComponentJson = Json<Component>;
+export type VineDetailJson = Json<VineDetail>;
+export type JobJson = Json<Job>;
+export type IdentityJson = Json<Identity>;
+export type TendrilJson = Json<Tendril>;
+export type VineDiffJson = Json<VineDiff>;
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;

@@ -10,8 +10,8 @@ import { followJobLogs, type LogLineJson } from './follow.js';
 import { duration, paint, printJson, progress, status as paintStatus } from './output.js';
 import { ask } from './prompt.js';
 import type { JobJson } from './resolve.js';
+import { JOB_TERMINAL } from '../domain/jobs/status.js';
 
-const TERMINAL = ['SUCCESS', 'FAILED', 'CANCELLED'];
 
 export async function waitForJob(ctx: Context, job: JobJson, opts: { printLogs: boolean; json: boolean }): Promise<number> {
   const { io } = ctx;
@@ -67,7 +67,7 @@ export async function waitForJob(ctx: Context, job: JobJson, opts: { printLogs: 
   process.on('SIGINT', onSigint);
 
   try {
-    const final = TERMINAL.includes(job.status)
+    const final = JOB_TERMINAL.includes(job.status)
       ? job.status
       : await followJobLogs(api, job.id, {
           onLine: print,
@@ -101,6 +101,6 @@ export async function waitForJob(ctx: Context, job: JobJson, opts: { printLogs: 
     const why = done.error ? `: ${done.error.split('\n')[0]}` : '';
     io.stderr.write(`${mark} ${done.type} job ${done.id} ${paintStatus(ctx.color, done.status)} in ${duration(Date.now() - started)}${why}\n`);
   }
-  if (!TERMINAL.includes(done.status)) throw new GrapeError(`job ${done.id} is still ${done.status}`);
+  if (!JOB_TERMINAL.includes(done.status)) throw new GrapeError(`job ${done.id} is still ${done.status}`);
   return ok ? EXIT.OK : EXIT.FAILED;
 }

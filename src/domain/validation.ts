@@ -7,6 +7,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { ValidationError, type FieldError } from './errors.js';
+import { snakeCase } from './schema.js';
 
 /** `/databases/0/storage_gb` → `databases.0.storage_gb`, under an optional prefix. */
 export function fieldPath(pointer: string, prefix = ''): string {
@@ -41,8 +42,13 @@ function messageFor(e: ValueError): string {
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required';
-    case ValueErrorType.ObjectAdditionalProperties:
-      return 'is not a known field';
+    case ValueErrorType.ObjectAdditionalProperties: {
+      // Names were camelCase once (planJobId): say which name replaced it.
+      const key = e.path.split('/').pop()?.replace(/~1/g, '/').replace(/~0/g, '~') ?? '';
+      const renamed = snakeCase(key);
+      const known = (s.properties as Record<string, unknown> | undefined) ?? {};
+      return renamed !== key && renamed in known ? `is not a known field: use "${renamed}" (every name is snake_case)` : 'is not a known field';
+    }
     case ValueErrorType.StringMinLength:
       return s.minLength === 1 ? 'must not be empty' : `must be at least ${s.minLength} characters`;
     case ValueErrorType.StringMaxLength:

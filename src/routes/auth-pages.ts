@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../domain/errors.js';
 import { PASSWORD_MIN } from '../domain/users/service.js';
-import { field, formProblem, redirect, render, safeLocalPath } from './page-kit.js';
+import { field, formAction, redirect, render, safeLocalPath } from './page-kit.js';
 
 const LOGIN_LIMIT = { max: 10, timeWindow: '1 minute' };
 const SIGNUP_LIMIT = { max: 5, timeWindow: '1 minute' };
@@ -62,17 +62,18 @@ export default async function authPages(app: FastifyInstance): Promise<void> {
       reply.status(422);
       return signupPage(req, reply, { email, errors: { password_confirm: 'does not match the password' }, error: 'Please fix the problem below.' });
     }
-    try {
-      const user = await users.signup(email, password);
-      await signIn(req, user.id);
-      return redirect(req, reply, HOME, 'Welcome to Vintner! A local “sandbox” identity is ready: create a vineyard to plant your first vine.');
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      const errors = problem.status === 409 ? { email: 'an account with this email already exists: sign in instead' } : problem.fields;
-      return signupPage(req, reply, { email, errors, error: problem.status === 409 ? 'That email already has an account.' : problem.message });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const user = await users.signup(email, password);
+        await signIn(req, user.id);
+        return redirect(req, reply, HOME, 'Welcome to Vintner! A local “sandbox” identity is ready: create a vineyard to plant your first vine.');
+      },
+      async (problem) => {
+        const errors = problem.status === 409 ? { email: 'an account with this email already exists: sign in instead' } : problem.fields;
+        return signupPage(req, reply, { email, errors, error: problem.status === 409 ? 'That email already has an account.' : problem.message });
+      },
+    );
   });
 
   app.post('/logout', async (req, reply) => {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PROVIDERS, type Provider } from '../domain/identities/schema.js';
-import { formProblem, redirect, render, type FormProblem } from './page-kit.js';
+import { formAction, redirect, render, type FormProblem } from './page-kit.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -13,22 +13,24 @@ export const PROVIDER_FIELDS: Record<Provider, Array<{ name: string; label: stri
   local: [],
   aws: [
     { name: 'region', label: 'Region', placeholder: 'eu-west-1' },
-    { name: 'roleArn', label: 'Role ARN (preferred)', optional: true, placeholder: 'arn:aws:iam::123456789012:role/vintner' },
-    { name: 'externalId', label: 'External ID', optional: true },
-    { name: 'accessKeyId', label: 'Access key ID (instead of a role)', secret: true, optional: true },
-    { name: 'secretAccessKey', label: 'Secret access key', secret: true, optional: true },
+    { name: 'role_arn', label: 'Role ARN (preferred)', optional: true, placeholder: 'arn:aws:iam::123456789012:role/vintner' },
+    { name: 'external_id', label: 'External ID', optional: true },
+    { name: 'access_key_id', label: 'Access key ID (instead of, or to assume, a role)', secret: true, optional: true },
+    { name: 'secret_access_key', label: 'Secret access key', secret: true, optional: true },
     { name: 'endpoint', label: 'Custom endpoint', optional: true, placeholder: 'http://localhost:4566' },
   ],
   gcp: [
-    { name: 'projectId', label: 'Project ID', placeholder: 'my-project-123' },
-    { name: 'serviceAccountKey', label: 'Service-account key (JSON)', secret: true, textarea: true },
+    { name: 'project_id', label: 'Project ID', placeholder: 'my-project-123' },
+    { name: 'region', label: 'Region', placeholder: 'europe-west1' },
+    { name: 'service_account_key', label: 'Service-account key (JSON)', secret: true, textarea: true },
     { name: 'endpoint', label: 'Custom endpoint', optional: true },
   ],
   azure: [
-    { name: 'tenantId', label: 'Tenant ID' },
-    { name: 'clientId', label: 'Client ID' },
-    { name: 'clientSecret', label: 'Client secret', secret: true },
-    { name: 'subscriptionId', label: 'Subscription ID' },
+    { name: 'tenant_id', label: 'Tenant ID' },
+    { name: 'client_id', label: 'Client ID' },
+    { name: 'client_secret', label: 'Client secret', secret: true },
+    { name: 'subscription_id', label: 'Subscription ID' },
+    { name: 'region', label: 'Location', placeholder: 'westeurope' },
     { name: 'endpoint', label: 'Custom endpoint', optional: true },
   ],
 };
@@ -61,29 +63,27 @@ export default async function identityPages(app: FastifyInstance): Promise<void>
 
   app.post('/identities', auth, async (req, reply) => {
     const input = identityInput(req.body);
-    try {
-      const created = await identities.create(req.user!.id, input);
-      const note = created.provider === 'local' ? '' : ` ${created.provider.toUpperCase()} targets arrive in a later release: the identity is stored, vines on it cannot run yet.`;
-      return redirect(req, reply, '/identities', `Identity “${created.name}” added.${note}`);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return list(req, reply, { form: input, problem });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const created = await identities.create(req.user!.id, input);
+        const note = created.provider === 'local' ? '' : ` ${created.provider.toUpperCase()} targets arrive in a later release: the identity is stored, vines on it cannot run yet.`;
+        return redirect(req, reply, '/identities', `Identity “${created.name}” added.${note}`);
+      },
+      (problem) => list(req, reply, { form: input, problem }),
+    );
   });
 
   app.post('/identities/:id/delete', auth, async (req: IdReq, reply) => {
-    try {
-      const identity = await identities.get(req.user!.id, req.params.id);
-      await identities.delete(req.user!.id, identity.id);
-      return redirect(req, reply, '/identities', `Identity “${identity.name}” deleted.`);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return list(req, reply, { listError: problem.message });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const identity = await identities.get(req.user!.id, req.params.id);
+        await identities.delete(req.user!.id, identity.id);
+        return redirect(req, reply, '/identities', `Identity “${identity.name}” deleted.`);
+      },
+      (problem) => list(req, reply, { listError: problem.message }),
+    );
   });
 
   app.post('/identities/:id/test', auth, async (req: IdReq, reply) => {

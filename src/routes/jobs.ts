@@ -2,21 +2,20 @@
  * Job pages: recent jobs, one job (type, status, who started it, timings, the Tendril, a PLAN's
  * summary and cost with "Harvest this plan"), its log streamed live, cancel.
  *
- * The log stream's event ids are the lines' `seq`: a reconnecting EventSource sends
- * `Last-Event-ID` and gets exactly the lines after it. Status changes travel as `swap` events of
- * the same partials the page renders; the stream ends with the job.
+ * The log stream is the API's (sse.ts), rendered in HTML: event ids are the lines' `seq`, so a
+ * reconnecting EventSource sends `Last-Event-ID` and gets exactly the lines after it; `status`
+ * events carry the partials the page renders; `end` closes it with the job.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loadJobContext } from '../domain/jobs/job-context.js';
-import { readLogTail } from '../domain/jobs/log-tail.js';
-import { JOB_OPEN, JOB_TERMINAL, type JobStatus } from '../domain/jobs/status.js';
-import type { JobRow } from '../domain/jobs/service.js';
-import { subscribeJobLogs } from '../domain/jobs/subscribe.js';
+import { readLogTail } from '../domain/jobs/log-writer.js';
+import { JOB_OPEN, JOB_TERMINAL } from '../domain/jobs/status.js';
+import type { JobRecord } from '../domain/jobs/repository.js';
 import type { VineStatus } from '../domain/vines/status.js';
 import { planRefusal } from '../domain/vines/actions.js';
-import { openSse, resumeSeq } from './sse.js';
+import { resumeSeq, streamJobLogs } from './sse.js';
 import { logLineHtml, logLinesHtml } from './log-lines.js';
-import { field, formProblem, isHtmx, redirect, render, safeLocalPath } from './page-kit.js';
+import { field, formAction, isHtmx, redirect, render, safeLocalPath } from './page-kit.js';
 import { h } from './view-helpers.js';
 import { panelTarget, renderVinePage, VINE_LOG_TAIL } from './vine-view.js';
 
@@ -31,7 +30,7 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
   const auth = { preHandler: app.requirePageUser };
 
   /** Whether "Harvest this plan" can apply this job's plan now, or why not. */
-  const harvestability = async (userId: string, job: JobRow, vine: { status: VineStatus; config_version: number } | null) => {
+  const harvestability = async (userId: string, job: JobRecord, vine: { status: VineStatus; config_version: number } | null) => {
     if (job.type !== 'PLAN' || job.status !== 'SUCCESS' || !vine || !job.vine_id) return null;
     const reason = planRefusal(job, { ...vine, jobs: await jobs.listForVine(userId, job.vine_id, { limit: 50 }) });
     return { allowed: reason === undefined, reason: reason ?? '' };
@@ -78,18 +77,19 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
 
   app.post('/jobs/:id/cancel', auth, async (req: IdReq, reply) => {
     const back = safeLocalPath(field(req.body, 'return_to'), `/jobs/${req.params.id}`);
-    try {
-      const job = await jobs.cancel(req.user!.id, req.params.id);
-      if (job.vine_id && panelTarget(req, job.vine_id)) return renderVinePage(app, req, reply, job.vine_id);
-      return redirect(req, reply, back, job.status === 'CANCELLED' ? 'Job cancelled.' : 'Cancelling: the Tendril is stopping Terraform.');
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      const job = await jobs.get(req.user!.id, req.params.id);
-      if (job.vine_id && (panelTarget(req, job.vine_id) || back === `/vines/${job.vine_id}`)) return renderVinePage(app, req, reply, job.vine_id, { actionError: problem.message });
-      return showJob(req, reply, job.id, { actionError: problem.message });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const job = await jobs.cancel(req.user!.id, req.params.id);
+        if (job.vine_id && panelTarget(req, job.vine_id)) return renderVinePage(app, req, reply, job.vine_id);
+        return redirect(req, reply, back, job.status === 'CANCELLED' ? 'Job cancelled.' : 'Cancelling: the Tendril is stopping Terraform.');
+      },
+      async (problem) => {
+        const job = await jobs.get(req.user!.id, req.params.id);
+        if (job.vine_id && (panelTarget(req, job.vine_id) || back === `/vines/${job.vine_id}`)) return renderVinePage(app, req, reply, job.vine_id, { actionError: problem.message });
+        return showJob(req, reply, job.id, { actionError: problem.message });
+      },
+    );
   });
 
   app.get('/jobs/:id/events', auth, async (req: IdReq, reply) => {
@@ -97,38 +97,15 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
     const first = await jobData(userId, req.params.id); // a 404 before the stream opens
     const jobId = first.job.id;
     const csrfToken = reply.generateCsrf();
-    const sse = openSse(req, reply);
-    const fragments = async (...templates: string[]) => {
-      const data = { ...(await jobData(userId, jobId)), csrfToken, h };
-      return (await Promise.all(templates.map((tpl) => app.view(tpl, data)))).join('\n');
-    };
-    let rendering = Promise.resolve();
-    // Status renders are chained so they reach the page in the order the statuses happened.
-    const sendStatus = () => {
-      rendering = rendering.then(async () => void sse.send('swap', await fragments('pages/jobs/_status', 'pages/jobs/_actions'))).catch(() => {});
-    };
-    sendStatus();
-    let sub: Awaited<ReturnType<typeof subscribeJobLogs>>;
-    try {
-      sub = await subscribeJobLogs(knex, app.hub, jobId, resumeSeq(req), {
-        onLines: (lines) => lines.forEach((l) => sse.send('line', logLineHtml(l), l.seq)),
-        onStatus: (status: JobStatus) => {
-          if (!JOB_TERMINAL.includes(status)) sendStatus();
-        },
-      });
-    } catch (err) {
-      req.log.warn({ err }, 'job log stream: LISTEN failed; the client retries');
-      return sse.end();
-    }
-    sse.onClose(() => sub.close());
-    void sub.done.then(async (status) => {
-      if (status) {
-        sendStatus();
-        await rendering;
-        sse.send('swap', await fragments('pages/jobs/_result'));
-        sse.send('end', JSON.stringify({ status }));
-      }
-      sse.end();
-    }).catch(() => sse.end());
+    // The same stream as the API's, in HTML: a line's row; a status change's fragments (and the
+    // result once the job is over), which the page swaps in.
+    return streamJobLogs(req, reply, jobId, resumeSeq(req), {
+      line: logLineHtml,
+      async status(status) {
+        const data = { ...(await jobData(userId, jobId)), csrfToken, h };
+        const templates = ['pages/jobs/_status', 'pages/jobs/_actions', ...(JOB_TERMINAL.includes(status) ? ['pages/jobs/_result'] : [])];
+        return (await Promise.all(templates.map((tpl) => app.view(tpl, data)))).join('\n');
+      },
+    });
   });
 }

@@ -91,6 +91,22 @@ export function formProblem(err: unknown): FormProblem | undefined {
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * Runs a form's action; a refusal a form can show (see formProblem) sets the answer's status and
+ * renders `onProblem` instead, anything else goes to the app's error handler. Every page form
+ * answers its errors this one way.
+ */
+export async function formAction<T, U>(reply: FastifyReply, action: () => Promise<T>, onProblem: (problem: FormProblem) => Promise<U> | U): Promise<T | U> {
+  try {
+    return await action();
+  } catch (err) {
+    const problem = formProblem(err);
+    if (!problem) throw err;
+    reply.status(problem.status);
+    return onProblem(problem);
+  }
+}
+
 /** A string field of a urlencoded body ('' when absent; the first when repeated). */
 export function field(body: unknown, name: string): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];

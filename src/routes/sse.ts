@@ -1,13 +1,15 @@
 /**
- * Server-Sent Events for pages and the API. A job's log stream: event ids are the lines' `seq`,
- * so a reconnect with `Last-Event-ID` (or `?after=`) resumes with nothing lost or repeated; the
- * current state goes out on connect, a keep-alive comment every 15 s, and the stream ends when
- * the job does. Lines travel from Tendrils over Postgres NOTIFY through the process's one hub.
+ * Server-Sent Events for pages and the API, and the one job-log streamer both use: event ids are
+ * the lines' `seq`, so a reconnect with `Last-Event-ID` (or `?after=`) resumes with nothing lost
+ * or repeated; the current state goes out on connect, a keep-alive comment every
+ * SSE_KEEPALIVE_SECONDS, and the stream ends when the job does. Lines travel from Tendrils over
+ * Postgres NOTIFY through the process's one hub.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredLogLine } from '../domain/jobs/log-writer.js';
 import { subscribeJobLogs } from '../domain/jobs/subscribe.js';
-import type { JobStatus } from '../domain/jobs/status.js';
+import { JOB_TERMINAL, type JobStatus } from '../domain/jobs/status.js';
+import { createJobRepository } from '../domain/jobs/repository.js';
 
 /** The streams each HTTP server has open, so that closing the server ends them (see endAllStreams). */
 const openStreams = new WeakMap<object, Set<SseStream>>();
@@ -86,37 +88,63 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
   return stream;
 }
 
+export const SEQ_MAX = 2147483647;
+
 /** Where a (re)connecting client resumes: `Last-Event-ID` wins over `?after=`. */
 export function resumeSeq(req: FastifyRequest): number {
   const raw = (req.headers['last-event-id'] as string | undefined) ?? (req.query as { after?: string } | undefined)?.after;
   const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : 0;
-}
-
-export interface JobStreamRender {
-  /** One event per line by default (`line`, JSON); pages may render HTML fragments instead. */
-  lines?(lines: StoredLogLine[], sse: SseStream): void;
-  status?(status: JobStatus, sse: SseStream): void;
+  // seq is a 32-bit integer: nothing was ever stored after its largest value.
+  return Number.isInteger(n) && n > 0 ? Math.min(n, SEQ_MAX) : 0;
 }
 
 /**
- * Streams a job's log lines (after `afterSeq`) and its status; ends with the job. The caller has
- * already checked that the user may see the job.
+ * How a job's log stream renders its three events, the same names for the pages and the API:
+ * `line` (one per stored line; its id is the line's seq), `status` (when the job's status
+ * changes), `end` (the job is over: its final status; the stream closes). The API sends JSON;
+ * the pages send HTML (a line's row, the fragments a status change replaces).
  */
-export async function streamJobLogs(req: FastifyRequest, reply: FastifyReply, jobId: string, afterSeq: number, render: JobStreamRender = {}): Promise<void> {
+export interface JobStreamRender {
+  line(line: StoredLogLine): string;
+  status(status: JobStatus): string | Promise<string>;
+}
+
+export const JSON_RENDER: JobStreamRender = {
+  line: (l) => JSON.stringify(l),
+  status: (status) => JSON.stringify({ status }),
+};
+
+/**
+ * Streams a job's log lines (after `afterSeq`) and its status; ends with the job. The caller has
+ * already checked that the user may see the job. The status on connect, every change after, and
+ * the final one before `end` go out in the order they happened.
+ */
+export async function streamJobLogs(req: FastifyRequest, reply: FastifyReply, jobId: string, afterSeq: number, render: JobStreamRender = JSON_RENDER): Promise<void> {
   const { knex } = req.server.deps;
   const sse = openSse(req, reply);
-  const sendLines = render.lines ?? ((lines, s) => lines.forEach((l) => s.send('line', JSON.stringify(l), l.seq)));
-  const sendStatus = render.status ?? ((status, s) => s.send('status', JSON.stringify({ status })));
-  const current = await knex('provision_jobs').where({ id: jobId }).first('status');
-  if (current) sendStatus(current.status, sse);
-  const sub = await subscribeJobLogs(knex, req.server.hub, jobId, afterSeq, {
-    onLines: (lines) => void sendLines(lines, sse),
-    onStatus: (status) => void sendStatus(status, sse),
-  });
+  let statuses = Promise.resolve();
+  const sendStatus = (status: JobStatus) => {
+    statuses = statuses.then(async () => void sse.send('status', await render.status(status))).catch((err: Error) => req.log.warn({ err }, 'job stream: rendering a status failed'));
+    return statuses;
+  };
+  let sub: Awaited<ReturnType<typeof subscribeJobLogs>>;
+  try {
+    const current = await createJobRepository(knex).statusOf(jobId);
+    if (current && !JOB_TERMINAL.includes(current)) void sendStatus(current);
+    sub = await subscribeJobLogs(knex, req.server.hub, jobId, afterSeq, {
+      onLines: (lines) => lines.forEach((l) => sse.send('line', render.line(l), l.seq)),
+      onStatus: (status) => void sendStatus(status),
+    });
+  } catch (err) {
+    req.log.warn({ err }, 'job log stream: could not start; the client retries');
+    return sse.end();
+  }
   sse.onClose(() => sub.close());
-  void sub.done.then((status) => {
-    if (status) sse.send('end', JSON.stringify({ status }));
+  void sub.done.then(async (status) => {
+    if (status) {
+      await sendStatus(status);
+      sse.send('end', JSON.stringify({ status }));
+    }
     sse.end();
   });
 }

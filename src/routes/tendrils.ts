@@ -1,12 +1,13 @@
 /** The Tendrils page: every worker with its heartbeat, running jobs and Terraform version. */
 import type { FastifyInstance } from 'fastify';
-import { listTendrils } from '../domain/tendrils/list.js';
+import { createTendrilRepository } from '../domain/tendrils/repository.js';
 import { isHtmx, render } from './page-kit.js';
 
 export default async function tendrilPages(app: FastifyInstance): Promise<void> {
   const deadAfter = app.deps.config.tendrilDeadAfterSeconds;
+  const tendrilRepo = createTendrilRepository(app.deps.knex);
   app.get('/tendrils', { preHandler: app.requirePageUser }, async (req, reply) => {
-    const tendrils = await listTendrils(app.deps.knex);
+    const tendrils = await tendrilRepo.list();
     return render(req, reply, isHtmx(req) ? 'pages/tendrils/_table' : 'pages/tendrils/index', { title: 'Tendrils', tendrils, deadAfter });
   });
 }

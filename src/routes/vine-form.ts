@@ -8,7 +8,7 @@
  * buttons answered with the form re-rendered, and a changed stage replaces the values still at the
  * old stage's defaults (`_defaults_stage` says which defaults the page showed).
  */
-import { COMPONENT_KINDS, type ComponentKind } from '../domain/components/catalogue.js';
+import { COMPONENT_KINDS, servicesCaption, type ComponentKind } from '../domain/components/catalogue.js';
 import type { FieldError } from '../domain/errors.js';
 import { isStage, STAGES, STAGE_PROFILE, type Stage } from '../domain/vines/stage.js';
 import { humanize } from './view-helpers.js';
@@ -288,7 +288,7 @@ export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFor
     for (const f of fields) placed.add(f.name), inputs.add(f.name);
     placed.add(k.kind).add(`${k.kind}.name`);
     const error = errors[`${k.kind}.name`] ?? errors[k.kind];
-    return { kind: k.kind, label: k.displayName, services: `${k.services.aws} · ${k.services.gcp} · ${k.services.azure}`, enabled: spec[k.kind] !== null && spec[k.kind] !== undefined, name: typeof item.name === 'string' ? item.name : '', fields, ...(error ? { error } : {}) };
+    return { kind: k.kind, label: k.displayName, services: servicesCaption(k), enabled: spec[k.kind] !== null && spec[k.kind] !== undefined, name: typeof item.name === 'string' ? item.name : '', fields, ...(error ? { error } : {}) };
   });
 
   const multis = KINDS.filter((k) => !k.singleton).map((k) => {
@@ -305,7 +305,7 @@ export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFor
       kind: k.kind,
       label: k.displayName,
       itemName: k.itemName,
-      services: `${k.services.aws} · ${k.services.gcp} · ${k.services.azure}`,
+      services: servicesCaption(k),
       max: k.max,
       rows,
       template: fieldViews(k, { name: '' }, `${k.kind}.__i__`, stage, {}, true),
@@ -330,7 +330,7 @@ export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFor
   };
 }
 
-/** A new vine's form: the network on, everything else off, sized for development. */
+/** A new vine's form: the kinds the catalogue turns on for a new vine (the network), everything else off, sized for development. */
 export function blankSpec(identity: string): Item {
-  return { name: '', stage: 'development', identity, options: {}, ...Object.fromEntries(KINDS.map((k) => [k.kind, k.kind === 'network' ? {} : k.singleton ? null : []])) };
+  return { name: '', stage: 'development', identity, options: {}, ...Object.fromEntries(KINDS.map((k) => [k.kind, k.onByDefault ? {} : k.singleton ? null : []])) };
 }

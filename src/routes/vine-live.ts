@@ -8,14 +8,15 @@
  * The panel always carries an SSE source: the stream sends the current fragments on connect and
  * again on every change of the vine, its components or its jobs — a job started from Grape or
  * another tab shows up, with its live log, without a reload. It stays open while the page does
- * (keep-alive comments) and ends when the vine is deleted or the server closes; the job's own log
+ * (keep-alive comments) and ends — an `end` event with its reason — when the vine is deleted, or
+ * when the server closes; the job's own log
  * stream (jobs.ts) is the one that ends with its job.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobType } from '../domain/jobs/status.js';
 import { openSse } from './sse.js';
 import { NotFoundError } from '../domain/errors.js';
-import { field, formProblem, redirect } from './page-kit.js';
+import { field, formAction, redirect } from './page-kit.js';
 import { panelTarget, renderVinePage } from './vine-view.js';
 import { createVineWatch } from './vine-watch.js';
 
@@ -30,18 +31,19 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
   /** Creates the job, then shows where to watch it (or why it was refused, in place). */
   const startJob = (type: JobType, opts: { toJobPage?: boolean; message: string }) => async (req: IdReq, reply: FastifyReply) => {
     const planJobId = field(req.body, 'plan_job_id') || undefined;
-    try {
-      const job = await jobs.create({ userId: req.user!.id, type, vineId: req.params.id, ...(planJobId ? { planJobId } : {}) });
-      if (opts.toJobPage) return redirect(req, reply, `/jobs/${job.id}`);
-      if (panelTarget(req, req.params.id)) return renderVinePage(app, req, reply, req.params.id);
-      return redirect(req, reply, `/vines/${req.params.id}`, opts.message);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      const actionError = problem.list.length ? problem.list.map((e) => e.message).join('; ') : problem.message;
-      return renderVinePage(app, req, reply, req.params.id, { actionError });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const job = await jobs.create({ userId: req.user!.id, type, vineId: req.params.id, ...(planJobId ? { planJobId } : {}) });
+        if (opts.toJobPage) return redirect(req, reply, `/jobs/${job.id}`);
+        if (panelTarget(req, req.params.id)) return renderVinePage(app, req, reply, req.params.id);
+        return redirect(req, reply, `/vines/${req.params.id}`, opts.message);
+      },
+      async (problem) => {
+        const actionError = problem.list.length ? problem.list.map((e) => e.message).join('; ') : problem.message;
+        return renderVinePage(app, req, reply, req.params.id, { actionError });
+      },
+    );
   };
 
   app.post<{ Params: { id: string } }>('/vines/:id/plan', auth, startJob('PLAN', { toJobPage: true, message: 'Plan queued.' }));
@@ -69,7 +71,7 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
       if (sse.closed) return;
       if (update instanceof Error) {
         // Deleted meanwhile: say so and stop. Anything else: close, and the client reconnects.
-        if (update instanceof NotFoundError) sse.send('end', JSON.stringify({ status: 'DELETED' }));
+        if (update instanceof NotFoundError) sse.send('end', JSON.stringify({ reason: 'deleted', message: 'this vine was deleted' }));
         else req.log.warn({ err: update }, 'vine stream: re-reading the vine failed; the client reconnects');
         return sse.end();
       }

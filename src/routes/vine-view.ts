@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { vineActions, openJob, currentPlan, type VineAction } from '../domain/vines/actions.js';
 import type { VineDetail } from '../domain/vines/service.js';
-import type { JobRow } from '../domain/jobs/service.js';
-import { readLogTail } from '../domain/jobs/log-tail.js';
+import type { JobRecord } from '../domain/jobs/repository.js';
+import { readLogTail } from '../domain/jobs/log-writer.js';
 import { loadJobContext, loadNewestJobContext, type JobContextView } from '../domain/jobs/job-context.js';
 import { isUuid } from '../domain/validation.js';
 import { JOB_OPEN } from '../domain/jobs/status.js';
@@ -20,7 +20,7 @@ export const VINE_LOG_TAIL = 300;
 const HISTORY = 20;
 
 export interface CurrentJob {
-  job: JobRow;
+  job: JobRecord;
   context: JobContextView;
   open: boolean;
   logHtml: string;
@@ -29,14 +29,14 @@ export interface CurrentJob {
 }
 
 export interface VinePageView extends VineDetail {
-  jobs: JobRow[];
+  jobs: JobRecord[];
   actions: Record<string, VineAction>;
   /** Disabled primary actions grouped by their reason, for one line each under the buttons. */
   reasons: Array<{ actions: string[]; reason: string }>;
   current: CurrentJob | null;
   planJobId: string | null;
   /** The job queued or running now, if any: the panel then follows it live. */
-  openJob: JobRow | null;
+  openJob: JobRecord | null;
   live: boolean;
   /**
    * A digest of everything the page shows of the vine: the page hands it to its live stream,

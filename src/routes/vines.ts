@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldError } from '../domain/errors.js';
 import type { VineDiff } from '../domain/vines/diff.js';
-import { formProblem, redirect, render } from './page-kit.js';
+import { formAction, formProblem, redirect, render } from './page-kit.js';
 import { applyRowAction, blankSpec, parseVineForm, toServiceSpec, vineFormModel } from './vine-form.js';
 import { SANDBOX_IDENTITY } from '../domain/users/service.js';
 import { renderVinePage } from './vine-view.js';
@@ -52,15 +52,14 @@ export default async function vinePages(app: FastifyInstance): Promise<void> {
     if (parsed.action === 'add' || parsed.action === 'remove') {
       return formPage(req, reply, { vineyard: vy }, { mode: 'plant', spec: parsed.spec, message: rowAction(parsed, reply) });
     }
-    try {
-      const created = await vines.create(req.user!.id, vy.id, toServiceSpec(parsed.spec));
-      return redirect(req, reply, `/vines/${created.vine.id}`, `Vine “${created.vine.name}” planted. Plan it to see what Terraform will create, or harvest it.`);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return formPage(req, reply, { vineyard: vy }, { mode: 'plant', spec: parsed.spec, errors: problem.list, message: problem.message });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const created = await vines.create(req.user!.id, vy.id, toServiceSpec(parsed.spec));
+        return redirect(req, reply, `/vines/${created.vine.id}`, `Vine “${created.vine.name}” planted. Plan it to see what Terraform will create, or harvest it.`);
+      },
+      (problem) => formPage(req, reply, { vineyard: vy }, { mode: 'plant', spec: parsed.spec, errors: problem.list, message: problem.message }),
+    );
   });
 
   const vineContext = async (req: IdReq) => {
@@ -101,29 +100,27 @@ export default async function vinePages(app: FastifyInstance): Promise<void> {
       if (errors.length) reply.status(422);
       return formPage(req, reply, ctx, { mode: 'edit', spec: parsed.spec, errors, diff, ...(errors.length ? { message: 'Please fix the problems below.' } : {}) });
     }
-    try {
-      const { diff } = await vines.replace(req.user!.id, ctx.vine.id, toServiceSpec(parsed.spec));
-      const n = diff.components.filter((c) => c.action !== 'none').length;
-      const msg = diff.changed ? `Configuration saved: ${n} component${n === 1 ? '' : 's'} will change on the next harvest.` : 'Nothing changed.';
-      return redirect(req, reply, `/vines/${ctx.vine.id}`, msg);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return formPage(req, reply, ctx, { mode: 'edit', spec: parsed.spec, errors: problem.list, message: problem.message, diff: null });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const { diff } = await vines.replace(req.user!.id, ctx.vine.id, toServiceSpec(parsed.spec));
+        const n = diff.components.filter((c) => c.action !== 'none').length;
+        const msg = diff.changed ? `Configuration saved: ${n} component${n === 1 ? '' : 's'} will change on the next harvest.` : 'Nothing changed.';
+        return redirect(req, reply, `/vines/${ctx.vine.id}`, msg);
+      },
+      (problem) => formPage(req, reply, ctx, { mode: 'edit', spec: parsed.spec, errors: problem.list, message: problem.message, diff: null }),
+    );
   });
 
   app.post('/vines/:id/delete', auth, async (req: IdReq, reply) => {
     const { ctx } = await vineContext(req);
-    try {
-      await vines.delete(req.user!.id, ctx.vine.id);
-      return redirect(req, reply, `/vineyards/${ctx.vineyard.id}`, `Vine “${ctx.vine.name}” deleted.`);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return renderVinePage(app, req, reply, ctx.vine.id, { actionError: problem.message });
-    }
+    return formAction(
+      reply,
+      async () => {
+        await vines.delete(req.user!.id, ctx.vine.id);
+        return redirect(req, reply, `/vineyards/${ctx.vineyard.id}`, `Vine “${ctx.vine.name}” deleted.`);
+      },
+      (problem) => renderVinePage(app, req, reply, ctx.vine.id, { actionError: problem.message }),
+    );
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VINE_STATUSES_SHOWN } from './view-helpers.js';
-import { field, formProblem, isHtmx, redirect, render, type FormProblem } from './page-kit.js';
+import { field, formAction, isHtmx, redirect, render, type FormProblem } from './page-kit.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -22,15 +22,14 @@ export default async function vineyardPages(app: FastifyInstance): Promise<void>
 
   app.post('/vineyards', auth, async (req, reply) => {
     const input = { name: field(req.body, 'name'), description: field(req.body, 'description') };
-    try {
-      const vy = await vineyards.create(req.user!.id, input);
-      return redirect(req, reply, `/vineyards/${vy.id}`, `Vineyard “${vy.name}” created. Plant its first vine.`);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return dashboard(req, reply, { ...input, problem });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const vy = await vineyards.create(req.user!.id, input);
+        return redirect(req, reply, `/vineyards/${vy.id}`, `Vineyard “${vy.name}” created. Plant its first vine.`);
+      },
+      (problem) => dashboard(req, reply, { ...input, problem }),
+    );
   });
 
   const show = async (req: IdReq, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
@@ -43,27 +42,25 @@ export default async function vineyardPages(app: FastifyInstance): Promise<void>
 
   app.post('/vineyards/:id/rename', auth, async (req: IdReq, reply) => {
     const input = { name: field(req.body, 'name'), description: field(req.body, 'description') };
-    try {
-      const vy = await vineyards.update(req.user!.id, req.params.id, input);
-      return redirect(req, reply, `/vineyards/${vy.id}`, `Vineyard saved as “${vy.name}”.`);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return show(req, reply, { rename: { ...input, problem, open: true } });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const vy = await vineyards.update(req.user!.id, req.params.id, input);
+        return redirect(req, reply, `/vineyards/${vy.id}`, `Vineyard saved as “${vy.name}”.`);
+      },
+      (problem) => show(req, reply, { rename: { ...input, problem, open: true } }),
+    );
   });
 
   app.post('/vineyards/:id/delete', auth, async (req: IdReq, reply) => {
-    try {
-      const vy = await vineyards.get(req.user!.id, req.params.id);
-      await vineyards.delete(req.user!.id, vy.id);
-      return redirect(req, reply, '/vineyards', `Vineyard “${vy.name}” deleted.`);
-    } catch (err) {
-      const problem = formProblem(err);
-      if (!problem) throw err;
-      reply.status(problem.status);
-      return show(req, reply, { deleteProblem: problem });
-    }
+    return formAction(
+      reply,
+      async () => {
+        const vy = await vineyards.get(req.user!.id, req.params.id);
+        await vineyards.delete(req.user!.id, vy.id);
+        return redirect(req, reply, '/vineyards', `Vineyard “${vy.name}” deleted.`);
+      },
+      (problem) => show(req, reply, { deleteProblem: problem }),
+    );
   });
 }

@@ -1,3 +1,4 @@
+# The variables every target shares (../CONTRACT.md); each kind's own is in its <kind>.tf.
 variable "vineyard" {
   type = string
 }
@@ -18,56 +19,14 @@ variable "name_prefix" {
   type = string
 }
 
-# Singletons: null (disabled) or one object { name, resource_name, ...settings }.
-# `any` so the settings schema can evolve without touching this module.
-variable "network" {
-  type    = any
-  default = null
-}
-variable "cluster" {
-  type    = any
-  default = null
-}
-variable "dns" {
-  type    = any
-  default = null
-}
-variable "repositories" {
-  type    = any
-  default = null
-}
-
-# The other kinds: a map keyed by component name → { resource_name, ...settings }.
-variable "databases" {
-  type    = any
-  default = {}
-}
-variable "caches" {
-  type    = any
-  default = {}
-}
-variable "queues" {
-  type    = any
-  default = {}
-}
-variable "topics" {
-  type    = any
-  default = {}
-}
-variable "nosql_tables" {
-  type    = any
-  default = {}
-}
-variable "container_registries" {
-  type    = any
-  default = {}
-}
-variable "secrets" {
-  type    = any
-  default = {}
+# The identity's region; the sandbox is "local".
+variable "region" {
+  type    = string
+  default = "local"
 }
 
 # Values the user gave for secrets, by secret name; secrets absent here get a generated value.
+# Vintner passes it as TF_VAR_secret_values (never in a file).
 variable "secret_values" {
   type      = map(string)
   default   = {}
@@ -75,7 +34,7 @@ variable "secret_values" {
   sensitive = true
 }
 
-# Test knobs. "<kind>/<name>": that component's apply fails (a local-exec exiting 1).
+# Test knobs of the sandbox only. "<kind>/<name>": that component's apply fails (ready.sh exits 1).
 variable "fail_components" {
   type     = list(string)
   default  = []

@@ -3,22 +3,13 @@ import { readFileSync } from 'node:fs';
 import { COMMON_OPTIONS, JSON_OPTION, type Command, type Options } from '../command.js';
 import { EXIT, GrapeError, usage } from '../errors.js';
 import { ago, printJson, status, table } from '../output.js';
-import { all, identityId, type JobJson } from '../resolve.js';
+import { all, identityId, type IdentityJson, type JobJson, type TendrilJson } from '../resolve.js';
 import { waitForJob } from '../wait.js';
 
-interface IdentityJson {
-  id: string;
-  name: string;
-  provider: string;
-  config: Record<string, unknown>;
-  hasCredentials: boolean;
-  last_test_status: string | null;
-  last_tested_at: string | null;
-}
 
-/** Flags for each provider field (kebab-case on the command line, camelCase in the API). */
+/** Flags for each provider field (kebab-case on the command line, snake_case in the API). */
 const FIELDS = ['region', 'role-arn', 'external-id', 'access-key-id', 'secret-access-key', 'project-id', 'tenant-id', 'client-id', 'client-secret', 'subscription-id', 'endpoint'];
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const snake = (s: string) => s.replace(/-/g, '_');
 const fieldOptions: Options = Object.fromEntries(FIELDS.map((f) => [f, { type: 'string' as const }]));
 
 function readJsonFile(path: string, what: string): Record<string, unknown> {
@@ -42,9 +33,9 @@ export const identities: Command = {
   usage: 'grape identities [add NAME --provider P [fields…] | test NAME | discover NAME | delete NAME] [--wait] [--json]',
   summary: 'cloud identities: list, add, test the connection, discover resources, delete',
   details: `  add NAME --provider local|aws|gcp|azure, then the provider's fields:
-      aws:   --region R (--role-arn ARN [--external-id X] | --access-key-id K --secret-access-key S)
-      gcp:   --project-id P --service-account-key-file key.json
-      azure: --tenant-id T --client-id C --client-secret S --subscription-id S
+      aws:   --region R [--role-arn ARN [--external-id X]] [--access-key-id K --secret-access-key S]
+      gcp:   --project-id P --region R --service-account-key-file key.json
+      azure: --tenant-id T --client-id C --client-secret S --subscription-id S --region LOCATION
       any:   --endpoint URL (a LocalStack-style fake);  -f identity.json instead of flags
     Secrets on a command line land in your shell history: prefer -f for them.
   test NAME          queue a CONNECTION_TEST job      discover NAME   queue a FETCH_RESOURCES job
@@ -63,8 +54,8 @@ export const identities: Command = {
       body.name = name;
       if (values.provider !== undefined) body.provider = values.provider;
       if (body.provider === undefined) throw usage('which provider? --provider local, aws, gcp or azure');
-      for (const f of FIELDS) if (values[f] !== undefined) body[camel(f)] = values[f];
-      if (values['service-account-key-file']) body.serviceAccountKey = JSON.stringify(readJsonFile(values['service-account-key-file'] as string, 'a service-account key file'));
+      for (const f of FIELDS) if (values[f] !== undefined) body[snake(f)] = values[f];
+      if (values['service-account-key-file']) body.service_account_key = JSON.stringify(readJsonFile(values['service-account-key-file'] as string, 'a service-account key file'));
       const created = await api.call<IdentityJson>('POST', '/identities', body);
       if (values.json) printJson(ctx.io, created);
       else ctx.io.stdout.write(`Added ${created.provider} identity ${created.name}. Check it: grape identities test ${created.name}\n`);
@@ -91,25 +82,14 @@ export const identities: Command = {
       printJson(ctx.io, list);
       return EXIT.OK;
     }
-    const where = (i: IdentityJson) => String(i.config.region ?? i.config.projectId ?? i.config.subscriptionId ?? i.config.endpoint ?? '-');
+    const where = (i: IdentityJson) => [i.config.project_id ?? i.config.subscription_id, i.config.region, i.config.endpoint].filter((x) => x !== undefined).join(' ') || '-';
     ctx.io.stdout.write(
-      table(['NAME', 'PROVIDER', 'WHERE', 'SECRETS', 'LAST TEST'], list.map((i) => [i.name, i.provider, where(i), i.hasCredentials ? 'stored' : '-', i.last_test_status ? `${status(ctx.color, i.last_test_status)} ${ago(i.last_tested_at)}` : '-'])),
+      table(['NAME', 'PROVIDER', 'WHERE', 'SECRETS', 'LAST TEST'], list.map((i) => [i.name, i.provider, where(i), i.has_credentials ? 'stored' : '-', i.last_test_status ? `${status(ctx.color, i.last_test_status)} ${ago(i.last_tested_at)}` : '-'])),
     );
     return EXIT.OK;
   },
 };
 
-interface TendrilJson {
-  id: string;
-  name: string;
-  host: string;
-  status: string;
-  version: string;
-  terraform_version: string | null;
-  concurrency: number;
-  running_jobs: number;
-  last_seen_at: string;
-}
 
 export const tendrils: Command = {
   name: 'tendrils',

@@ -24,7 +24,7 @@ ${isHarvest ? '  --plan JOB         apply exactly this successful plan (refused 
       const api = ctx.api();
       const planJobId = values.plan !== undefined ? jobId(values.plan as string) : undefined;
       const { vine } = await findVine(api, args[0]!, values.stage as string | undefined);
-      const job = await api.call<JobJson>('POST', `/vines/${vine.id}/jobs`, { type: JOB_TYPE[name], ...(planJobId ? { planJobId } : {}) });
+      const job = await api.call<JobJson>('POST', `/vines/${vine.id}/jobs`, { type: JOB_TYPE[name], ...(planJobId ? { plan_job_id: planJobId } : {}) });
       if (values.wait) {
         if (!values.json) ctx.io.stderr.write(`${job.type} job ${job.id} queued for ${vine.vineyard_name}/${vine.name} (${vine.stage})\n`);
         return waitForJob(ctx, job, { printLogs: !values.json, json: values.json === true });

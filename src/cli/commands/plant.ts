@@ -6,21 +6,11 @@ import { readFileSync } from 'node:fs';
 import { COMMON_OPTIONS, JSON_OPTION, type Command, type Context } from '../command.js';
 import { EXIT, GrapeError, usage } from '../errors.js';
 import { paint, printJson } from '../output.js';
-import { all, vineyard as findVineyard, type VineDetailJson, type VineyardJson } from '../resolve.js';
+import { all, vineyard as findVineyard, type VineDetailJson, type VineDiffJson, type VineyardJson } from '../resolve.js';
+import { COMPONENT_KINDS } from '../../domain/components/catalogue.js';
 import { readLine } from '../prompt.js';
 
-interface ComponentDiff {
-  kind: string;
-  name: string;
-  action: 'create' | 'update' | 'delete' | 'none';
-  changedFields: string[];
-  status: string | null;
-}
-interface VineDiff {
-  changed: boolean;
-  vine: { changedFields: string[] };
-  components: ComponentDiff[];
-}
+type VineDiff = VineDiffJson;
 
 async function readSpec(ctx: Context, file: string): Promise<Record<string, unknown>> {
   let text: string;
@@ -52,12 +42,15 @@ async function pickVineyard(ctx: Context, ref: string | undefined): Promise<Vine
   throw usage(list.length ? `which vineyard? pass --vineyard (${list.map((v) => v.name).join(', ')})` : 'no vineyard yet: grape vineyards create NAME');
 }
 
+/** The kinds of the catalogue, singletons or lists, as the help names them. */
+const kindList = (singleton: boolean) => COMPONENT_KINDS.filter((k) => k.singleton === singleton).map((k) => k.kind).join(', ');
+
 const SIGN = { create: '+', update: '~', delete: '-', none: ' ' } as const;
 function describe(diff: VineDiff, color: boolean): string[] {
   const c = { create: 'green', update: 'yellow', delete: 'red', none: 'dim' } as const;
-  const lines = diff.vine.changedFields.map((f) => paint(color, 'yellow', `  ~ vine ${f}`));
+  const lines = diff.vine.changed_fields.map((f) => paint(color, 'yellow', `  ~ vine ${f}`));
   for (const x of diff.components.filter((d) => d.action !== 'none')) {
-    const note = x.action === 'update' ? `  (${x.changedFields.join(', ')})` : x.action === 'delete' && x.status && !['PENDING', 'DESTROYED'].includes(x.status) ? '  (destroyed in the cloud by the next harvest)' : '';
+    const note = x.action === 'update' ? `  (${x.changed_fields.join(', ')})` : x.action === 'delete' && x.status && !['PENDING', 'DESTROYED'].includes(x.status) ? '  (destroyed in the cloud by the next harvest)' : '';
     lines.push(paint(color, c[x.action], `  ${SIGN[x.action]} ${x.kind}/${x.name}`) + note);
   }
   return lines;
@@ -67,9 +60,9 @@ export const plant: Command = {
   name: 'plant',
   usage: 'grape plant -f vine.json [--vineyard VINEYARD] [--dry-run] [--json]',
   summary: 'create a vine from a spec file, or update it when it exists; prints what changes',
-  details: `The spec is one JSON document: name, stage, identity, the singletons (network, cluster, dns,
-repositories: an object or null) and the lists (databases, caches, queues, topics, nosql_tables,
-container_registries, secrets: items with a name). Settings left out take the stage's defaults.
+  details: `The spec is one JSON document: name, stage, identity, the singletons (${kindList(true)}:
+an object or null) and the lists (${kindList(false)}: items with a name).
+Settings left out take the stage's defaults.
   -f, --file FILE    the spec (- for stdin)
   --vineyard V       where the vine lives (optional when you have one vineyard)
   --dry-run          show what would change, change nothing`,

@@ -1,9 +1,15 @@
 /**
- * The component catalogue: the 11 kinds a vine is made of (seed: "Entity Relationships").
+ * The component catalogue: the kinds a vine is made of (seed: "Entity Relationships"), and the
+ * only list of them. Everything per kind derives from here: the vine spec's schema, the tfvars
+ * each Terraform target receives, the outputs a target must answer (terraform/CONTRACT.md), the
+ * built-in cost estimate, the plant form, Grape's help, and the tests.
  *
  * Each kind's settings are a TypeBox schema whose properties are, one for one, the typed columns of
- * its table `vine_<kind>` (test/domain/catalogue.test.ts checks the two agree). `defaults(stage)`
- * gives the stage's sizing, so development is small and single-zone and production is HA.
+ * its table `vine_<kind>` (test/db/schema.test.ts checks the two agree). `defaults(stage)` gives
+ * the stage's sizing, so development is small and single-zone and production is HA.
+ *
+ * Adding a kind: its entry here, one migration creating `vine_<kind>`, its price in each
+ * `data/prices/<target>.json`, its `<kind>.tf` in each Terraform target, and the docs.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { STAGE_PROFILE, type Stage } from '../vines/stage.js';
@@ -134,11 +140,16 @@ export const SecretSettings = Type.Object(
   { additionalProperties: false },
 );
 
+/** One kind's prices in a target's price table (`data/prices/<target>.json`): its own shape. */
+export type KindPrices = Record<string, any>;
+
 export interface ComponentKind<P extends TProperties = TProperties> {
   /** The vine spec key and the table suffix: `vine_<kind>`. */
   kind: string;
   table: string;
   singleton: boolean;
+  /** In cloud resource names: `<prefix>-<short>[-<name>]`. */
+  short: string;
   displayName: string;
   /** One item of this kind, for "Add a database" buttons and messages. */
   itemName: string;
@@ -149,26 +160,36 @@ export interface ComponentKind<P extends TProperties = TProperties> {
   secretFields: readonly string[];
   /** The most of this kind one vine may hold (a sane limit; singletons: 1). */
   max: number;
+  /** A singleton the plant form starts switched on. */
+  onByDefault?: boolean;
+  /** The keys of what every Terraform target answers for one component of this kind. */
+  outputs: readonly string[];
+  /** Monthly list price of one component with these settings, from the kind's prices. */
+  cost(settings: Static<TObject<P>>, prices: KindPrices): number;
 }
 
-function kind<const P extends TProperties>(k: ComponentKind<P>): ComponentKind<P> {
-  return k;
+function kind<const P extends TProperties, const N extends string, const S extends boolean>(
+  k: Omit<ComponentKind<P>, 'table' | 'kind' | 'singleton'> & { kind: N; singleton: S },
+): ComponentKind<P> & { kind: N; singleton: S } {
+  return { ...k, table: `vine_${k.kind}` };
 }
 
 export const COMPONENT_KINDS = [
   kind({
-    kind: 'network', table: 'vine_network', singleton: true, displayName: 'Network', itemName: 'network',
+    kind: 'network', short: 'net', singleton: true, displayName: 'Network', itemName: 'network',
     services: { aws: 'VPC', gcp: 'VPC Network', azure: 'VNet' },
-    settings: NetworkSettings, secretFields: [], max: 1,
+    settings: NetworkSettings, secretFields: [], max: 1, onByDefault: true,
     defaults: (stage) => ({
       cidr_block: '10.0.0.0/16',
       az_count: STAGE_PROFILE[stage].zones,
       nat_gateway: stage === 'production' ? ('per_az' as const) : ('single' as const),
       existing_network_id: null,
     }),
+    outputs: ['id', 'arn', 'name', 'cidr_block', 'availability_zones', 'private_subnets', 'public_subnets', 'nat_gateways'],
+    cost: (s, p) => (s.existing_network_id ? 0 : p.base + (p.nat_gateway[s.nat_gateway] ?? 0) * (s.nat_gateway === 'per_az' ? s.az_count : 1)),
   }),
   kind({
-    kind: 'cluster', table: 'vine_cluster', singleton: true, displayName: 'Kubernetes cluster', itemName: 'cluster',
+    kind: 'cluster', short: 'k8s', singleton: true, displayName: 'Kubernetes cluster', itemName: 'cluster',
     services: { aws: 'EKS', gcp: 'GKE', azure: 'AKS' },
     settings: ClusterSettings, secretFields: [], max: 1,
     defaults: (stage) => ({
@@ -178,15 +199,19 @@ export const COMPONENT_KINDS = [
       node_max: STAGE_PROFILE[stage].nodeMax,
       argocd_enabled: true,
     }),
+    outputs: ['id', 'arn', 'name', 'endpoint', 'kubernetes_version', 'node_instance_type', 'node_min', 'node_max', 'oidc_issuer_url', 'argocd_url'],
+    cost: (s, p) => p.control_plane + (p.node[s.node_size] ?? 0) * Math.max(s.node_min, 1),
   }),
   kind({
-    kind: 'dns', table: 'vine_dns', singleton: true, displayName: 'DNS', itemName: 'DNS zone',
+    kind: 'dns', short: 'dns', singleton: true, displayName: 'DNS', itemName: 'DNS zone',
     services: { aws: 'Route53', gcp: 'Cloud DNS', azure: 'Azure DNS' },
     settings: DnsSettings, secretFields: [], max: 1,
     defaults: () => ({ domain_name: 'example.com', private_zone: false, existing_zone_id: null }),
+    outputs: ['zone_id', 'arn', 'domain_name', 'private_zone', 'name_servers'],
+    cost: (s, p) => (s.existing_zone_id ? 0 : p.zone),
   }),
   kind({
-    kind: 'repositories', table: 'vine_repositories', singleton: true, displayName: 'Git repositories', itemName: 'repository reference',
+    kind: 'repositories', short: 'git', singleton: true, displayName: 'Git repositories', itemName: 'repository reference',
     services: { aws: 'Git repo references (ArgoCD)', gcp: 'Git repo references (ArgoCD)', azure: 'Git repo references (ArgoCD)' },
     settings: RepositoriesSettings, secretFields: [], max: 1,
     defaults: (stage) => ({
@@ -195,9 +220,11 @@ export const COMPONENT_KINDS = [
       path: `overlays/${stage}`,
       sync_policy: stage === 'production' ? ('manual' as const) : ('automated' as const),
     }),
+    outputs: ['argocd_application', 'repo_url', 'branch', 'path', 'sync_policy'],
+    cost: (_s, p) => p.base,
   }),
   kind({
-    kind: 'databases', table: 'vine_databases', singleton: false, displayName: 'Databases', itemName: 'database',
+    kind: 'databases', short: 'db', singleton: false, displayName: 'Databases', itemName: 'database',
     services: { aws: 'Aurora', gcp: 'Cloud SQL', azure: 'Azure Database' },
     settings: DatabaseSettings, secretFields: [], max: 20,
     defaults: (stage) => ({
@@ -208,9 +235,11 @@ export const COMPONENT_KINDS = [
       high_availability: STAGE_PROFILE[stage].highAvailability,
       backup_retention_days: STAGE_PROFILE[stage].backupRetentionDays,
     }),
+    outputs: ['id', 'arn', 'host', 'port', 'endpoint', 'reader_host', 'engine', 'engine_version', 'instance_class', 'storage_gb', 'database_name', 'username', 'password_secret', 'url'],
+    cost: (s, p) => (p.instance[s.size] ?? 0) * (s.high_availability ? p.ha_multiplier : 1) + s.storage_gb * p.storage_gb,
   }),
   kind({
-    kind: 'caches', table: 'vine_caches', singleton: false, displayName: 'Caches', itemName: 'cache',
+    kind: 'caches', short: 'cache', singleton: false, displayName: 'Caches', itemName: 'cache',
     services: { aws: 'ElastiCache', gcp: 'Memorystore', azure: 'Azure Cache' },
     settings: CacheSettings, secretFields: [], max: 20,
     defaults: (stage) => ({
@@ -219,9 +248,11 @@ export const COMPONENT_KINDS = [
       node_count: STAGE_PROFILE[stage].highAvailability ? 2 : 1,
       high_availability: STAGE_PROFILE[stage].highAvailability,
     }),
+    outputs: ['id', 'arn', 'host', 'port', 'endpoint', 'url', 'engine', 'node_type', 'node_count'],
+    cost: (s, p) => (p.node[s.size] ?? 0) * s.node_count,
   }),
   kind({
-    kind: 'queues', table: 'vine_queues', singleton: false, displayName: 'Queues', itemName: 'queue',
+    kind: 'queues', short: 'q', singleton: false, displayName: 'Queues', itemName: 'queue',
     services: { aws: 'SQS', gcp: 'Pub/Sub', azure: 'Service Bus' },
     settings: QueueSettings, secretFields: [], max: 50,
     defaults: (stage) => ({
@@ -230,15 +261,19 @@ export const COMPONENT_KINDS = [
       message_retention_seconds: stage === 'production' ? 1209600 : 345600,
       dead_letter: stage !== 'development',
     }),
+    outputs: ['name', 'arn', 'url', 'fifo', 'dead_letter_arn'],
+    cost: (_s, p) => p.base,
   }),
   kind({
-    kind: 'topics', table: 'vine_topics', singleton: false, displayName: 'Topics', itemName: 'topic',
+    kind: 'topics', short: 'topic', singleton: false, displayName: 'Topics', itemName: 'topic',
     services: { aws: 'SNS', gcp: 'Pub/Sub topics', azure: 'Service Bus Topics' },
     settings: TopicSettings, secretFields: [], max: 50,
     defaults: () => ({ fifo: false, subscribe_queues: [] }),
+    outputs: ['name', 'arn', 'subscriptions'],
+    cost: (_s, p) => p.base,
   }),
   kind({
-    kind: 'nosql_tables', table: 'vine_nosql_tables', singleton: false, displayName: 'NoSQL tables', itemName: 'NoSQL table',
+    kind: 'nosql_tables', short: 'tbl', singleton: false, displayName: 'NoSQL tables', itemName: 'NoSQL table',
     services: { aws: 'DynamoDB', gcp: 'Firestore', azure: 'Cosmos DB' },
     settings: NosqlTableSettings, secretFields: [], max: 50,
     defaults: (stage) => ({
@@ -248,25 +283,37 @@ export const COMPONENT_KINDS = [
       ttl_attribute: null,
       point_in_time_recovery: stage === 'production',
     }),
+    outputs: ['name', 'arn', 'endpoint', 'partition_key', 'sort_key', 'billing_mode'],
+    cost: (s, p) => p[s.billing_mode] ?? 0,
   }),
   kind({
-    kind: 'container_registries', table: 'vine_container_registries', singleton: false, displayName: 'Container registries', itemName: 'container registry',
+    kind: 'container_registries', short: 'reg', singleton: false, displayName: 'Container registries', itemName: 'container registry',
     services: { aws: 'ECR', gcp: 'Artifact Registry', azure: 'ACR' },
     settings: ContainerRegistrySettings, secretFields: [], max: 20,
     defaults: (stage) => ({ immutable_tags: stage === 'production', scan_on_push: true, keep_images: stage === 'production' ? 200 : 30 }),
+    outputs: ['name', 'arn', 'repository_url', 'immutable_tags'],
+    cost: (s, p) => p.base + p.per_image * s.keep_images,
   }),
   kind({
-    kind: 'secrets', table: 'vine_secrets', singleton: false, displayName: 'Secrets', itemName: 'secret',
+    kind: 'secrets', short: 'sec', singleton: false, displayName: 'Secrets', itemName: 'secret',
     services: { aws: 'Secrets Manager', gcp: 'Secret Manager', azure: 'Key Vault' },
     settings: SecretSettings, secretFields: ['value'], max: 100,
     defaults: (stage) => ({ description: '', value: null, generate_length: 32, recovery_window_days: STAGE_PROFILE[stage].recoveryWindowDays }),
+    outputs: ['name', 'arn', 'value_source'],
+    cost: (_s, p) => p.secret,
   }),
 ] as const;
 
 export type KindName = (typeof COMPONENT_KINDS)[number]['kind'];
+type Kinds = (typeof COMPONENT_KINDS)[number];
+/** The spec document's entry of each kind: a singleton's object (or null), a list of items. */
+export type KindEntries<Item> = { [K in Kinds as K['kind']]: K['singleton'] extends true ? Item | null : Item[] };
 export const KIND_NAMES = COMPONENT_KINDS.map((k) => k.kind) as KindName[];
 export const SINGLETON_KINDS = COMPONENT_KINDS.filter((k) => k.singleton);
 export const MULTI_KINDS = COMPONENT_KINDS.filter((k) => !k.singleton);
+
+/** The kind's cloud services, each named once: "VPC · VPC Network · VNet", "Git repo references (ArgoCD)". */
+export const servicesCaption = (k: Pick<ComponentKind, 'services'>) => [...new Set(Object.values(k.services))].join(' · ');
 
 const byName = new Map<string, ComponentKind>(COMPONENT_KINDS.map((k) => [k.kind, k as unknown as ComponentKind]));
 export function componentKind(name: string): ComponentKind | undefined {

@@ -1,14 +1,16 @@
 /**
- * Cloud identity input, one TypeBox schema per provider. Inputs are flat:
- * `{ name, provider: 'aws', region, roleArn, externalId }`. Each provider's fields split into
- * `config` (stored in clear, shown to the user) and secret parts (sealed into
+ * Cloud identities: one input schema per provider and the one output schema. Inputs are flat and
+ * snake_case: `{ name, provider: 'aws', region, role_arn, external_id }`. Each provider's fields
+ * split into `config` (stored in clear, shown to the user) and secret parts (sealed into
  * `credentials_encrypted`, never returned).
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { DateTime, FreeObject, literals, NullableDateTime, NullableString, snakeCase, Uuid } from '../schema.js';
+import { IdentityTestStatus } from './status.js';
 
 export const PROVIDERS = ['local', 'aws', 'gcp', 'azure'] as const;
 export type Provider = (typeof PROVIDERS)[number];
-export const ProviderSchema = Type.Union(PROVIDERS.map((p) => Type.Literal(p)));
+export type CloudProvider = Exclude<Provider, 'local'>;
 
 export const IDENTITY_NAME_RULE = 'lowercase letters, digits and hyphens, 1 to 40 characters, starting and ending with a letter or digit';
 export const IdentityName = Type.String({
@@ -21,10 +23,11 @@ export const IdentityName = Type.String({
 const Endpoint = Type.String({
   maxLength: 500,
   pattern: '^https?://[^\\s/?#]+[^\\s]*$',
-  description: 'an http(s) URL of a custom endpoint (e.g. a LocalStack-style fake)',
+  description: 'an http(s) URL of a custom endpoint (e.g. a LocalStack-style emulator)',
 });
 const GUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const Guid = (what: string) => Type.String({ pattern: GUID, description: `${what} (a GUID)` });
+const Region = (description: string) => Type.String({ minLength: 2, maxLength: 64, pattern: '^[a-z][a-z0-9-]*[a-z0-9]$', description });
 
 const base = { name: IdentityName };
 
@@ -35,10 +38,10 @@ export const AwsIdentityInput = Type.Object(
     ...base,
     provider: Type.Literal('aws'),
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$', description: 'an AWS region such as eu-west-1' }),
-    roleArn: Type.Optional(Type.String({ maxLength: 2048, pattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$', description: 'an IAM role ARN such as arn:aws:iam::123456789012:role/vintner' })),
-    externalId: Type.Optional(Type.String({ minLength: 2, maxLength: 1224, pattern: '^[\\w+=,.@:/-]+$', description: 'an external id (letters, digits and +=,.@:/-_)' })),
-    accessKeyId: Type.Optional(Type.String({ minLength: 4, maxLength: 128, pattern: '^[A-Za-z0-9]+$', description: 'an access key id such as AKIA…' })),
-    secretAccessKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    role_arn: Type.Optional(Type.String({ maxLength: 2048, pattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$', description: 'an IAM role ARN such as arn:aws:iam::123456789012:role/vintner' })),
+    external_id: Type.Optional(Type.String({ minLength: 2, maxLength: 1224, pattern: '^[\\w+=,.@:/-]+$', description: 'an external id (letters, digits and +=,.@:/-_)' })),
+    access_key_id: Type.Optional(Type.String({ minLength: 4, maxLength: 128, pattern: '^[A-Za-z0-9]+$', description: 'an access key id such as AKIA…' })),
+    secret_access_key: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     endpoint: Type.Optional(Endpoint),
   },
   { additionalProperties: false },
@@ -48,8 +51,9 @@ export const GcpIdentityInput = Type.Object(
   {
     ...base,
     provider: Type.Literal('gcp'),
-    projectId: Type.String({ pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$', description: 'a GCP project id such as my-project-123' }),
-    serviceAccountKey: Type.String({ minLength: 2, maxLength: 20000, description: 'the service-account key file (JSON)' }),
+    project_id: Type.String({ pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$', description: 'a GCP project id such as my-project-123' }),
+    region: Region('a GCP region such as europe-west1'),
+    service_account_key: Type.String({ minLength: 2, maxLength: 20000, description: 'the service-account key file (JSON)' }),
     endpoint: Type.Optional(Endpoint),
   },
   { additionalProperties: false },
@@ -59,10 +63,11 @@ export const AzureIdentityInput = Type.Object(
   {
     ...base,
     provider: Type.Literal('azure'),
-    tenantId: Type.String({ maxLength: 253, pattern: `${GUID}|^[a-z0-9.-]+\\.[a-z]{2,}$`, description: 'a tenant id (GUID) or domain' }),
-    clientId: Guid('a client id'),
-    clientSecret: Type.String({ minLength: 1, maxLength: 1000 }),
-    subscriptionId: Guid('a subscription id'),
+    tenant_id: Type.String({ maxLength: 253, pattern: `${GUID}|^[a-z0-9.-]+\\.[a-z]{2,}$`, description: 'a tenant id (GUID) or domain' }),
+    client_id: Guid('a client id'),
+    client_secret: Type.String({ minLength: 1, maxLength: 1000 }),
+    subscription_id: Guid('a subscription id'),
+    region: Region('an Azure location such as westeurope'),
     endpoint: Type.Optional(Endpoint),
   },
   { additionalProperties: false },
@@ -84,12 +89,35 @@ export type IdentityInput = LocalIdentityInput | AwsIdentityInput | GcpIdentityI
 /** Field names, per provider, that are secret: sealed, never returned. */
 export const SECRET_FIELDS: Record<Provider, readonly string[]> = {
   local: [],
-  aws: ['accessKeyId', 'secretAccessKey'],
-  gcp: ['serviceAccountKey'],
-  azure: ['clientSecret'],
+  aws: ['access_key_id', 'secret_access_key'],
+  gcp: ['service_account_key'],
+  azure: ['client_secret'],
 };
+
+/** An identity as pages, the API and Grape see it: never a secret. */
+export const IdentitySchema = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    provider: literals(PROVIDERS),
+    config: FreeObject('non-secret settings (region, role_arn, project_id …; access_key_id_masked for AWS keys)'),
+    has_credentials: Type.Boolean({ description: 'whether secret credentials are stored (never shown)' }),
+    last_test_status: Type.Unsafe<IdentityTestStatus | null>({ type: ['string', 'null'], enum: [...Object.values(IdentityTestStatus), null] }),
+    last_test_message: NullableString,
+    last_tested_at: NullableDateTime,
+    created_at: DateTime,
+    updated_at: DateTime,
+  },
+  { title: 'Identity' },
+);
+export type Identity = Static<typeof IdentitySchema>;
 
 /** `AKIAIOSFODNN7EXAMPLE` → `AKIA…MPLE`; short values show nothing of themselves. */
 export function maskKeyId(id: string): string {
   return id.length >= 12 ? `${id.slice(0, 4)}…${id.slice(-4)}` : '…';
+}
+
+/** A stored config or credentials object with today's field names (rows stored before the API became snake_case). */
+export function currentFieldNames<T>(stored: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(stored).map(([k, v]) => [snakeCase(k), v]));
 }

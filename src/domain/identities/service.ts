@@ -1,49 +1,24 @@
 /**
  * Cloud identities: how Vintner reaches a user's cloud account. Secret parts are sealed into
- * `credentials_encrypted` and only `credentialsFor` (for the job runner) ever opens them; every
- * other answer is the public view, which says whether credentials exist and nothing more.
+ * `credentials_encrypted` and opened only inside the job that needs them (the runner); every
+ * answer here is the public view, which says whether credentials exist and nothing more.
  */
 import type { Knex } from 'knex';
 import type { Sealer } from '../crypto.js';
 import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
 import { invalid, isUniqueViolation, isUuid, schemaErrors } from '../validation.js';
 import { createIdentityRepository, IDENTITY_NAME_UNIQUE, type IdentityRow } from './repository.js';
-import { IDENTITY_INPUT_SCHEMAS, PROVIDERS, SECRET_FIELDS, maskKeyId, type Provider } from './schema.js';
+import { currentFieldNames, IDENTITY_INPUT_SCHEMAS, PROVIDERS, SECRET_FIELDS, maskKeyId, type Identity, type Provider } from './schema.js';
 
 type Db = Knex | Knex.Transaction;
 
-/** What pages, the API and Grape see of an identity: never a secret. */
-export interface IdentityView {
-  id: string;
-  name: string;
-  provider: Provider;
-  /** Non-secret settings (region, roleArn, projectId, endpoint …; `accessKeyIdMasked` for AWS keys). */
-  config: Record<string, unknown>;
-  hasCredentials: boolean;
-  last_test_status: 'SUCCESS' | 'FAILED' | null;
-  last_test_message: string | null;
-  last_tested_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-/** For the job runner only: the identity's settings and its opened secret parts. */
-export interface IdentityCredentials {
-  id: string;
-  name: string;
-  provider: Provider;
-  config: Record<string, unknown>;
-  /** e.g. `{ accessKeyId, secretAccessKey }`; null when the identity has none (local, AWS role). */
-  credentials: Record<string, string> | null;
-}
-
-export function toIdentityView(row: IdentityRow): IdentityView {
+export function toIdentityView(row: IdentityRow): Identity {
   return {
     id: row.id,
     name: row.name,
     provider: row.provider,
-    config: { ...row.config },
-    hasCredentials: row.credentials_encrypted !== null,
+    config: currentFieldNames(row.config ?? {}),
+    has_credentials: row.credentials_encrypted !== null,
     last_test_status: row.last_test_status,
     last_test_message: row.last_test_message,
     last_tested_at: row.last_tested_at,
@@ -60,27 +35,25 @@ function crossFieldErrors(provider: Provider, input: Record<string, unknown>): F
   if (typeof input.name === 'string' && isUuid(input.name)) errors.push({ field: 'name', message: 'must not look like an id' });
   if (provider === 'aws') {
     const has = (f: string) => input[f] !== undefined;
-    if (has('roleArn') && (has('accessKeyId') || has('secretAccessKey'))) {
-      errors.push({ field: 'roleArn', message: 'give either roleArn or access keys, not both' });
-    } else if (!has('roleArn') && !has('accessKeyId') && !has('secretAccessKey')) {
-      errors.push({ field: 'roleArn', message: 'is required unless accessKeyId and secretAccessKey are given (a role is preferred)' });
-    } else if (has('accessKeyId') !== has('secretAccessKey')) {
-      const missing = has('accessKeyId') ? 'secretAccessKey' : 'accessKeyId';
-      errors.push({ field: missing, message: `is required with ${missing === 'accessKeyId' ? 'secretAccessKey' : 'accessKeyId'}` });
+    if (has('access_key_id') !== has('secret_access_key')) {
+      const missing = has('access_key_id') ? 'secret_access_key' : 'access_key_id';
+      errors.push({ field: missing, message: `is required with ${missing === 'access_key_id' ? 'secret_access_key' : 'access_key_id'}` });
+    } else if (!has('role_arn') && !has('access_key_id')) {
+      errors.push({ field: 'role_arn', message: 'is required unless access_key_id and secret_access_key are given (a role is preferred)' });
     }
-    if (has('externalId') && !has('roleArn')) errors.push({ field: 'externalId', message: 'only goes with roleArn' });
+    if (has('external_id') && !has('role_arn')) errors.push({ field: 'external_id', message: 'only goes with role_arn' });
   }
-  if (provider === 'gcp' && typeof input.serviceAccountKey === 'string') {
+  if (provider === 'gcp' && typeof input.service_account_key === 'string') {
     let key: unknown;
     try {
-      key = JSON.parse(input.serviceAccountKey);
+      key = JSON.parse(input.service_account_key);
     } catch {
-      errors.push({ field: 'serviceAccountKey', message: 'must be the JSON key file of a service account' });
+      errors.push({ field: 'service_account_key', message: 'must be the JSON key file of a service account' });
     }
     if (key !== undefined) {
       const k = key as Record<string, unknown>;
       if (typeof k !== 'object' || k === null || typeof k.client_email !== 'string' || typeof k.private_key !== 'string') {
-        errors.push({ field: 'serviceAccountKey', message: 'must be a service-account key with client_email and private_key' });
+        errors.push({ field: 'service_account_key', message: 'must be a service-account key with client_email and private_key' });
       }
     }
   }
@@ -96,9 +69,9 @@ function split(provider: Provider, input: Record<string, unknown>): { config: Re
     if (SECRET_FIELDS[provider].includes(field)) secret[field] = value as string;
     else config[field] = value;
   }
-  if (provider === 'aws' && secret.accessKeyId) config.accessKeyIdMasked = maskKeyId(secret.accessKeyId);
-  if (provider === 'gcp' && secret.serviceAccountKey) {
-    config.clientEmail = (JSON.parse(secret.serviceAccountKey) as { client_email: string }).client_email;
+  if (provider === 'aws' && secret.access_key_id) config.access_key_id_masked = maskKeyId(secret.access_key_id);
+  if (provider === 'gcp' && secret.service_account_key) {
+    config.client_email = (JSON.parse(secret.service_account_key) as { client_email: string }).client_email;
   }
   return { config, secret: Object.keys(secret).length ? secret : null };
 }
@@ -118,28 +91,21 @@ export function createIdentityService({ knex, sealer }: IdentityServiceDeps) {
   }
 
   return {
-    async list(userId: string): Promise<IdentityView[]> {
+    async list(userId: string): Promise<Identity[]> {
       return (await repo.listByUser(userId)).map(toIdentityView);
     },
 
-    async get(userId: string, id: string): Promise<IdentityView> {
+    async get(userId: string, id: string): Promise<Identity> {
       return toIdentityView(await rowById(userId, id));
     },
 
-    async getByName(userId: string, name: string): Promise<IdentityView> {
+    async getByName(userId: string, name: string): Promise<Identity> {
       const row = typeof name === 'string' ? await repo.findByName(userId, name) : undefined;
       if (!row) throw notFound(String(name));
       return toIdentityView(row);
     },
 
-    /** An identity by id or name (what a vine spec's `identity` holds); the raw row, for services. */
-    async resolve(userId: string, ref: string, trx: Db = knex): Promise<IdentityRow> {
-      const row = (isUuid(ref) ? await repo.findById(userId, ref, trx) : undefined) ?? (await repo.findByName(userId, ref, trx));
-      if (!row) throw notFound(ref);
-      return row;
-    },
-
-    async create(userId: string, input: unknown): Promise<IdentityView> {
+    async create(userId: string, input: unknown): Promise<Identity> {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw invalid('identity', [{ field: 'input', message: 'must be an object' }]);
       }
@@ -169,18 +135,6 @@ export function createIdentityService({ knex, sealer }: IdentityServiceDeps) {
         }
         throw err;
       }
-    },
-
-    /** The opened secrets, for the job runner (CONNECTION_TEST, FETCH_RESOURCES, Terraform env). */
-    async credentialsFor(userId: string, id: string): Promise<IdentityCredentials> {
-      const row = await rowById(userId, id);
-      return {
-        id: row.id,
-        name: row.name,
-        provider: row.provider,
-        config: { ...row.config },
-        credentials: row.credentials_encrypted ? (JSON.parse(sealer.open(row.credentials_encrypted)) as Record<string, string>) : null,
-      };
     },
 
     /** Refused while a vine uses it: the vines are named so the user knows what to change first. */

@@ -12,21 +12,13 @@ import { createUserRepository, USERS_EMAIL_UNIQUE, type TokenRow, type UserRow }
 import { generateToken, hashToken, looksLikeToken, tokenDisplayPrefix } from './tokens.js';
 import { createTokenCache, TOKEN_REVOKED_CHANNEL } from './token-cache.js';
 import { createEpochCache } from '../cache.js';
+import type { ApiToken, User } from './schema.js';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
 export const SANDBOX_IDENTITY = 'sandbox';
 
-/** A user as anything outside this module sees one: no password hash. */
-export interface User {
-  id: string;
-  email: string;
-  display_name: string | null;
-  created_at: Date;
-}
-
-/** A token as listed: no hash, only the first characters of the token. */
-export type ApiToken = Omit<TokenRow, 'user_id' | 'updated_at'>;
+export type { User, ApiToken };
 
 const toUser = (u: UserRow): User => ({ id: u.id, email: u.email, display_name: u.display_name, created_at: u.created_at });
 const toToken = (t: TokenRow): ApiToken => ({
@@ -46,7 +38,7 @@ export const SignupSchema = Type.Object({
 });
 export const TokenInputSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
-  expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'the token stops working after this many days (default: never)' })),
 });
 
 export const normaliseEmail = (email: unknown) => (typeof email === 'string' ? email.trim().toLowerCase() : email);
@@ -115,7 +107,7 @@ export function createUserService({ knex, tokenCacheMs = 0, userCacheMs = 0 }: U
 
     /** The token is in the answer this once; only its sha256 and first characters are stored. */
     async createToken(userId: string, name: string, opts: { expiresInDays?: number } = {}): Promise<{ token: string; row: ApiToken }> {
-      const input = { name: typeof name === 'string' ? name.trim() : name, ...(opts.expiresInDays !== undefined ? { expiresInDays: opts.expiresInDays } : {}) };
+      const input = { name: typeof name === 'string' ? name.trim() : name, ...(opts.expiresInDays !== undefined ? { expires_in_days: opts.expiresInDays } : {}) };
       assertSchema(TokenInputSchema, input, 'token');
       if (!isUuid(userId) || !(await users.findById(userId))) throw new NotFoundError(`user ${userId} not found`);
       const token = generateToken();

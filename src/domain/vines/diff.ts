@@ -2,33 +2,17 @@
  * What replacing a vine's spec changes: per component create / update / delete / none, with the
  * settings fields that differ. Pure; the service applies it.
  */
-import { componentKind, type KindName } from '../components/catalogue.js';
+import { componentKind } from '../components/catalogue.js';
 import type { ComponentRow } from '../components/repository.js';
 import type { ComponentStatus } from '../components/status.js';
 import type { FieldError } from '../errors.js';
 import type { VineOptions } from './spec-schema.js';
 import type { ResolvedComponent, ResolvedSpec } from './spec.js';
 import type { Stage } from './stage.js';
+import type { ComponentDiff, VineDiff } from './schema.js';
 
-export type DiffAction = 'create' | 'update' | 'delete' | 'none';
-
-export interface ComponentDiff {
-  kind: KindName;
-  name: string;
-  action: DiffAction;
-  /** Settings fields whose value changes (for `update`); secrets report `value`, never the value. */
-  changedFields: string[];
-  /** The component's status now; null for one not yet in the configuration. */
-  status: ComponentStatus | null;
-}
-
-export interface VineDiff {
-  /** Whether replacing would change anything (and so bump config_version). */
-  changed: boolean;
-  /** Vine-level fields that change: name, stage, identity, options. */
-  vine: { changedFields: string[] };
-  components: ComponentDiff[];
-}
+export type DiffAction = ComponentDiff['action'];
+export type { ComponentDiff, VineDiff };
 
 /** A diff entry with what the service needs to apply it. */
 export interface PlannedChange extends ComponentDiff {
@@ -85,7 +69,7 @@ export function planChanges(
     }
     if (!row || row.removed_at !== null) {
       // A component removed earlier but still in the cloud comes back: its row is kept.
-      changes.push({ kind: c.kind, name: c.name, action: 'create', changedFields: [], status: row?.status ?? null, next: c, ...(row ? { row } : {}) });
+      changes.push({ kind: c.kind, name: c.name, action: 'create', changed_fields: [], status: row?.status ?? null, next: c, ...(row ? { row } : {}) });
       const k = componentKind(c.kind);
       if (k?.singleton && !row) {
         // One row per vine for a singleton: a different name can only replace one that never reached the cloud.
@@ -100,16 +84,16 @@ export function planChanges(
       continue;
     }
     const fields = changedSettings(row, c, secretEquals);
-    changes.push({ kind: c.kind, name: c.name, action: fields.length ? 'update' : 'none', changedFields: fields, status: row.status, row, next: c });
+    changes.push({ kind: c.kind, name: c.name, action: fields.length ? 'update' : 'none', changed_fields: fields, status: row.status, row, next: c });
   }
   for (const row of rows) {
     if (row.removed_at !== null || wanted.has(key(row.kind, row.name))) continue;
-    changes.push({ kind: row.kind, name: row.name, action: 'delete', changedFields: [], status: row.status, row });
+    changes.push({ kind: row.kind, name: row.name, action: 'delete', changed_fields: [], status: row.status, row });
   }
   return { vineFields, changes, errors };
 }
 
 export function toDiff(vineFields: string[], changes: PlannedChange[]): VineDiff {
-  const components = changes.map(({ kind, name, action, changedFields, status }) => ({ kind, name, action, changedFields, status }));
-  return { changed: vineFields.length > 0 || components.some((c) => c.action !== 'none'), vine: { changedFields: vineFields }, components };
+  const components = changes.map(({ kind, name, action, changed_fields, status }) => ({ kind, name, action, changed_fields, status }));
+  return { changed: vineFields.length > 0 || components.some((c) => c.action !== 'none'), vine: { changed_fields: vineFields }, components };
 }

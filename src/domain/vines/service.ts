@@ -15,41 +15,14 @@ import { createIdentityRepository, type IdentityRow } from '../identities/reposi
 import { createVineyardRepository } from '../vineyards/repository.js';
 import { NEVER_IN_CLOUD, planChanges, toDiff, type PlannedChange, type VineDiff } from './diff.js';
 import { createVineRepository, VINE_NAME_UNIQUE, type VineRecord } from './repository.js';
-import type { VineSpecDocument } from './spec-schema.js';
+import type { Component, Vine, VineDetail } from './schema.js';
 import { publicSettings, renderSpec, resolveSpec, type ResolvedComponent, type ResolvedSpec } from './spec.js';
 import { isStage, namePrefix, statePath, STAGES, type Stage } from './stage.js';
 import { VINE_BUSY, VINE_DELETABLE } from './status.js';
 import { checkDisplayName, invalid, isForeignKeyViolation, isUniqueViolation, isUuid } from '../validation.js';
-import { CHANNEL, notify } from '../jobs/events.js';
+import { createJobRepository } from '../jobs/repository.js';
 
-/** A vine as shown: its row, the names it is addressed by, and its derived cloud names. */
-export interface VineView extends VineRecord {
-  /** `<vineyard>-<vine>-<stage short>`: the prefix of every cloud resource name. */
-  name_prefix: string;
-  /** Where its Terraform state lives. */
-  state_path: string;
-}
-
-/** A component as shown: status, outputs and settings, never a secret value. */
-export interface ComponentView {
-  id: string;
-  kind: ComponentRow['kind'];
-  name: string;
-  status: ComponentStatus;
-  settings: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  error: string | null;
-  /** Set when removed from the configuration but still in the cloud: the next harvest destroys it. */
-  removed_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface VineDetail {
-  vine: VineView;
-  spec: VineSpecDocument;
-  components: ComponentView[];
-}
+export type { Vine, Component, VineDetail } from './schema.js';
 
 export interface VineServiceDeps {
   knex: Knex;
@@ -62,14 +35,14 @@ const vineNotFound = (id: string) => new NotFoundError(`vine ${id} not found`);
 const vineyardNotFound = (ref: string) => new NotFoundError(`vineyard ${isUuid(ref) ? ref : JSON.stringify(ref)} not found`);
 const busy = (v: VineRecord) => new ConflictError(`vine is ${v.status}: wait for the running job or cancel it`);
 
-export const toVineView = (r: VineRecord): VineView => ({
+export const toVineView = (r: VineRecord): Vine => ({
   ...r,
   options: r.options ?? {},
   name_prefix: namePrefix(r.vineyard_name, r.name, r.stage),
   state_path: statePath(r.vineyard_name, r.name, r.stage),
 });
 
-const toComponentView = (c: ComponentRow): ComponentView => ({
+const toComponentView = (c: ComponentRow): Component => ({
   id: c.id,
   kind: c.kind,
   name: c.name,
@@ -87,6 +60,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
   const vineyards = createVineyardRepository(knex);
   const identities = createIdentityRepository(knex);
   const components = createComponentRepository(knex);
+  const jobs = createJobRepository(knex);
 
   const secretEquals = (sealed: string, plain: string) => {
     try {
@@ -182,7 +156,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
   const uniqueName = (name: string, stage: string) => invalid('vine spec', [{ field: 'name', message: `a vine named "${name}" already exists in this vineyard for stage ${stage}` }]);
 
   return {
-    async list(userId: string, vineyardId: string): Promise<VineView[]> {
+    async list(userId: string, vineyardId: string): Promise<Vine[]> {
       const vy = isUuid(vineyardId) && isUuid(userId) ? await vineyards.findById(userId, vineyardId) : undefined;
       if (!vy) throw vineyardNotFound(vineyardId);
       return (await vines.listByVineyard(userId, vineyardId)).map(toVineView);
@@ -190,8 +164,13 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
 
     get: detail,
 
+    /** Every vine of the user, across vineyards (`grape vines`). */
+    async listAll(userId: string): Promise<Vine[]> {
+      return isUuid(userId) ? (await vines.listByUser(userId)).map(toVineView) : [];
+    },
+
     /** The vine alone (one read, no components): for a check that the user may see it. */
-    async getVine(userId: string, vineId: string): Promise<VineView> {
+    async getVine(userId: string, vineId: string): Promise<Vine> {
       return toVineView(await findOwn(userId, vineId));
     },
 
@@ -279,8 +258,6 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
             },
             trx,
           );
-          // Pages and API caches showing this vine learn it changed (delivered on commit).
-          await notify(trx, CHANNEL.vineStatus, vine.id);
           return diff;
         });
       } catch (err) {
@@ -298,10 +275,9 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
         if (!VINE_DELETABLE.includes(vine.status)) {
           throw new ConflictError(`vine is ${vine.status}: destroy it first (only DRAFT or DESTROYED vines can be deleted)`);
         }
-        const running = await trx('provision_jobs').where({ vine_id: vine.id }).whereIn('status', ['QUEUED', 'CLAIMED', 'PROCESSING']).first('type', 'status');
-        if (running) throw new ConflictError(`a ${running.type as string} job of this vine is ${running.status as string}: wait for it or cancel it`);
+        const running = await jobs.openForVine(vine.id, trx);
+        if (running) throw new ConflictError(`a ${running.type} job of this vine is ${running.status}: wait for it or cancel it`);
         await vines.delete(vine.id, trx);
-        await notify(trx, CHANNEL.vineStatus, vine.id);
       });
     },
   };

@@ -14,19 +14,7 @@
  * A returned spec always shows `value: null` and `has_value: true|false`.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import {
-  CacheSettings,
-  ClusterSettings,
-  ContainerRegistrySettings,
-  DatabaseSettings,
-  DnsSettings,
-  NetworkSettings,
-  NosqlTableSettings,
-  QueueSettings,
-  RepositoriesSettings,
-  SecretSettings,
-  TopicSettings,
-} from '../components/catalogue.js';
+import { COMPONENT_KINDS, type ComponentKind } from '../components/catalogue.js';
 import { DISPLAY_NAME_RULE } from '../validation.js';
 import { NAME_RULE, StageSchema } from './stage.js';
 
@@ -41,9 +29,13 @@ function singleton<P extends TProperties>(settings: TObject<P>) {
 }
 const list = <T extends TObject>(t: T) => Type.Optional(Type.Array(t));
 
-export const SecretItem = item(SecretSettings, {
-  has_value: Type.Optional(Type.Boolean({ description: 'in answers: whether a value is stored; in requests: false drops the stored value' })),
-});
+/** A kind with secret settings also takes `has_value` (see above). */
+const HasValue = { has_value: Type.Optional(Type.Boolean({ description: 'in answers: whether a value is stored; in requests: false drops the stored value' })) };
+
+/** The spec's key for one kind: a singleton's object (or null), or a list of items. */
+function kindSchema(k: ComponentKind) {
+  return k.singleton ? singleton(k.settings) : list(item(k.settings, k.secretFields.length ? HasValue : {}));
+}
 
 export const VineOptionsSchema = Type.Object(
   {
@@ -60,38 +52,9 @@ export const VineSpecSchema = Type.Object(
     stage: StageSchema,
     identity: Type.String({ minLength: 1, maxLength: 100, description: 'the cloud identity: its name or id' }),
     options: Type.Optional(VineOptionsSchema),
-    network: singleton(NetworkSettings),
-    cluster: singleton(ClusterSettings),
-    dns: singleton(DnsSettings),
-    repositories: singleton(RepositoriesSettings),
-    databases: list(item(DatabaseSettings)),
-    caches: list(item(CacheSettings)),
-    queues: list(item(QueueSettings)),
-    topics: list(item(TopicSettings)),
-    nosql_tables: list(item(NosqlTableSettings)),
-    container_registries: list(item(ContainerRegistrySettings)),
-    secrets: list(SecretItem),
+    ...Object.fromEntries((COMPONENT_KINDS as unknown as ComponentKind[]).map((k) => [k.kind, kindSchema(k)])),
   },
   { additionalProperties: false },
 );
-/** A spec as sent: settings may be partial. */
+/** A spec as sent: settings may be partial; the kinds' keys are checked by the schema. */
 export type VineSpec = Static<typeof VineSpecSchema>;
-
-/** A spec as answered by `get`: every field filled in, secrets as `value: null` + `has_value`. */
-export interface VineSpecDocument {
-  name: string;
-  stage: Static<typeof StageSchema>;
-  identity: string;
-  options: VineOptions;
-  network: Record<string, unknown> | null;
-  cluster: Record<string, unknown> | null;
-  dns: Record<string, unknown> | null;
-  repositories: Record<string, unknown> | null;
-  databases: Record<string, unknown>[];
-  caches: Record<string, unknown>[];
-  queues: Record<string, unknown>[];
-  topics: Record<string, unknown>[];
-  nosql_tables: Record<string, unknown>[];
-  container_registries: Record<string, unknown>[];
-  secrets: Record<string, unknown>[];
-}

@@ -6,7 +6,8 @@ import { COMPONENT_KINDS, type ComponentKind, type KindName } from '../component
 import type { ComponentRow } from '../components/repository.js';
 import type { FieldError } from '../errors.js';
 import { isValidName, NAME_RULE, type Stage } from './stage.js';
-import { VineSpecSchema, type VineOptions, type VineSpecDocument } from './spec-schema.js';
+import { VineSpecSchema, type VineOptions } from './spec-schema.js';
+import type { VineSpecDocument } from './schema.js';
 import { checkDisplayName, invalid, schemaErrors } from '../validation.js';
 
 /** What to do with a secret's stored value. */

@@ -78,10 +78,16 @@ export function namePrefix(vineyard: string, vine: string, stage: Stage): string
   return prefix.replace(/-{2,}/g, '-');
 }
 
-/** A component's resource name: `<prefix>-<component>`, DNS-safe, at most `max` characters. */
-export function resourceName(prefix: string, component: string, max = RESOURCE_NAME_MAX): string {
-  const room = max - prefix.length - 1;
-  return `${prefix}-${fit(slugify(component), component, room)}`.replace(/-{2,}/g, '-');
+/**
+ * A component's resource name: `<prefix>-<kind short>-<component>` (`acme-shop-dev-db-main`), or
+ * `<prefix>-<kind short>` for a singleton keeping its kind's name (`acme-shop-dev-net`): unique
+ * per vine and kind, so `databases/main` and `caches/main` never collide; DNS-safe, at most `max`.
+ */
+export function resourceName(prefix: string, kind: { kind: string; short: string }, component: string, max = RESOURCE_NAME_MAX): string {
+  const base = `${prefix}-${kind.short}`;
+  if (component === kind.kind) return base;
+  const room = max - base.length - 1;
+  return `${base}-${fit(slugify(component), component, room)}`.replace(/-{2,}/g, '-');
 }
 
 /** The state path shown to users; also the pg backend workspace key. */

@@ -10,7 +10,8 @@ import { VINE_DELETABLE } from '../vines/status.js';
 import { checkDisplayName, invalid, isUniqueViolation, isUuid } from '../validation.js';
 import { createVineyardRepository, VINEYARD_NAME_UNIQUE, type VineyardVine, type VineyardWithCounts } from './repository.js';
 
-export type Vineyard = Omit<VineyardWithCounts, 'user_id'>;
+export type { Vineyard } from './schema.js';
+import type { Vineyard } from './schema.js';
 export interface VineyardInput {
   name?: string;
   description?: string;
@@ -130,10 +131,6 @@ export function createVineyardService({ knex }: VineyardServiceDeps) {
         throw err;
       }
       return byId(userId, id);
-    },
-
-    rename(userId: string, id: string, name: string): Promise<Vineyard> {
-      return this.update(userId, id, { name });
     },
 
     /** Deletes the vineyard and its vines, refused while any vine may exist in the cloud. */

@@ -1,7 +1,7 @@
 /** Sign-up, API tokens (what `grape login` gets) and who the token belongs to. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { ApiToken, IdParams, Me, Page, PageQuery, problems, SignupBody, TokenBody, TokenCreated, User } from './schemas.js';
+import { ApiToken, IdParams, Me, NoContent, Page, PageQuery, problems, SignupBody, TokenBody, TokenCreated, User } from './schemas.js';
 import { paginate } from './validation.js';
 import { currentToken } from '../../domain/users/current-token.js';
 import { ForbiddenError } from '../../domain/errors.js';
@@ -38,7 +38,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req, reply) => {
     const user = await users.authenticate(req.body.email, req.body.password);
-    const { token, row } = await users.createToken(user.id, req.body.name, { ...(req.body.expiresInDays ? { expiresInDays: req.body.expiresInDays } : {}) });
+    const { token, row } = await users.createToken(user.id, req.body.name, { ...(req.body.expires_in_days ? { expiresInDays: req.body.expires_in_days } : {}) });
     return reply.status(201).send({ ...row, token, user });
   });
 
@@ -47,8 +47,11 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => paginate(await users.listTokens(req.user!.id), (t) => [t.created_at.toISOString(), t.id], req.query));
 
   app.delete('/tokens/:id', {
-    schema: { summary: 'Revoke an API token (at once, in every Trellis process)', tags: ['account'], params: IdParams, response: { 200: ApiToken, ...problems(401, 404) } },
-  }, async (req) => users.revokeToken(req.user!.id, req.params.id));
+    schema: { summary: 'Revoke an API token (at once, in every Trellis process)', tags: ['account'], params: IdParams, response: { 204: NoContent, ...problems(401, 404) } },
+  }, async (req, reply) => {
+    await users.revokeToken(req.user!.id, req.params.id);
+    return reply.status(204).send(null);
+  });
 
   app.get('/me', {
     schema: { summary: 'Who this token belongs to, and the token itself', tags: ['account'], response: { 200: Me, ...problems(401) } },

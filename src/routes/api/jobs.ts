@@ -4,22 +4,29 @@
  * seq, so a reconnect with Last-Event-ID resumes with nothing lost or repeated).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Knex } from 'knex';
-import { listJobsPage } from '../../domain/jobs/pages.js';
 import { JOB_TERMINAL } from '../../domain/jobs/status.js';
+import type { JobService } from '../../domain/jobs/service.js';
 import { resumeSeq, streamJobLogs } from '../sse.js';
 import { IdParams, Job, LogPage, LogQuery, Page, PageQuery, problems, VineJobBody } from './schemas.js';
 import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './validation.js';
-import { invalid } from '../../domain/validation.js';
+import { invalid, isUuid } from '../../domain/validation.js';
 import type { VineDetailCache } from './vine-cache.js';
 
 const tags = ['jobs'];
+/** A timestamp as Postgres prints it (`2026-11-29 18:56:56.123456+00`), as the cursors hold it. */
+const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
-/** One page of jobs, with the cursor of the next (keyset paging: see domain/jobs/pages.ts). */
-async function jobsPage(knex: Knex, of: Parameters<typeof listJobsPage>[1], query: { limit?: number; cursor?: string }) {
+/** One page of jobs, with the cursor of the next (keyset paging: see JobRepository.page). */
+async function jobsPage(jobs: JobService, of: Parameters<JobService['page']>[0], query: { limit?: number; cursor?: string }) {
   const key = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
-  if (key && (key.length !== 2 || !key.every(Boolean))) throw invalid('query', [{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
-  const page = await listJobsPage(knex, of, { limit: query.limit ?? DEFAULT_PAGE, after: key ? { createdAt: key[0]!, id: key[1]! } : undefined });
+  if (key && (key.length !== 2 || !PG_TIMESTAMP.test(key[0]!) || !isUuid(key[1]))) {
+    throw invalid('query', [{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
+  }
+  const page = await jobs.page(of, { limit: query.limit ?? DEFAULT_PAGE, after: key ? { createdAt: key[0]!, id: key[1]! } : undefined }).catch((err: { code?: string }) => {
+    // 22xxx, data exceptions: a timestamp of the right shape that is no date (February 30th).
+    if (key && err.code?.startsWith('22')) throw invalid('query', [{ field: 'cursor', message: 'is not a cursor this API gave out' }]);
+    throw err;
+  });
   return { items: page.jobs, next_cursor: page.more && page.last ? encodeCursor([page.last.createdAt, page.last.id]) : null };
 }
 
@@ -29,11 +36,11 @@ const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (
   app.post('/vines/:id/jobs', {
     schema: {
       summary: 'Start a job on a vine: PLAN, DEPLOY (harvest), DESTROY or BOOTSTRAP',
-      description: 'Answers 202 with the QUEUED job. A DEPLOY may apply a successful, current PLAN (`planJobId`).',
+      description: 'Answers 202 with the QUEUED job. A DEPLOY may apply a successful, current PLAN (`plan_job_id`).',
       tags, params: IdParams, body: VineJobBody, response: { 202: Job, ...problems(400, 401, 404, 409) },
     },
   }, async (req, reply) => {
-    const { type, planJobId } = req.body;
+    const { type, plan_job_id: planJobId } = req.body;
     const job = await jobs.create({ userId: req.user!.id, vineId: req.params.id, type, ...(planJobId !== undefined ? { planJobId } : {}) });
     cache.evict(req.params.id); // a harvest or destroy moved the vine's status
     return reply.status(202).send(job);
@@ -42,15 +49,15 @@ const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (
   app.get('/vines/:id/jobs', {
     schema: { summary: 'A vine’s jobs, newest first', tags, params: IdParams, querystring: PageQuery, response: { 200: Page(Job, 'JobPage'), ...problems(400, 401, 404) } },
   }, async (req) => {
-    const vine = await vines.get(req.user!.id, req.params.id); // 404 unless it is the user's
-    return jobsPage(app.deps.knex, { vineId: vine.vine.id }, req.query);
+    const vine = await vines.getVine(req.user!.id, req.params.id); // 404 unless it is the user's
+    return jobsPage(jobs, { vineId: vine.id }, req.query);
   });
 
   app.get('/identities/:id/jobs', {
     schema: { summary: 'The jobs that used an identity (connection tests, discovery, and its vines’ plans, harvests and destroys), newest first', tags: ['identities', ...tags], params: IdParams, querystring: PageQuery, response: { 200: Page(Job, 'IdentityJobPage'), ...problems(400, 401, 404) } },
   }, async (req) => {
     const identity = await identities.get(req.user!.id, req.params.id); // 404 unless it is the user's
-    return jobsPage(app.deps.knex, { identityId: identity.id }, req.query);
+    return jobsPage(jobs, { identityId: identity.id }, req.query);
   });
 
   app.get('/jobs/:id', {

@@ -1,16 +1,18 @@
 /** The workers: which Tendrils run, where, and how busy they are. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listTendrils } from '../../domain/tendrils/list.js';
-import { Page, PageQuery, problems, Tendril } from './schemas.js';
+import { createTendrilRepository } from '../../domain/tendrils/repository.js';
+import { TendrilSchema } from '../../domain/tendrils/schema.js';
+import { Page, PageQuery, problems } from './schemas.js';
 import { paginate } from './validation.js';
 
 const tendrilRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tendrils = createTendrilRepository(app.deps.knex);
   app.get('/tendrils', {
     schema: {
       summary: 'List the Tendrils: running ones, and those that stopped or died in the last day',
-      tags: ['tendrils'], querystring: PageQuery, response: { 200: Page(Tendril, 'TendrilPage'), ...problems(400, 401) },
+      tags: ['tendrils'], querystring: PageQuery, response: { 200: Page(TendrilSchema, 'TendrilPage'), ...problems(400, 401) },
     },
-  }, async (req) => paginate(await listTendrils(app.deps.knex), (t) => [t.status === 'RUNNING' ? '0' : '1', t.name, t.id], req.query));
+  }, async (req) => paginate(await tendrils.list(), (t) => [t.status === 'RUNNING' ? '0' : '1', t.name, t.id], req.query));
 };
 
 export default tendrilRoutes;

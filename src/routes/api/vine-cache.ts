@@ -1,6 +1,6 @@
 /**
  * GET /api/v1/vines/:id answers from memory when it can: a vine's detail (its spec, every
- * component, statuses and outputs) costs an eleven-table read, and Grape and scripts poll it.
+ * component, statuses and outputs) costs a read of every kind's table, and Grape and scripts poll it.
  *
  * What keeps it true:
  * - every change the platform makes to a vine or its components NOTIFYs `vintner_vine_status`

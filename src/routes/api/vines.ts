@@ -5,7 +5,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { isUuid } from '../../domain/validation.js';
-import { listVinesForUser } from '../../domain/vines/list-for-user.js';
 import {
   IdParams, NoContent, Page, PageQuery, problems, StageQuery, Vine, VineByNameParams, VineDetail, VineDiff, VineListQuery, VineReplaced, VineSpec,
 } from './schemas.js';
@@ -40,7 +39,7 @@ const vineRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async 
     const { vineyard, ...page } = req.query;
     const userId = req.user!.id;
     const list = vineyard === undefined
-      ? await listVinesForUser(app.deps.knex, userId)
+      ? await vines.listAll(userId)
       : await vines.list(userId, isUuid(vineyard) ? vineyard : (await vineyards.getByName(userId, vineyard)).id);
     return paginate(list, (v) => [v.vineyard_name, ...byName(v)], page);
   });
