@@ -30,6 +30,7 @@ t.test('bad values give one clear line', async (t) => {
     [{ TENDRIL_IN_PROCESS: 'maybe' }, /^TENDRIL_IN_PROCESS must be true or false/],
     [{ TENDRIL_CONCURRENCY: '0' }, /^TENDRIL_CONCURRENCY must be between 1 and 64/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be pretty or json, got "xml"/],
     [{ SESSION_SECRET: 'tooshort' }, /^SESSION_SECRET must be at least 32 characters/],
   ];
   for (const [env, message] of cases) {
@@ -45,4 +46,14 @@ t.test('explicit values are used', async (t) => {
   t.equal(c.tendrilInProcess, false);
   t.equal(c.databaseUrl, 'postgres://u:p@db:5432/v');
   t.same(c.secretKey, Buffer.alloc(32, 7));
+});
+
+t.test('every variable the README lists is read and validated in src/config.ts', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const config = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+  const names = [...table.matchAll(/^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)? \|/gm)].flatMap((m) => [m[1]!, ...(m[2] ? [m[2]] : [])]);
+  t.ok(names.length >= 20, `the README's table was read (${names.length} variables)`);
+  for (const n of names) t.match(config, new RegExp(`'${n}'`), `${n} is read by name in src/config.ts`);
 });

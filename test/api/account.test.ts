@@ -32,15 +32,15 @@ t.test('tokens: create, list, whoami, revoke; revoked and bogus tokens refused',
   t.match(wrong.detail, /wrong email or password/);
   const noName = isProblem(t, await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: alice.email, password: PASSWORD } }), 400, 'no token name');
   t.same(noName.errors, [{ field: 'name', message: 'is required' }]);
-  const badExpiry = isProblem(t, await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: alice.email, password: PASSWORD, name: 'x', expiresInDays: 0 } }), 400, 'bad expiry');
-  t.same(badExpiry.errors!.map((e) => e.field), ['expiresInDays']);
+  const badExpiry = isProblem(t, await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: alice.email, password: PASSWORD, name: 'x', expires_in_days: 0 } }), 400, 'bad expiry');
+  t.same(badExpiry.errors!.map((e) => e.field), ['expires_in_days']);
 
   const me = await alice.req('GET', '/api/v1/me');
   t.equal(me.statusCode, 200);
   t.equal(me.json().user.email, alice.email, 'whoami: the token’s user');
   t.equal(me.json().token.id, alice.tokenId, 'whoami: the token itself');
 
-  const second = await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: alice.email, password: PASSWORD, name: 'laptop', expiresInDays: 30 } });
+  const second = await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: alice.email, password: PASSWORD, name: 'laptop', expires_in_days: 30 } });
   t.equal(second.statusCode, 201);
   t.ok(second.json().expires_at, 'an expiry when asked');
   const list = await alice.req('GET', '/api/v1/tokens');
@@ -60,8 +60,8 @@ t.test('tokens: create, list, whoami, revoke; revoked and bogus tokens refused',
   isProblem(t, await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${second.json().id}` }), 401, 'revoking without a token');
   t.equal((await alice.req('GET', '/api/v1/vineyards')).statusCode, 200, 'the token works (and is now remembered)');
   const revoked = await alice.req('DELETE', `/api/v1/tokens/${alice.tokenId}`);
-  t.equal(revoked.statusCode, 200);
-  t.ok(revoked.json().revoked_at, 'revoked_at set');
+  t.equal(revoked.statusCode, 204, 'like every DELETE: 204');
+  t.equal(revoked.body, '', 'no body');
   const after = isProblem(t, await alice.req('GET', '/api/v1/vineyards'), 401, 'a revoked token, at once');
   t.match(after.detail, /run grape login/, 'says what to do');
   isProblem(t, await app.inject({ method: 'GET', url: '/api/v1/vineyards', headers: { authorization: 'Bearer vnt_nonsense' } }), 401, 'a bogus token');

@@ -5,6 +5,7 @@
  * stores exactly what it answered. Seeded, so a failure names a reproducible case.
  */
 import t from 'tap';
+import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
 import type { Knex } from 'knex';
 import type { LightMyRequestResponse } from 'fastify';
 import { apiApp, fullSpec, PASSWORD } from './helpers.js';
@@ -99,11 +100,7 @@ const RAW: Array<[string, string, string]> = [
   ['lone surrogate', '{"name": "\\ud800"}', 'application/json'],
 ];
 
-const TABLES = [
-  'users', 'api_tokens', 'vineyards', 'vines', 'cloud_identities', 'provision_jobs',
-  'vine_network', 'vine_cluster', 'vine_dns', 'vine_repositories', 'vine_databases', 'vine_caches', 'vine_queues',
-  'vine_topics', 'vine_nosql_tables', 'vine_container_registries', 'vine_secrets',
-];
+const TABLES = ['users', 'api_tokens', 'vineyards', 'vines', 'cloud_identities', 'provision_jobs', ...COMPONENT_KINDS.map((k) => k.table)];
 async function counts(knex: Knex): Promise<Record<string, number>> {
   const { rows } = await knex.raw(`SELECT ${TABLES.map((tb) => `(SELECT count(*)::int FROM ${tb}) AS ${tb}`).join(', ')}`);
   return rows[0];
@@ -125,7 +122,7 @@ t.test('fuzz every JSON route: no 5xx, nothing half-stored', { timeout: 600_000 
     { method: 'PUT', url: `/api/v1/vines/${vine.id}`, valid: fullSpec(), auth: true },
     { method: 'POST', url: `/api/v1/vines/${vine.id}/diff`, valid: fullSpec(), auth: true },
     { method: 'POST', url: `/api/v1/vines/${vine.id}/jobs`, valid: { type: 'PLAN' }, auth: true },
-    { method: 'POST', url: '/api/v1/identities', valid: { name: 'fuzz-aws', provider: 'aws', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/x' }, auth: true },
+    { method: 'POST', url: '/api/v1/identities', valid: { name: 'fuzz-aws', provider: 'aws', region: 'eu-west-1', role_arn: 'arn:aws:iam::123456789012:role/x' }, auth: true },
   ];
 
   const problems: string[] = [];

@@ -6,24 +6,25 @@ t.test('identities: add per provider, list, get, test, discover, delete; secrets
   const list = (await alice.req('GET', '/api/v1/identities')).json();
   t.same(list.items.map((i: { name: string }) => i.name), ['sandbox'], 'sign-up gave a sandbox identity');
 
-  const aws = await alice.req('POST', '/api/v1/identities', { name: 'prod-aws', provider: 'aws', region: 'eu-west-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG' });
+  const aws = await alice.req('POST', '/api/v1/identities', { name: 'prod-aws', provider: 'aws', region: 'eu-west-1', access_key_id: 'AKIAIOSFODNN7EXAMPLE', secret_access_key: 'wJalrXUtnFEMI/K7MDENG' });
   t.equal(aws.statusCode, 201, 'an AWS identity with keys');
-  t.equal(aws.json().hasCredentials, true);
+  t.equal(aws.json().has_credentials, true);
   t.notOk(JSON.stringify(aws.json()).includes('wJalrXUtnFEMI'), 'the secret key is not answered');
   t.notOk(JSON.stringify(aws.json()).includes('AKIAIOSFODNN7EXAMPLE'), 'nor the key id in full');
-  const role = await alice.req('POST', '/api/v1/identities', { name: 'role', provider: 'aws', region: 'us-east-1', roleArn: 'arn:aws:iam::123456789012:role/vintner', externalId: 'abc123' });
+  const role = await alice.req('POST', '/api/v1/identities', { name: 'role', provider: 'aws', region: 'us-east-1', role_arn: 'arn:aws:iam::123456789012:role/vintner', external_id: 'abc123' });
   t.equal(role.statusCode, 201, 'an AWS identity with a role');
 
   const cases: Array<[string, unknown, string, RegExp]> = [
     ['unknown provider', { name: 'x', provider: 'ibm' }, 'provider', /local, aws, gcp, azure/],
     ['no provider', { name: 'x' }, 'provider', /must be one of/],
-    ['aws without region', { name: 'x', provider: 'aws', roleArn: 'arn:aws:iam::123456789012:role/v' }, 'region', /is required/],
-    ['aws bad region', { name: 'x', provider: 'aws', region: 'moon', roleArn: 'arn:aws:iam::123456789012:role/v' }, 'region', /AWS region/],
-    ['aws neither role nor keys', { name: 'x', provider: 'aws', region: 'eu-west-1' }, 'roleArn', /is required/],
+    ['aws without region', { name: 'x', provider: 'aws', role_arn: 'arn:aws:iam::123456789012:role/v' }, 'region', /is required/],
+    ['aws bad region', { name: 'x', provider: 'aws', region: 'moon', role_arn: 'arn:aws:iam::123456789012:role/v' }, 'region', /AWS region/],
+    ['aws neither role nor keys', { name: 'x', provider: 'aws', region: 'eu-west-1' }, 'role_arn', /is required/],
     ['bad name', { name: 'Bad Name', provider: 'local' }, 'name', /lowercase/],
     ['unknown field', { name: 'x', provider: 'local', colour: 'red' }, 'colour', /not a known field/],
-    ['gcp key not JSON', { name: 'x', provider: 'gcp', projectId: 'my-project-1', serviceAccountKey: 'nope' }, 'serviceAccountKey', /JSON key/],
-    ['azure bad GUID', { name: 'x', provider: 'azure', tenantId: 'acme.onmicrosoft.com', clientId: 'nope', clientSecret: 's', subscriptionId: '00000000-0000-0000-0000-000000000000' }, 'clientId', /GUID/],
+    ['gcp key not JSON', { name: 'x', provider: 'gcp', project_id: 'my-project-1', region: 'europe-west1', service_account_key: 'nope' }, 'service_account_key', /JSON key/],
+    ['azure bad GUID', { name: 'x', provider: 'azure', tenant_id: 'acme.onmicrosoft.com', client_id: 'nope', client_secret: 's', subscription_id: '00000000-0000-0000-0000-000000000000', region: 'westeurope' }, 'client_id', /GUID/],
+    ['camelCase of old', { name: 'x', provider: 'aws', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/r' }, 'roleArn', /is not a known field: use "role_arn"/],
   ];
   for (const [what, body, field, message] of cases) {
     const p = isProblem(t, await alice.req('POST', '/api/v1/identities', body), 400, what);

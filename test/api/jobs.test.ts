@@ -26,8 +26,10 @@ t.test('jobs: start, list in pages, read, cancel; lifecycle refusals', async (t)
   const badType = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'CONNECTION_TEST' }), 400, 'an identity job on a vine');
   t.match(badType.errors, [{ field: 'type', message: /PLAN, DEPLOY, DESTROY, BOOTSTRAP/ }]);
   isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, {}), 400, 'no type');
-  const planForPlan = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'PLAN', planJobId: plan.json().id }), 400, 'planJobId on a plan');
-  t.match(planForPlan.errors, [{ field: 'planJobId' }]);
+  const planForPlan = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'PLAN', plan_job_id: plan.json().id }), 400, 'plan_job_id on a plan');
+  t.match(planForPlan.errors, [{ field: 'plan_job_id' }]);
+  const camel = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'DEPLOY', planJobId: plan.json().id }), 400, 'the old camelCase name');
+  t.match(camel.errors, [{ field: 'planJobId', message: 'is not a known field: use "plan_job_id" (every name is snake_case)' }], 'names the new key');
   isProblem(t, await bob.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'PLAN' }), 404, 'a job on another user’s vine');
   isProblem(t, await app.inject({ method: 'POST', url: `/api/v1/vines/${vineId}/jobs`, payload: { type: 'PLAN' } }), 401, 'no token');
 
@@ -44,10 +46,10 @@ t.test('jobs: start, list in pages, read, cancel; lifecycle refusals', async (t)
   // A stale plan cannot be applied; a plan of another vine neither.
   await db.knex('provision_jobs').where({ id: plan.json().id }).update({ status: 'SUCCESS', finished_at: new Date() });
   await alice.req('PUT', `/api/v1/vines/${vineId}`, fullSpec('shop', { caches: [] }));
-  const stale = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'DEPLOY', planJobId: plan.json().id }), 409, 'a stale plan');
+  const stale = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'DEPLOY', plan_job_id: plan.json().id }), 409, 'a stale plan');
   t.match(stale.detail, /stale/);
-  const notAPlan = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'DEPLOY', planJobId: deploy.json().id }), 400, 'a job that is no plan');
-  t.match(notAPlan.errors, [{ field: 'planJobId' }]);
+  const notAPlan = isProblem(t, await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'DEPLOY', plan_job_id: deploy.json().id }), 400, 'a job that is no plan');
+  t.match(notAPlan.errors, [{ field: 'plan_job_id' }]);
 
   for (let i = 0; i < 4; i++) await alice.req('POST', `/api/v1/vines/${vineId}/jobs`, { type: 'PLAN' });
   const first = (await alice.req('GET', `/api/v1/vines/${vineId}/jobs?limit=4`)).json();

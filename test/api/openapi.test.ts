@@ -53,6 +53,28 @@ t.test('the OpenAPI document validates and names every /api route', async (t) =>
   t.ok(doc.paths['/api/v1/jobs/{id}/logs'].get.responses['200'].content['text/event-stream'], 'the log route documents SSE');
 });
 
+/** Every property name anywhere in the document's schemas, with where it was found. */
+function propertyNames(node: unknown, at: string, out: Array<[string, string]> = []): Array<[string, string]> {
+  if (Array.isArray(node)) node.forEach((n, i) => propertyNames(n, `${at}[${i}]`, out));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'properties' && v && typeof v === 'object') for (const name of Object.keys(v)) out.push([name, at]);
+      if (k === 'parameters' && Array.isArray(v)) for (const p of v as Array<{ name?: string }>) if (p.name) out.push([p.name, at]);
+      propertyNames(v, `${at}.${k}`, out);
+    }
+  }
+  return out;
+}
+
+t.test('one JSON casing: every property and parameter name in the document is snake_case', async (t) => {
+  const { app } = await buildTestApp(t);
+  const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+  const names = propertyNames(doc, 'doc');
+  t.ok(names.length > 150, `the document's names were read (${names.length})`);
+  const camel = names.filter(([n]) => /[A-Z]/.test(n) && !/^[A-Z_]+$/.test(n));
+  t.same(camel, [], 'no camelCase name (status names such as ACTIVE are values, not names)');
+});
+
 t.test('the reference page lists every route, readable and escaped', async (t) => {
   const { app } = await buildTestApp(t);
   const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();

@@ -55,7 +55,7 @@ t.test('vines: plant, read, list, address by name, diff, replace, delete', async
   const changed = fullSpec('shop', { databases: [{ name: 'main', storage_gb: 50 }], caches: [] });
   const diff = (await alice.req('POST', `/api/v1/vines/${id}/diff`, changed)).json();
   t.equal(diff.changed, true, 'diff: something changes');
-  t.match(diff.components.find((c: { kind: string }) => c.kind === 'databases'), { action: 'update', changedFields: ['storage_gb'] }, 'diff: the database grows');
+  t.match(diff.components.find((c: { kind: string }) => c.kind === 'databases'), { action: 'update', changed_fields: ['storage_gb'] }, 'diff: the database grows');
   t.match(diff.components.find((c: { kind: string }) => c.kind === 'caches'), { action: 'delete' }, 'diff: the cache goes');
   t.equal((await alice.req('GET', `/api/v1/vines/${id}`)).json().spec.databases[0].storage_gb, 20, 'a diff changes nothing');
   const replaced = await alice.req('PUT', `/api/v1/vines/${id}`, changed);

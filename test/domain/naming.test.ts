@@ -1,4 +1,5 @@
 import t from 'tap';
+import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
 import { namePrefix, resourceName, slugify, STAGES, NAME_PREFIX_MAX, RESOURCE_NAME_MAX, STAGE_SHORT, statePath } from '../../src/domain/vines/stage.js';
 
 const DNS_SAFE = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
@@ -23,9 +24,11 @@ t.test('name prefixes are DNS-safe and within limits for every stage', async (t)
       t.ok(p.length <= NAME_PREFIX_MAX, `${p} is at most ${NAME_PREFIX_MAX} characters`);
       t.notMatch(p, /--/, 'no consecutive hyphens');
       t.ok(p.endsWith(`-${STAGE_SHORT[stage]}`), 'the stage is in the name');
-      const r = resourceName(p, 'primary-database-with-a-long-name-that-goes-on-and-on');
-      t.match(r, DNS_SAFE);
-      t.ok(r.length <= RESOURCE_NAME_MAX, `${r} is at most ${RESOURCE_NAME_MAX}`);
+      for (const k of COMPONENT_KINDS) {
+        const r = resourceName(p, k, 'primary-database-with-a-long-name-that-goes-on-and-on');
+        t.match(r, DNS_SAFE);
+        t.ok(r.length <= RESOURCE_NAME_MAX, `${r} is at most ${RESOURCE_NAME_MAX}`);
+      }
     }
   }
 });
@@ -36,6 +39,13 @@ t.test('the rule reads as promised', async (t) => {
   t.equal(namePrefix('Café', 'Crème', 'staging'), 'cafe-creme-stg', 'accents are folded');
   t.equal(slugify('Hello, World!'), 'hello-world');
   t.equal(statePath('acme', 'shop', 'staging'), 'vineyards/acme/vines/shop/staging');
+  const kind = (name: string) => COMPONENT_KINDS.find((k) => k.kind === name)!;
+  t.equal(resourceName('acme-shop-dev', kind('databases'), 'main'), 'acme-shop-dev-db-main', 'the kind is in the name');
+  t.equal(resourceName('acme-shop-dev', kind('caches'), 'main'), 'acme-shop-dev-cache-main', 'so databases/main and caches/main never collide');
+  t.equal(resourceName('acme-shop-dev', kind('network'), 'network'), 'acme-shop-dev-net', 'a singleton keeping its kind’s name');
+  t.equal(resourceName('acme-shop-dev', kind('network'), 'core'), 'acme-shop-dev-net-core', 'or named otherwise');
+  const shorts = COMPONENT_KINDS.map((k) => k.short);
+  t.equal(new Set(shorts).size, shorts.length, 'every kind has its own short name');
 });
 
 t.test('distinct long or unicode names stay distinct', async (t) => {

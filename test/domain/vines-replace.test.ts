@@ -1,7 +1,7 @@
 import t from 'tap';
 import { domain, fieldErrors } from './fixtures.js';
 import { ConflictError, ValidationError } from '../../src/domain/errors.js';
-import type { VineSpecDocument } from '../../src/domain/vines/spec-schema.js';
+import type { VineSpecDocument } from '../../src/domain/vines/schema.js';
 
 const clone = (s: VineSpecDocument) => JSON.parse(JSON.stringify(s)) as VineSpecDocument;
 
@@ -28,9 +28,9 @@ t.test('diff and replace: create, update, delete, markRemoved, restore, config_v
   next.queues = [{ name: 'jobs' }];
   const diff = await vines.diff(user.id, id, next);
   t.equal(diff.changed, true, 'the diff sees changes');
-  t.same(diff.vine.changedFields, [], 'no vine-level change');
+  t.same(diff.vine.changed_fields, [], 'no vine-level change');
   t.same(
-    diff.components.map((c) => [c.kind, c.name, c.action, c.changedFields, c.status]),
+    diff.components.map((c) => [c.kind, c.name, c.action, c.changed_fields, c.status]),
     [
       ['databases', 'main', 'update', ['storage_gb'], 'ACTIVE'],
       ['queues', 'jobs', 'create', [], null],
@@ -75,13 +75,13 @@ t.test('diff and replace: create, update, delete, markRemoved, restore, config_v
   const changeSecret = clone(again.vine.spec);
   changeSecret.secrets[0]!.value = 'second-value';
   const r3 = await vines.replace(user.id, id, changeSecret);
-  t.same(r3.diff.components.find((c) => c.kind === 'secrets')!.changedFields, ['value'], 'a new secret value is a change of `value`');
+  t.same(r3.diff.components.find((c) => c.kind === 'secrets')!.changed_fields, ['value'], 'a new secret value is a change of `value`');
   t.equal(sealer.open((await knex('vine_secrets').first()).value_encrypted), 'second-value', 'new value sealed');
   t.equal((await vines.diff(user.id, id, changeSecret)).changed, false, 'the same value again is no change');
   const drop = clone(r3.vine.spec);
   drop.secrets[0]!.has_value = false;
   const r4 = await vines.replace(user.id, id, drop);
-  t.same(r4.diff.components.find((c) => c.kind === 'secrets')!.changedFields, ['value'], 'has_value false drops the value');
+  t.same(r4.diff.components.find((c) => c.kind === 'secrets')!.changed_fields, ['value'], 'has_value false drops the value');
   t.equal((await knex('vine_secrets').first()).value_encrypted, null, 'value dropped');
   t.equal(r4.vine.spec.secrets[0]!.has_value, false, 'spec says so');
 
@@ -90,7 +90,7 @@ t.test('diff and replace: create, update, delete, markRemoved, restore, config_v
   renamed.name = 'Boutique';
   renamed.stage = 'staging';
   const r5 = await vines.replace(user.id, id, renamed);
-  t.same(r5.diff.vine.changedFields, ['name', 'stage'], 'vine-level changes');
+  t.same(r5.diff.vine.changed_fields, ['name', 'stage'], 'vine-level changes');
   t.equal(r5.vine.vine.name_prefix, 'acme-boutique-stg', 'new prefix');
 });
 
@@ -112,7 +112,7 @@ t.test('replace rules tied to the vine status', async (t) => {
   }
   const withOptions = { ...clone(planted.spec), options: { apply_delay_seconds: 5 } };
   const opt = await vines.replace(user.id, id, withOptions);
-  t.same(opt.diff.vine.changedFields, ['options'], 'options may change while ACTIVE');
+  t.same(opt.diff.vine.changed_fields, ['options'], 'options may change while ACTIVE');
   t.same(opt.vine.vine.options, { apply_delay_seconds: 5 }, 'options stored');
   t.equal(opt.vine.vine.config_version, 2, 'and bump the version');
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { domain, fieldErrors } from './fixtures.js';
-import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
+import { componentKind, COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
 import { NotFoundError, ValidationError } from '../../src/domain/errors.js';
 import { NAME_RULE } from '../../src/domain/vines/stage.js';
 
@@ -56,7 +56,7 @@ t.test('plant a vine with every kind, settings from the stage defaults', async (
   t.notMatch(row.value_encrypted, CANARY, 'stored sealed');
   t.equal(sealer.open(row.value_encrypted), CANARY, 'and opens to the value');
 
-  t.same(dev.spec.databases, [{ name: 'main', ...COMPONENT_KINDS[4].defaults('development') }], 'spec lists the filled-in database');
+  t.same(dev.spec.databases, [{ name: 'main', ...componentKind('databases')!.defaults('development') }], 'spec lists the filled-in database');
   t.equal(dev.spec.identity, 'sandbox', 'spec names the identity');
 
   const prod = await vines.create(user.id, vineyard.id, everyKind('production'));

@@ -49,7 +49,7 @@ t.test('vineyards: create, names, counts by status, rename, delete', async (t) =
 
   const upd = await vineyards.update(ada.id, acme.id, { description: 'new words' });
   t.equal(upd.description, 'new words', 'description changes even with live vines');
-  const renameErr = await vineyards.rename(ada.id, acme.id, 'Acme Two').catch((e: unknown) => e);
+  const renameErr = await vineyards.update(ada.id, acme.id, { name: 'Acme Two' }).catch((e: unknown) => e);
   t.ok(renameErr instanceof ConflictError, 'rename refused with live vines');
   t.match((renameErr as Error).message, /blog \(staging, FAILED\), shop \(production, ACTIVE\)/, 'rename refusal names the live vines');
 
@@ -58,9 +58,9 @@ t.test('vineyards: create, names, counts by status, rename, delete', async (t) =
   t.equal((delErr as Error).message, 'vineyard "Ácme Café" still has live vines: blog (staging, FAILED), shop (production, ACTIVE); destroy them first', 'delete refusal lists live vines and statuses');
 
   await knex('vines').whereIn('status', ['ACTIVE', 'FAILED']).update({ status: 'DESTROYED' });
-  const renamed = await vineyards.rename(ada.id, acme.id, 'Acme Two');
+  const renamed = await vineyards.update(ada.id, acme.id, { name: 'Acme Two' });
   t.equal(renamed.name, 'Acme Two', 'renamed once no vine is live');
-  await t.rejects(vineyards.rename(ada.id, acme.id, '東京'), ValidationError, 'rename onto an existing name refused');
+  await t.rejects(vineyards.update(ada.id, acme.id, { name: '東京' }), ValidationError, 'rename onto an existing name refused');
   await vineyards.delete(ada.id, acme.id);
   t.equal((await knex('vines').count('* as n'))[0]?.n, 0, 'its vines deleted with it');
   t.same((await vineyards.list(ada.id)).map((v) => v.name), ['東京'], 'vineyard gone');
@@ -76,7 +76,7 @@ t.test('vineyards: another user sees nothing', async (t) => {
   const nf = new NotFoundError(`vineyard ${acme.id} not found`);
   await t.rejects(vineyards.get(bob.id, acme.id), nf, 'get');
   await t.rejects(vineyards.update(bob.id, acme.id, { description: 'x' }), nf, 'update');
-  await t.rejects(vineyards.rename(bob.id, acme.id, 'Mine'), nf, 'rename');
+  await t.rejects(vineyards.update(bob.id, acme.id, { name: 'Mine' }), nf, 'rename');
   await t.rejects(vineyards.delete(bob.id, acme.id), nf, 'delete');
   await t.rejects(vineyards.getByName(bob.id, 'Acme'), new NotFoundError('vineyard "Acme" not found'), 'getByName');
   t.same(await vineyards.list(bob.id), [], 'list');

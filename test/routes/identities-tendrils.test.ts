@@ -21,12 +21,12 @@ t.test('identities: the sandbox, add local and cloud ones, mistakes on the form,
   t.equal(badProvider.statusCode, 422);
   t.match(badProvider.body, /The provider must be one of: local, aws, gcp, azure/);
 
-  const awsMissing = await a.post('/identities', { name: 'prod-aws', provider: 'aws', 'aws.region': 'eu-west-1', 'aws.accessKeyId': 'AKIAIOSFODNN7EXAMPLE' });
+  const awsMissing = await a.post('/identities', { name: 'prod-aws', provider: 'aws', 'aws.region': 'eu-west-1', 'aws.access_key_id': 'AKIAIOSFODNN7EXAMPLE' });
   t.equal(awsMissing.statusCode, 422);
-  t.match(awsMissing.body, /Secret access key is required with accessKeyId/);
+  t.match(awsMissing.body, /Secret access key is required with access_key_id/);
   t.notMatch(awsMissing.body, /AKIAIOSFODNN7EXAMPLE/, 'secrets are never sent back');
   t.match(awsMissing.body, /name="aws\.region" value="eu-west-1"/, 'other fields kept');
-  const aws = await a.post('/identities', { name: 'prod-aws', provider: 'aws', 'aws.region': 'eu-west-1', 'aws.roleArn': 'arn:aws:iam::123456789012:role/vintner', 'gcp.projectId': 'ignored-here' });
+  const aws = await a.post('/identities', { name: 'prod-aws', provider: 'aws', 'aws.region': 'eu-west-1', 'aws.role_arn': 'arn:aws:iam::123456789012:role/vintner', 'gcp.project_id': 'ignored-here' });
   t.equal(aws.statusCode, 303, 'only the chosen provider\'s fields are sent');
   const list = await a.get('/identities');
   t.match(list.body, /AWS targets arrive in a later release/, 'the flash notes what works yet');

@@ -135,15 +135,21 @@ t.test('the log stream: lines with their seq as event id, resume after Last-Even
   const all = await app.inject({ method: 'GET', url: `/jobs/${job.id}/events`, headers: { cookie: a.cookie } });
   t.match(all.headers['content-type'], /text\/event-stream/);
   t.match(all.body, /^retry: 2000/, 'a reconnect delay');
-  t.match(all.body, new RegExp(`event: swap\\ndata: <div id="job-${job.id}-status"`), 'the current status first');
+  t.notMatch(all.body, /event: swap/, 'the same event names as the API: line, status, end');
   t.equal(all.body.match(/event: line/g)?.length, 5, 'every line');
   t.match(all.body, /id: 3\nevent: line\ndata: <div class="ln ln-stdout ln-info" data-seq="3">/, 'ids are seqs');
-  t.match(all.body, new RegExp(`event: swap\\ndata: <section id="job-${job.id}-result"`), 'the result when it ends');
+  const status = all.body.split('\n\n').find((e) => e.startsWith('event: status'));
+  t.match(status, new RegExp(`^event: status\\ndata: <div id="job-${job.id}-status"`), 'the final status, as the fragments the page swaps');
+  t.match(status, new RegExp(`data: <section id="job-${job.id}-result"`), 'with the result');
+  t.ok(all.body.indexOf('event: status') > all.body.lastIndexOf('event: line'), 'after every line');
   t.match(all.body, /event: end\ndata: \{"status":"SUCCESS"\}\n\n$/, 'then the end');
   const resumed = await app.inject({ method: 'GET', url: `/jobs/${job.id}/events`, headers: { cookie: a.cookie, 'last-event-id': '3' } });
   t.same([...resumed.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [4, 5], 'Last-Event-ID: only what came after');
   const after = await app.inject({ method: 'GET', url: `/jobs/${job.id}/events?after=4`, headers: { cookie: a.cookie } });
   t.same([...after.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [5], '?after= for the first connection');
+  const beyond = await app.inject({ method: 'GET', url: `/jobs/${job.id}/events`, headers: { cookie: a.cookie, 'last-event-id': '2147483648' } });
+  t.match(beyond.body, /event: end\ndata: \{"status":"SUCCESS"\}\n\n$/, 'a Last-Event-ID past the largest seq: nothing to send, and the stream of a finished job ends');
+  t.notMatch(beyond.body, /event: line/);
 });
 
 /** Reads an event stream from a listening app until `until` matches (or 10 s pass). */
@@ -205,7 +211,7 @@ t.test('a vine stream sends keep-alive comments and ends when the vine is delete
   await a.get(`/vines/${vineId}`);
   t.equal((await a.post(`/vines/${vineId}/delete`)).statusCode, 303);
   const d = await gone;
-  t.match(d.text, /event: end\ndata: \{"status":"DELETED"\}/, 'the stream says the vine is gone');
+  t.match(d.text, /event: end\ndata: \{"reason":"deleted","message":"this vine was deleted"\}/, 'the stream ends with its reason: the vine is gone');
   t.ok(d.ended, 'and ends');
 });
 

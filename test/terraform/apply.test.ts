@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import { createTerraformRun, type PlanSummary } from '../../src/terraform/index.js';
 import { freshDatabase } from '../helpers.js';
 import { ALL_COMPONENTS, CANARY, localVars, recorder, runOptions, workDir } from './helpers.js';
+import { componentOutputs } from '../../src/runner/handlers.js';
+import { componentKind, KIND_NAMES } from '../../src/domain/components/catalogue.js';
 
 const key = (c: { kind: string; name: string }) => `${c.kind}/${c.name}`;
 const changed = (s: PlanSummary) => s.components.filter((c) => c.action !== 'noop').map((c) => `${key(c)}:${c.action}`);
@@ -39,31 +41,34 @@ t.test('apply every kind, update one database, destroy', async (t) => {
   await run.prepare();
   await timed('init', () => run.init());
   const first = await timed('plan', () => run.plan());
-  t.same(first.summary.components.map(key), ALL_COMPONENTS, 'the plan lists all 13 components of the 11 kinds');
+  t.same(first.summary.components.map(key), ALL_COMPONENTS, 'the plan lists every component of every kind');
   t.ok(first.summary.components.every((c) => c.action === 'create'), 'all to be created');
   t.ok(first.planFile.startsWith(dir), 'the plan file is in the work directory');
 
   const { outputs } = await timed('apply', () => run.apply({ planFile: first.planFile }));
-  const comps = outputs.components as Record<string, Record<string, unknown>>;
+  const comps = componentOutputs(outputs);
   t.same(Object.keys(comps).sort(), [...ALL_COMPONENTS].sort(), 'outputs for every component');
+  for (const [key, o] of Object.entries(comps)) {
+    t.same(Object.keys(o).sort(), [...componentKind(key.split('/')[0]!)!.outputs].sort(), `${key}: exactly the contract's output keys (the catalogue's)`);
+  }
   t.equal(outputs.name_prefix, 'acme-shop-dev');
   t.match(comps['databases/main'], {
-    arn: 'arn:vintner:local:development:acme:databases/acme-shop-dev-main',
-    endpoint: 'acme-shop-dev-main.db.development.vintner.local:5432',
+    arn: 'arn:vintner:local:development:acme-shop-dev:databases/acme-shop-dev-db-main',
+    endpoint: 'acme-shop-dev-db-main.db.development.vintner.local:5432',
     port: 5432,
-    url: 'postgres://vintner@acme-shop-dev-main.db.development.vintner.local:5432/main',
-    resource_id: /^[0-9a-f-]{36}$/,
+    url: 'postgres://vintner@acme-shop-dev-db-main.db.development.vintner.local:5432/main',
+    password_secret: /:secrets\/acme-shop-dev-db-main-password$/,
   });
-  t.match(comps['caches/main'], { port: 6379, endpoint: /^acme-shop-dev-main\.cache\..+:6379$/, url: /^redis:\/\// });
-  t.match(comps['network/network'], { id: /^vpc-[0-9a-f]{17}$/, cidr_block: '10.0.0.0/16', private_subnets: ['10.0.0.0/20'], availability_zones: ['local-1a'] });
-  t.match(comps['cluster/cluster'], { endpoint: /^https:\/\/acme-shop-dev-cluster\.k8s\..+:6443$/, kubernetes_version: '1.31', argocd_url: /^https:\/\/argocd\./ });
+  t.match(comps['caches/main'], { port: 6379, endpoint: /^acme-shop-dev-cache-main\.cache\..+:6379$/, url: /^redis:\/\// });
+  t.match(comps['network/network'], { id: /^vpc-[0-9a-f]{17}$/, cidr_block: '10.0.0.0/16', private_subnets: [/^subnet-[0-9a-f]{17}$/], availability_zones: ['local-1a'], nat_gateways: 1 });
+  t.match(comps['cluster/cluster'], { endpoint: /^https:\/\/acme-shop-dev-k8s\.k8s\..+:6443$/, kubernetes_version: '1.31', argocd_url: /^https:\/\/argocd\./ });
   t.match(comps['dns/dns'], { zone_id: /^Z[0-9A-F]{20}$/, domain_name: 'example.com', name_servers: Array });
   t.match(comps['repositories/repositories'], { repo_url: 'https://github.com/example/deploy.git', branch: 'development' });
-  t.match(comps['queues/main'], { url: /^https:\/\/queue\..+\/000000000000\/acme-shop-dev-main$/, arn: /:queues\/acme-shop-dev-main$/ });
-  t.match(comps['topics/main'], { subscriptions: ['arn:vintner:local:development:acme:queues/acme-shop-dev-main'] });
-  t.match(comps['nosql_tables/main'], { partition_key: 'pk', arn: /:nosql_tables\/acme-shop-dev-main$/ });
-  t.match(comps['container_registries/main'], { repository_url: '000000000000.registry.development.vintner.local/acme-shop-dev-main' });
-  t.match(comps['secrets/main'], { arn: 'arn:vintner:local:development:acme:secrets/acme-shop-dev-main', value_source: 'user' });
+  t.match(comps['queues/main'], { url: /^https:\/\/queue\..+\/000000000000\/acme-shop-dev-q-main$/, arn: /:queues\/acme-shop-dev-q-main$/ });
+  t.match(comps['topics/main'], { subscriptions: ['arn:vintner:local:development:acme-shop-dev:queues/acme-shop-dev-q-main'] });
+  t.match(comps['nosql_tables/main'], { partition_key: 'pk', arn: /:nosql_tables\/acme-shop-dev-tbl-main$/ });
+  t.match(comps['container_registries/main'], { repository_url: '000000000000.registry.development.vintner.local/acme-shop-dev-reg-main' });
+  t.match(comps['secrets/main'], { arn: 'arn:vintner:local:development:acme-shop-dev:secrets/acme-shop-dev-sec-main', value_source: 'user' });
   t.match(comps['secrets/generated'], { value_source: 'generated' });
   t.notOk(JSON.stringify(outputs).includes(CANARY), 'no secret value in the outputs');
 
@@ -111,14 +116,15 @@ t.test('apply every kind, update one database, destroy', async (t) => {
 t.test('an empty vine and null sections plan nothing', async (t) => {
   const db = await freshDatabase(t);
   const rec = recorder();
-  const vars = { vineyard: 'acme', vine: 'empty', stage: 'production', name_prefix: 'acme-empty-prod', network: null, cluster: null, dns: null, repositories: null, databases: null, secrets: {} };
+  const vars = { vineyard: 'acme', vine: 'empty', stage: 'production', name_prefix: 'acme-empty-prod', region: 'local', network: null, cluster: null, dns: null, repositories: null, databases: null, secrets: {} };
   const run = createTerraformRun(runOptions(t, { url: db.url, vars, rec, workspace: 'vine-empty' }));
   await run.prepare();
   await run.init();
   const p = await run.plan();
   t.same(p.summary, { add: 0, change: 0, destroy: 0, components: [] });
   const { outputs } = await run.apply({ planFile: p.planFile });
-  t.same(outputs, { components: {}, name_prefix: 'acme-empty-prod' });
+  t.same(outputs, { ...Object.fromEntries(KIND_NAMES.map((k) => [k, {}])), name_prefix: 'acme-empty-prod' }, 'an empty output per kind');
+  t.same(componentOutputs(outputs), {}, 'no component');
 });
 
 t.test('first inits racing on a new state schema all succeed, each in its own workspace', async (t) => {

@@ -2,6 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { componentOutputs } from '../../src/runner/handlers.js';
 import type { Knex } from 'knex';
 import { createTerraformRun, TerraformError } from '../../src/terraform/index.js';
 import { freshDatabase } from '../helpers.js';
@@ -30,7 +31,7 @@ t.test('a component listed in fail_components fails alone; a retry without it su
   await run.init();
   const e = await caught(run.apply());
   t.match(e, { command: 'apply', exitCode: 1, cancelled: false, timedOut: false });
-  t.match(e.message, /^local-exec provisioner error \(terraform_data\.databases__ready\["main"\]\): Error running command '\.\/ready\.sh': exit status 1\. Output: databases\/main: acme-shop-dev-main failed on purpose \(listed in fail_components\)$/,
+  t.match(e.message, /^local-exec provisioner error \(terraform_data\.databases__ready\["main"\]\): Error running command '\.\/ready\.sh': exit status 1\. Output: databases\/main: acme-shop-dev-db-main failed on purpose \(listed in fail_components\)$/,
     'the error is Terraform’s own text');
   const errored = rec.events.filter((ev) => ev.phase === 'errored');
   t.same(errored.map(key), ['databases/main'], 'exactly one component errored');
@@ -48,7 +49,7 @@ t.test('a component listed in fail_components fails alone; a retry without it su
   t.same(p.summary.components.filter((c) => c.action !== 'noop').map((c) => `${key(c)}:${c.action}`), ['databases/main:update'],
     'the retry plans the failed component only (its tainted ready step is replaced)');
   const { outputs } = await retry.apply({ planFile: p.planFile });
-  t.same(Object.keys(outputs.components as object).sort(), [...ALL_COMPONENTS].sort());
+  t.same(Object.keys(componentOutputs(outputs)).sort(), [...ALL_COMPONENTS].sort());
   t.ok(rec2.events.some((ev) => key(ev) === 'databases/main' && ev.phase === 'complete' && ev.address.includes('__ready')), 'databases/main completes');
 });
 
@@ -92,7 +93,7 @@ t.test('cancel during apply: SIGINT, Terraform stops gracefully, the lock is rel
   await next.prepare();
   await next.init();
   const { outputs } = await next.apply();
-  t.same(Object.keys(outputs.components as object).sort(), [...ALL_COMPONENTS].sort(), 'the following apply succeeds with every component');
+  t.same(Object.keys(componentOutputs(outputs)).sort(), [...ALL_COMPONENTS].sort(), 'the following apply succeeds with every component');
   t.equal(await advisoryLocks(db.knex), 0);
   t.notOk([...rec.lines, ...rec2.lines].some((l) => l.line.includes(CANARY)), 'the canary is never logged');
 });

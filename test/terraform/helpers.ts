@@ -3,45 +3,49 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
+import { COMPONENT_KINDS, componentKind } from '../../src/domain/components/catalogue.js';
 import { namePrefix, resourceName, type Stage } from '../../src/domain/vines/stage.js';
 import type { LogLine, ResourceEvent, TerraformRunOptions } from '../../src/terraform/index.js';
 
 export const CANARY = 'canary-Zq8#vX2!not-for-logs';
 
 /**
- * Every one of the 11 kinds with the stage's default settings: one of each singleton, and for the
- * other kinds the names given (default: one called "main"; databases: "main" and "reports").
+ * Every kind of the catalogue with the stage's default settings: one of each singleton, and for
+ * the other kinds the names given (default: one called "main"; databases: "main" and "reports").
+ * `secret_values` is a sensitive variable (the runner passes it in the environment): it is
+ * returned apart, in `sensitiveVars`.
  */
 export function localVars(o: { stage?: Stage; names?: Partial<Record<string, string[]>>; extra?: Record<string, unknown> } = {}): Record<string, unknown> {
   const stage = o.stage ?? 'development';
   const prefix = namePrefix('acme', 'shop', stage);
-  const vars: Record<string, unknown> = { vineyard: 'acme', vine: 'shop', stage, name_prefix: prefix };
+  const vars: Record<string, unknown> = { vineyard: 'acme', vine: 'shop', stage, name_prefix: prefix, region: 'local' };
   for (const k of COMPONENT_KINDS) {
     const settings = k.defaults(stage) as Record<string, unknown>;
     if (k.singleton) {
-      vars[k.kind] = { name: k.kind, resource_name: resourceName(prefix, k.kind), ...settings };
+      vars[k.kind] = { name: k.kind, resource_name: resourceName(prefix, k, k.kind), ...settings };
       continue;
     }
     const names = o.names?.[k.kind] ?? (k.kind === 'databases' ? ['main', 'reports'] : ['main']);
-    vars[k.kind] = Object.fromEntries(names.map((n) => [n, { resource_name: resourceName(prefix, n), ...settings }]));
+    vars[k.kind] = Object.fromEntries(names.map((n) => [n, { name: n, resource_name: resourceName(prefix, k, n), ...settings }]));
   }
   vars.topics = { main: { ...(vars.topics as Record<string, Record<string, unknown>>).main, subscribe_queues: ['main'] } };
   vars.secrets = {
     main: { ...(vars.secrets as Record<string, Record<string, unknown>>).main, description: 'API key' },
-    generated: { resource_name: resourceName(prefix, 'generated'), ...COMPONENT_KINDS[10].defaults(stage) },
+    generated: { name: 'generated', resource_name: resourceName(prefix, SECRETS, 'generated'), ...SECRETS.defaults(stage) },
   };
-  vars.secret_values = { main: CANARY };
   vars.fail_components = [];
   vars.apply_delay_seconds = 0;
   return { ...vars, ...o.extra };
 }
 
-export const ALL_COMPONENTS = [
-  'network/network', 'cluster/cluster', 'dns/dns', 'repositories/repositories',
-  'databases/main', 'databases/reports', 'caches/main', 'queues/main', 'topics/main',
-  'nosql_tables/main', 'container_registries/main', 'secrets/generated', 'secrets/main',
-];
+const SECRETS = componentKind('secrets')!;
+/** The sensitive variables of `localVars`'s vine: the canary is the value of secrets/main. */
+export const SENSITIVE_VARS = { secret_values: { main: CANARY } };
+
+/** Every component `localVars` describes, as "<kind>/<name>". */
+export const ALL_COMPONENTS = COMPONENT_KINDS.flatMap((k) =>
+  k.singleton ? [`${k.kind}/${k.kind}`] : k.kind === 'databases' ? ['databases/main', 'databases/reports'] : k.kind === 'secrets' ? ['secrets/generated', 'secrets/main'] : [`${k.kind}/main`],
+);
 
 export interface Recorder {
   lines: LogLine[];
@@ -78,6 +82,7 @@ export function runOptions(
     target: 'local',
     workDir: o.dir ?? workDir(t),
     vars: o.vars,
+    sensitiveVars: SENSITIVE_VARS,
     backend: { connStr: o.url, schemaName: 'terraform_state', workspace: o.workspace ?? 'vine-test' },
     secrets: [CANARY],
     signal: o.signal,
