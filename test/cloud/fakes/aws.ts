@@ -16,6 +16,9 @@ export interface AwsUser {
   account: string;
   /** IAM actions refused to this user, e.g. "ec2:DescribeSubnets". */
   deny?: string[];
+  /** Temporary credentials (with a session token) whose session has ended. */
+  sessionToken?: string;
+  expired?: boolean;
 }
 export interface AwsRole {
   arn: string;
@@ -141,6 +144,10 @@ export async function startAwsFake(initial: Partial<AwsFakeState> = {}): Promise
     if (v.service !== service) return fail(403, 'SignatureDoesNotMatch', `Credential should be scoped to correct service: '${service}'. `);
     const user = state.users.find((u) => u.accessKeyId === v.accessKeyId);
     const session = sessions.find((s) => s.accessKeyId === v.accessKeyId);
+    if (user?.sessionToken !== undefined) {
+      if (req.headers['x-amz-security-token'] !== user.sessionToken) return fail(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+      if (user.expired) return fail(403, 'ExpiredToken', 'The security token included in the request is expired');
+    }
     if (session) {
       if (req.headers['x-amz-security-token'] !== session.sessionToken) return fail(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
       if (session.expiresAt < now().getTime()) return fail(403, 'ExpiredToken', 'The security token included in the request is expired');
