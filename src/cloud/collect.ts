@@ -44,7 +44,7 @@ export class ResourceCollector {
       const fit = items.slice(0, Math.max(0, this.remaining));
       this.resources.push(...fit);
       entry[1] += fit.length;
-      this.ctx.log(`${describe}: page ${page}, ${entry[1]} ${label} so far${next ? '' : ' (last page)'}`);
+      this.ctx.log(`${describe}: page ${page}, ${entry[1]} ${entry[1] === 1 ? label.replace(/s$/, '') : label} so far${next ? '' : ' (last page)'}`);
       if (fit.length < items.length || (next && this.remaining <= 0)) {
         this.stop = { label, why: 'limit' };
         return;

@@ -58,6 +58,11 @@ export function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** A wait, for log lines: "250 ms", "1.5 s". */
+function waitFor(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : seconds(ms);
+}
+
 /** The service a call goes to, named in messages: "AWS STS" at "https://sts.eu-west-1.amazonaws.com". */
 export interface Target {
   service: string;
@@ -149,7 +154,7 @@ export async function withRetries<T>(ctx: Ctx, target: Target, what: string, fn:
         const step = Math.min(ctx.retry.maxDelayMs, ctx.retry.baseDelayMs * 2 ** (n - 1));
         delay = Math.round(step / 2 + (Math.random() * step) / 2);
       }
-      ctx.log(`${target.service} ${what}: ${err.reason}; try ${n + 1} of ${ctx.retry.attempts} in ${seconds(delay)}`);
+      ctx.log(`${target.service} ${what}: ${err.reason}; try ${n + 1} of ${ctx.retry.attempts} in ${waitFor(delay)}`);
       await sleep(delay, ctx, target);
     }
   }

@@ -225,7 +225,7 @@ t.test('429 RESOURCE_EXHAUSTED twice, then answered; and past the last try', asy
   t.equal(f.routes().filter((r) => r === 'oauth:token').length, 2, 'token: one retry');
   t.equal(f.routes().filter((r) => r === 'compute:networks.list').length, 3, 'networks: two retries');
   t.same(
-    log.lines.filter((l) => /try \d of 5/.test(l)).map((l) => l.replace(/ in [\d.]+ s$/, '')),
+    log.lines.filter((l) => /try \d of 5/.test(l)).map((l) => l.replace(/ in [\d.]+ m?s$/, '')),
     ['Google OAuth token: HTTP 429; try 2 of 5', 'Google Compute Engine API networks.list: throttled (RESOURCE_EXHAUSTED 429); try 2 of 5', 'Google Compute Engine API networks.list: throttled (RESOURCE_EXHAUSTED 429); try 3 of 5'],
   );
   const g = await fake(t, { throttle: { 'crm:projects.get': 9 } });
