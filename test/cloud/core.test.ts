@@ -112,3 +112,18 @@ t.test('network failures: DNS and TLS name the URL and the fix', async (t) => {
   t.equal(multi?.code, 'endpoint_unreachable', 'found inside an AggregateError (happy eyeballs)');
   t.equal(networkFailure(new Error('something else'), target, true), undefined);
 });
+
+t.test('AWS errors the fakes do not reach first: EC2 RequestExpired with skew, a clock ahead, a server error', async (t) => {
+  const { awsFailure } = await import('../../src/cloud/aws/errors.js');
+  const call = { service: 'AWS EC2', url: 'https://ec2.eu-west-1.amazonaws.com', iamPrefix: 'ec2' as const, action: 'DescribeVpcs' };
+  const who = { keyLabel: 'access key AKIA…MPLE', ambient: false, customEndpoint: false };
+  const ctx = createContext({});
+  const sdk = (name: string, message: string, status: number, extra: object = {}) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status, ...extra } });
+  const ahead = awsFailure(sdk('RequestExpired', 'Request has expired.', 400, { clockSkewCorrected: true }), call, who, ctx, -20 * 60_000);
+  t.equal(ahead.message, "The Tendril's clock is 20 minutes ahead of AWS's, and AWS refuses requests signed more than 5 minutes off (RequestExpired): sync the clock (NTP) on the machine running the Tendril.");
+  const internal = awsFailure(sdk('InternalError', 'An internal error has occurred', 500), call, who, ctx, 0);
+  t.equal(internal.message, 'AWS EC2 DescribeVpcs failed on AWS\'s side (InternalError, HTTP 500): try again in a few minutes.');
+  t.ok(awsFailure(sdk('ServiceUnavailable', 'Service unavailable', 503), call, who, ctx, 0) instanceof Retryable, '503 is retried');
+  const auth = awsFailure(sdk('AuthFailure', 'AWS was not able to validate the provided access credentials', 401), call, who, ctx, 0);
+  t.equal((auth as CloudCheckError).code, 'unknown_key', 'EC2 AuthFailure without skew: the key');
+});

@@ -9,7 +9,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { DescribeRegionsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, type Tag } from '@aws-sdk/client-ec2';
 import { ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ResourceCollector } from '../collect.js';
-import { attempt, maskId, raceSignal, withRetries, type Ctx } from '../context.js';
+import { attempt, maskId, raceSignal, seconds, withRetries, type Ctx } from '../context.js';
 import { CloudCheckError } from '../errors.js';
 import type { AwsCloudIdentity, ConnectionReport, DiscoveredResource, Discovery } from '../types.js';
 import { awsFailure, type AwsCall, type AwsSigner } from './errors.js';
@@ -117,9 +117,17 @@ class AwsSession {
     if (!this.keys) {
       const sts = this.client(STSClient, home);
       const call = this.call('sts', 'resolving credentials', home);
-      const found = await attempt(ctx, call, (signal) => raceSignal(sts.config.credentials(), signal)).catch((err: unknown) => {
-        throw awsFailure(err, call, this.signer, ctx, 0);
-      });
+      const found = await attempt(ctx, { service: "the Tendril's AWS credential providers", url: 'the default provider chain' }, (signal) => raceSignal(sts.config.credentials(), signal)).catch(
+        (err: unknown) => {
+          if (err instanceof CloudCheckError && err.code === 'timeout') {
+            throw new CloudCheckError(
+              'timeout',
+              `Finding the Tendril's own AWS credentials (environment, shared files, container or instance role) took more than ${seconds(ctx.timeoutMs)}: give the Tendril an instance or task role that answers, or AWS credentials in its environment, or store access keys on the identity.`,
+            );
+          }
+          throw awsFailure(err, call, this.signer, ctx, 0);
+        },
+      );
       ctx.addSecret(found.secretAccessKey);
       ctx.addSecret(found.sessionToken);
       this.keys = { accessKeyId: found.accessKeyId, secretAccessKey: found.secretAccessKey, ...(found.sessionToken ? { sessionToken: found.sessionToken } : {}) };

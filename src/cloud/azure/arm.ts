@@ -28,15 +28,15 @@ export async function armGet(ctx: Ctx, token: string, call: ArmCall, who: AzureW
 }
 
 /**
- * The next page's URL from `nextLink`, which ARM gives as an absolute URL: followed only on the
- * ARM origin the check uses, so the token is never sent to another host.
+ * The next page's URL from `nextLink` (absolute, as ARM gives it, or relative to the ARM base):
+ * followed only on the ARM origin the check uses, so the token is never sent to another host.
  */
 export function nextLink(page: unknown, armBase: string): string | undefined {
   const link = str(field(page, 'nextLink'));
   if (!link) return undefined;
   let url: URL;
   try {
-    url = new URL(link);
+    url = new URL(link, armBase);
   } catch {
     throw new CloudCheckError('bad_response', `Azure Resource Manager answered a nextLink that is not a URL: check the identity's endpoint URL.`);
   }
