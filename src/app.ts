@@ -23,6 +23,7 @@ import { createIdentityService, type IdentityService } from './domain/identities
 import { createVineyardService, type VineyardService } from './domain/vineyards/service.js';
 import { createVineService, type VineService } from './domain/vines/service.js';
 import { createJobService, type JobService } from './domain/jobs/service.js';
+import { createStateService, type StateService } from './domain/state/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import authPlugin, { sessions } from './routes/plugins/auth.js';
 import pageCachePlugin from './routes/plugins/page-cache.js';
@@ -55,6 +56,7 @@ export interface Services {
   vineyards: VineyardService;
   vines: VineService;
   jobs: JobService;
+  state: StateService;
 }
 
 declare module 'fastify' {
@@ -127,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     vineyards: createVineyardService({ knex: deps.knex }),
     vines: createVineService({ knex: deps.knex, sealer }),
     jobs: createJobService(deps.knex),
+    state: createStateService({ knex: deps.knex, sealer }),
   } satisfies Services);
   const hub = deps.hub ?? createNotifyHub(deps.databaseUrl, (m) => deps.logger.warn(m));
   app.decorate('hub', hub);
