@@ -7,6 +7,7 @@
 // GRAPE_DEBUG=1 turns source maps on, so stack traces name the TypeScript files.
 import { readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
+import v8 from 'node:v8';
 
 const root = new URL('../', import.meta.url);
 
@@ -37,6 +38,11 @@ async function bundleState() {
 }
 
 if (process.env.GRAPE_DEBUG) process.setSourceMapsEnabled(true);
+// Node 20's V8 (11.x) optimises undici's HTTP parser, a WebAssembly module, with TurboFan as soon as
+// it is used, and the process waits for that before it exits: ~100 ms of every command that talks
+// to the server, for a few small answers the baseline compiler (Liftoff) parses just as well.
+// Node 22 and 24 (V8 12, 13) do not stall, and keep their default.
+if (Number(process.versions.v8.split('.')[0]) < 12) v8.setFlagsFromString('--liftoff-only');
 // Node ≥ 22.1 keeps V8's compiled code between runs (in the OS temp directory); older ones skip it.
 module.enableCompileCache?.();
 
