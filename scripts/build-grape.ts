@@ -19,6 +19,7 @@ export const DIST = join(ROOT, 'dist');
 export const BUNDLE = join(DIST, 'grape.js');
 export const MANIFEST = join(DIST, 'grape.inputs.json');
 const SLIM_UNDICI = join(ROOT, 'scripts', 'grape', 'undici-slim.cjs');
+const NO_HTTP2 = join(ROOT, 'scripts', 'grape', 'no-http2.cjs');
 
 /** One input of the bundle as bin/grape.js checks it: path relative to the repository root. */
 export interface BuildInput {
@@ -63,11 +64,12 @@ function checkUndiciImports(): void {
   }
 }
 
-/** Grape's `undici` is the slim entry; everything else resolves as usual. */
+/** Grape's `undici` is the slim entry, and undici's http2 the stand-in undici itself uses without it. */
 const slimUndici: Plugin = {
   name: 'grape-slim-undici',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) => (args.importer === SLIM_UNDICI ? undefined : { path: SLIM_UNDICI }));
+    b.onResolve({ filter: /^node:http2$/ }, (args) => (args.importer.includes(`${sep}undici${sep}`) ? { path: NO_HTTP2 } : undefined));
   },
 };
 
