@@ -1,7 +1,8 @@
 /**
  * How long a Grape command takes, start to exit, against a running Trellis: `node -e 0` (the floor
  * on this machine), `grape --version`, `grape whoami` and `grape vines`, each run BENCH_RUNS times
- * (interleaved, after a warm-up) through the real launcher bin/grape.js. Target: whoami and vines
+ * (interleaved, after a warm-up) through the package's bin (bin/grape.cjs, what `npx grape` and an
+ * installed `grape` run). Target: whoami and vines
  * ≤ 150 ms wall median and ≤ 2× `node -e 0` measured in the same run. For comparison, `whoami`
  * is also run from source through tsx (what every command cost before Grape was built).
  *
@@ -9,7 +10,7 @@
  * logged in through `grape login`, a vineyard and a few vines.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const SOURCE_RUNS = Number(process.env.BENCH_SOURCE_RUNS ?? 10);
 const TARGET = { max_median_ms: 150, max_ratio_to_node: 2 };
 const root = fileURLToPath(new URL('../', import.meta.url));
-const GRAPE = join(root, 'bin', 'grape.js');
+const GRAPE = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { grape: string } }).bin.grape);
 
 await buildGrape();
 const db = await benchDatabase('grape_start');

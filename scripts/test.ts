@@ -26,7 +26,7 @@ if (process.env.SKIP_TYPECHECK !== '1') {
   step('type-check (tsc --noEmit, strict)');
   run('npx', ['tsc', '--noEmit', '-p', '.']);
 }
-step('build Grape (dist/grape.js)');
+step('build Grape (dist/grape.cjs)');
 await buildGrape();
 step('chromium for the browser tests');
 run('bash', ['scripts/ensure-chromium.sh']);
