@@ -162,3 +162,16 @@ process.stdout.write(JSON.stringify({ dir: rows[0].dir, exe }));
   t.notOk(existsSync(join(dataDir, 'pg')), 'and so is its link');
   t.equal(mode(home), 0o700, 'the home directory keeps mode 0700');
 });
+
+t.test('when nothing the postgres user can reach can be made, one line says what to do', { skip: notRoot }, async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'vintner-root-home-')); // mode 0700
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const blocker = join(base, 'a-file');
+  writeFileSync(blocker, '');
+  const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
+  const { ConfigError } = await import('../../src/config.js');
+  const err = await startEmbeddedPostgres({ dataDir: join(base, 'data'), systemDir: join(blocker, 'vintner'), persistent: false }).catch((e: unknown) => e);
+  t.ok(err instanceof ConfigError, 'a ConfigError: start-up prints its message as one line and exits 1');
+  t.match((err as Error).message, /^the postgres user cannot reach this folder, and .* could not be created \(.*\): set VINTNER_DATA_DIR to a folder outside your home directory, or set DATABASE_URL$/, 'saying what to do');
+  t.notMatch((err as Error).message, /\n/, 'on one line');
+});
