@@ -154,6 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyFormbody);
   await app.register(fastifyStatic, { root: join(here, '..', 'public'), prefix: '/static/' });
+  // The pages link public/favicon.svg; browsers and tools still ask for /favicon.ico by name.
+  app.get('/favicon.ico', (_req, reply) => reply.sendFile('favicon.ico', { maxAge: '1d' }));
   // htmx and Alpine straight from node_modules: no bundler, no CDN (the machines are offline).
   await app.register(fastifyStatic, {
     root: [dirname(require.resolve('htmx.org/dist/htmx.min.js')), dirname(require.resolve('alpinejs/dist/cdn.min.js'))],
