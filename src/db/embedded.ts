@@ -34,6 +34,8 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
   /** As root, where binaries and clusters the postgres user cannot reach in place go (/var/lib/vintner; tests use their own). */
   systemDir?: string;
+  /** A fixed port (drills restart a cluster where its clients still point); a free one otherwise. */
+  port?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -229,7 +231,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       throw new ConfigError(`the embedded PostgreSQL could not be created in ${pgDir}: ${(err as Error).message}`);
     }
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     unix_socket_directories: '',

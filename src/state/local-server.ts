@@ -18,7 +18,13 @@ export interface LocalStateServer {
 
 const MAX_STATE = 64 * 1024 * 1024;
 
-export async function startLocalStateServer(svc: StateService, onError: (err: Error) => void = () => {}): Promise<LocalStateServer> {
+/** What the server tells its Tendril's log: a failure of the store, and every refused request (what Terraform then reports is terse). */
+export interface LocalStateLog {
+  error(err: Error): void;
+  refused(what: { method: string; path: string; status: number; body: string }): void;
+}
+
+export async function startLocalStateServer(svc: StateService, log: Partial<LocalStateLog> = {}): Promise<LocalStateServer> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -36,11 +42,12 @@ export async function startLocalStateServer(svc: StateService, onError: (err: Er
       }
       handleStateRequest(svc, { method: req.method ?? 'GET', owner, authorization: req.headers.authorization, lockId: url.searchParams.get('ID') ?? undefined, body: Buffer.concat(chunks) })
         .then((a) => {
+          if (a.status >= 400) log.refused?.({ method: req.method ?? '', path: url.pathname, status: a.status, body: String(a.body ?? '').slice(0, 300) });
           res.writeHead(a.status, a.type ? { 'content-type': a.type } : {});
           res.end(a.body);
         })
         .catch((err: Error) => {
-          onError(err);
+          log.error?.(err);
           res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'the state store failed; see the Tendril’s log' }));
         });
     });

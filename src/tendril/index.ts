@@ -77,14 +77,28 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   const leases = createLeaseKeeper(timing, tlog);
   const jobs = createJobRepository(knex);
   const sealer = createSealer(config.secretKey);
-  // Work directories of runs whose Tendril died (kill -9) on this machine: the state Terraform
-  // could not save is kept with its job, then the directory (it may hold a plan file) goes.
-  const cleaned = await cleanLeftoverWorkDirs(async (jobId, state) => {
-    if (!(await jobs.keepOrphanedState(jobId, sealer.sealBytes(state)))) tlog.warn({ jobId }, 'a leftover errored.tfstate of job %s could not be kept (no such job, or one is kept already)', jobId);
-  });
-  for (const c of cleaned) tlog.warn({ dir: c.dir, jobId: c.jobId, keptState: c.keptState }, 'removed the work directory of a run whose Tendril died%s', c.keptState ? ' (its unsaved state was kept with the job)' : '');
+  const stateService = createStateService({ knex, sealer });
+  // Work directories of runs whose Tendril died (kill -9) on this machine, once their Terraform
+  // has exited (the watchdog stops it: it writes down what it could not save in errored.tfstate).
+  // That state becomes the vine's current one if nothing else wrote it since; else it is kept
+  // sealed with its job for a user to recover. Then the directory (it may hold a plan file) goes.
+  const salvageLeftovers = async () => {
+    const cleaned = await cleanLeftoverWorkDirs(async (jobId, state) => {
+      const outcome = await stateService.salvage(jobId, state, id);
+      if (outcome !== 'conflict') return outcome === 'current' ? 'saved as the current state' : 'already the current state';
+      if (!(await jobs.keepOrphanedState(jobId, sealer.sealBytes(state)))) tlog.warn({ jobId }, 'a leftover errored.tfstate of job %s could not be kept (no such job, or one is kept already)', jobId);
+      return 'kept with the job (the state changed since: "Recover state" on the job page)';
+    });
+    for (const c of cleaned) tlog.warn({ dir: c.dir, jobId: c.jobId, state: c.state }, 'removed the work directory of a run whose Tendril died%s', c.state ? ` (the state it could not save: ${c.state})` : '');
+  };
+  await salvageLeftovers();
+  const salvageTimer = setInterval(() => void salvageLeftovers().catch((err: unknown) => tlog.warn({ err }, 'cleaning leftover work directories failed')), 60_000);
+  salvageTimer.unref();
   // The state backend this Tendril's Terraform talks to: on 127.0.0.1, on Vintner's state store.
-  const stateServer = await startLocalStateServer(createStateService({ knex, sealer }), (err) => tlog.error({ err }, 'the state store failed'));
+  const stateServer = await startLocalStateServer(stateService, {
+    error: (err) => tlog.error({ err }, 'the state store failed'),
+    refused: (r) => tlog.warn(r, 'state request refused: %s %s → %d %s', r.method, r.path, r.status, r.body),
+  });
   const cancels = new CancelRegistry();
   const shutdown = new AbortController();
   // `terraform init` once per module for this Tendril's jobs, removed when it stops.
@@ -169,6 +183,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(heartbeat);
+      clearInterval(salvageTimer);
       if (cancels.running.length) tlog.info({ jobs: cancels.running }, 'stopping: interrupting running jobs');
       shutdown.abort();
       cancels.cancelAll(`Tendril ${name} is shutting down`);

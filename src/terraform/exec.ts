@@ -2,8 +2,11 @@
  * One Terraform command through execa: scrubbed environment, cancel by SIGINT (SIGKILL after a
  * grace period), a timeout, and its output streamed line by line into log lines and resource events.
  */
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { tailLines, type Tail } from './tail.js';
 import { diagnosticsMessage, TerraformError } from './errors.js';
 import { parseJsonLine, parsePlainLine } from './parse.js';
 import { signalGroup, unwatchGroup, watchGroup } from './watchdog.js';
@@ -41,6 +44,7 @@ export interface CommandResult {
 }
 
 const STDERR_TAIL = 4000;
+let outputSeq = 0;
 
 export async function runCommand(ctx: CommandContext, args: string[], mode: CommandMode = {}): Promise<CommandResult> {
   const command = args[0] ?? '';
@@ -56,17 +60,30 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  // Its output goes to files in its work directory, followed as they grow (tail.ts), except for
+  // the short commands whose output is collected: a Terraform that outlives its Tendril (kill -9)
+  // is then not killed by a broken pipe before its graceful stop has saved what it could.
+  const outFiles = mode.collect ? undefined : (['out', 'err'] as const).map((k) => join(ctx.cwd, `.terraform-${k}-${process.pid}-${++outputSeq}.log`));
+  const fds = outFiles?.map((f) => openSync(f, 'w', 0o600));
   // Its own process group (detached), so a SIGKILL reaches its providers and provisioners too, and
   // the watchdog stops the group should this process die without stopping it (kill -9).
-  const sub = execa(ctx.bin, args, {
-    cwd: ctx.cwd,
-    env,
-    extendEnv: false,
-    stdin: 'ignore',
-    buffer: false,
-    reject: false,
-    detached: true,
-  });
+  let sub;
+  try {
+    sub = execa(ctx.bin, args, {
+      cwd: ctx.cwd,
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      // A file descriptor or a pipe (typed as a pipe: `sub.stdout` is null with a descriptor).
+      stdout: (fds ? fds[0]! : 'pipe') as 'pipe',
+      stderr: (fds ? fds[1]! : 'pipe') as 'pipe',
+      buffer: false,
+      reject: false,
+      detached: true,
+    });
+  } finally {
+    for (const fd of fds ?? []) closeSync(fd); // the child has its own copies
+  }
   const pid = sub.pid;
   if (pid !== undefined) watchGroup(pid);
 
@@ -134,28 +151,32 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
   let stdout = '';
   let stderrTail = '';
   const done: Array<Promise<void>> = [];
-  const out = sub.stdout;
-  if (mode.collect && out) {
-    out.setEncoding('utf8');
-    out.on('data', (chunk: string) => (stdout += chunk));
-    done.push(new Promise((resolve) => out.once('close', () => resolve())));
-  } else if (out) {
-    const rl = createInterface({ input: out, crlfDelay: Infinity });
-    rl.on('line', handleStdoutLine);
-    done.push(new Promise((resolve) => rl.once('close', () => resolve())));
-  }
-  if (sub.stderr) {
-    const rl = createInterface({ input: sub.stderr, crlfDelay: Infinity });
-    rl.on('line', (line) => {
-      stderrTail = (stderrTail + line + '\n').slice(-STDERR_TAIL);
-      const p = mode.json ? parseJsonLine(line, 'stderr') : { logLine: line.trim() ? parsePlainLine(line, 'stderr') : undefined };
-      if (p.logLine) ctx.emit(p.logLine);
-    });
-    done.push(new Promise((resolve) => rl.once('close', () => resolve())));
+  const tails: Tail[] = [];
+  const onStderrLine = (line: string) => {
+    stderrTail = (stderrTail + line + '\n').slice(-STDERR_TAIL);
+    const p = mode.json ? parseJsonLine(line, 'stderr') : { logLine: line.trim() ? parsePlainLine(line, 'stderr') : undefined };
+    if (p.logLine) ctx.emit(p.logLine);
+  };
+  if (outFiles) {
+    tails.push(await tailLines(outFiles[0]!, handleStdoutLine), await tailLines(outFiles[1]!, onStderrLine));
+  } else {
+    const out = sub.stdout;
+    if (out) {
+      out.setEncoding('utf8');
+      out.on('data', (chunk: string) => (stdout += chunk));
+      done.push(new Promise((resolve) => out.once('close', () => resolve())));
+    }
+    if (sub.stderr) {
+      const rl = createInterface({ input: sub.stderr, crlfDelay: Infinity });
+      rl.on('line', onStderrLine);
+      done.push(new Promise((resolve) => rl.once('close', () => resolve())));
+    }
   }
 
   const result = await sub;
   await Promise.all(done);
+  for (const tail of tails) await tail.stop();
+  for (const f of outFiles ?? []) rmSync(f, { force: true });
   signal?.removeEventListener('abort', onAbort);
   clearTimeout(timeout);
   if (killTimer) clearTimeout(killTimer);

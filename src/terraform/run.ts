@@ -105,7 +105,11 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       TF_HTTP_UNLOCK_METHOD: 'UNLOCK',
       TF_HTTP_USERNAME: opts.backend.username,
       TF_HTTP_PASSWORD: opts.backend.password,
-      TF_HTTP_RETRY_MAX: '6',
+      // No retries by Terraform: the backend is this Tendril's own server on 127.0.0.1. When it
+      // cannot answer (the database away, the Tendril dead) Terraform writes errored.tfstate at
+      // once, which the run pushes back later or the next Tendril salvages (workdir.ts); retries
+      // here (up to a minute with backoff) would outlast every grace and lose that state.
+      TF_HTTP_RETRY_MAX: '0',
     },
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,

@@ -1,12 +1,12 @@
 /**
  * Work directories of Terraform runs: `<tmp>/vintner-job-<job>-<pid>-XXXXXX`, mode 0700, holding
  * the module, the (secret-free) tfvars and, for a moment, a plan file. A run removes its own; a
- * Tendril killed mid-run cannot, so every Tendril, when it starts, removes the directories of runs
- * whose process is gone — after handing over an `errored.tfstate` found there (the state Terraform
- * could not save) to be kept with its job.
+ * Tendril killed mid-run cannot, so every Tendril, when it starts and then every minute, removes
+ * the directories of runs whose process is gone and whose Terraform has exited — after handing over
+ * an `errored.tfstate` found there (the state Terraform, stopped by the watchdog, could not save).
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,17 +34,39 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether any process still works in `dir` (its cwd there: a Terraform stopping after its Tendril died). Linux's /proc; elsewhere none is seen. */
+function busy(dir: string): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${e}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) return true;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return false;
+}
+
 export interface CleanedDir {
   dir: string;
   jobId: string | null;
-  keptState: boolean;
+  /** What became of an errored.tfstate found there (keep's answer), if one was. */
+  state?: string;
 }
 
 /**
- * Removes the work directories of runs whose process is gone. `keep(jobId, state)` receives an
- * errored.tfstate found in one first (the directory stays if it throws: nothing is lost).
+ * Removes the work directories of runs whose process is gone (and nothing works in them any more).
+ * `keep(jobId, state)` receives an errored.tfstate found in one first and says what it did with it
+ * (the directory stays if it throws: nothing is lost).
  */
-export async function cleanLeftoverWorkDirs(keep: (jobId: string, state: Buffer) => Promise<void>, parent = tmpdir()): Promise<CleanedDir[]> {
+export async function cleanLeftoverWorkDirs(keep: (jobId: string, state: Buffer) => Promise<string>, parent = tmpdir()): Promise<CleanedDir[]> {
   const cleaned: CleanedDir[] = [];
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     if (!name.startsWith(PREFIX)) continue;
@@ -58,20 +80,19 @@ export async function cleanLeftoverWorkDirs(keep: (jobId: string, state: Buffer)
       if (Number.isInteger(pid)) owner = { pid };
     }
     const pid = typeof owner.pid === 'number' ? owner.pid : undefined;
-    if (pid === undefined || pid === process.pid || alive(pid)) continue;
+    if (pid === undefined || pid === process.pid || alive(pid) || busy(dir)) continue;
     const jobId = typeof owner.job === 'string' ? owner.job : null;
-    let keptState = false;
+    let kept: string | undefined;
     const state = await readFile(join(dir, ERRORED_STATE)).catch(() => undefined);
     if (state && jobId) {
       try {
-        await keep(jobId, state);
-        keptState = true;
+        kept = await keep(jobId, state);
       } catch {
         continue; // keep the directory: its state is not saved anywhere else
       }
     }
     await rm(dir, { recursive: true, force: true });
-    cleaned.push({ dir, jobId, keptState });
+    cleaned.push({ dir, jobId, ...(kept ? { state: kept } : {}) });
   }
   return cleaned;
 }

@@ -173,13 +173,19 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
       await knex('terraform_states').insert({ state_key: key, ...ownerColumns(owner), serial: now.serial, lineage: now.lineage, resources: 0, md5: md5(Buffer.alloc(0)), state_encrypted: sealer.sealBytes(Buffer.alloc(0)), job_id: caller.jobId, tendril_id: caller.tendrilId });
     },
 
-    /** Takes the lock for the caller, or throws StateLockedError with who holds it. Taking it again with the same id is fine. */
+    /**
+     * Takes the lock for the caller, or throws StateLockedError with who holds it. Taking it again
+     * with the same id is fine, and so is taking over a lock of the caller's own job: a job runs
+     * one Terraform command at a time, so its earlier command (stopped while the state store was
+     * unreachable, its unlock lost) is over.
+     */
     async lock(owner: StateOwner, info: LockInfo, caller: StateCaller): Promise<void> {
       const key = stateKey(owner);
       const [taken] = await knex('terraform_state_locks')
         .insert({ state_key: key, ...ownerColumns(owner), lock_id: info.ID, info: JSON.stringify(info), job_id: caller.jobId })
         .onConflict('state_key')
-        .ignore()
+        .merge(['lock_id', 'info'])
+        .where('terraform_state_locks.job_id', caller.jobId)
         .returning('lock_id');
       if (taken) return;
       const held = await lockOf(key);
@@ -194,6 +200,40 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
         const held = await lockOf(key);
         if (held) throw new StateLockedError(held.info);
       }
+    },
+
+    /**
+     * A state a run could not save (its errored.tfstate), found by the next Tendril in the work
+     * directory of a run whose Tendril died, its Terraform gone. It becomes the current version when
+     * nothing else wrote the state since that run began — the same lineage, a serial not behind,
+     * the newest version the run's own or older than its claim, no other run's lock — and the dead
+     * run's lock is released. Otherwise the caller keeps it sealed with the job, for a user to
+     * recover (the job page's "Recover state"). Answers which.
+     */
+    async salvage(jobId: string, body: Buffer, tendrilId: string | null): Promise<'current' | 'already' | 'conflict'> {
+      const meta = parseState(body);
+      const job = isUuid(jobId) ? await knex('provision_jobs').where({ id: jobId }).first('id', 'vine_id', 'pool_id', 'claimed_at') : undefined;
+      if (!job || (!job.vine_id && !job.pool_id)) return 'conflict';
+      const owner: StateOwner = job.vine_id ? { vineId: job.vine_id } : { poolId: job.pool_id };
+      const key = stateKey(owner);
+      return knex.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+        const lock = await lockOf(key, trx);
+        if (lock && lock.job_id !== jobId) return 'conflict';
+        const now = await current(key, trx);
+        const digest = md5(body);
+        let outcome: 'current' | 'already' | 'conflict' = 'current';
+        if (now && now.md5 === digest) outcome = 'already';
+        else if (now) {
+          const sinceClaim = !job.claimed_at || now.job_id === jobId || new Date(now.created_at).getTime() <= new Date(job.claimed_at).getTime();
+          if (now.lineage !== meta.lineage || Number(now.serial) > meta.serial || !sinceClaim) outcome = 'conflict';
+        }
+        if (outcome === 'current') {
+          await trx('terraform_states').insert({ state_key: key, ...ownerColumns(owner), ...meta, md5: digest, state_encrypted: sealer.sealBytes(body), job_id: jobId, tendril_id: tendrilId });
+        }
+        if (outcome !== 'conflict') await trx('terraform_state_locks').where({ state_key: key, job_id: jobId }).delete();
+        return outcome;
+      });
     },
 
     history,
