@@ -6,13 +6,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTerraformRun, terraformVersion, type ChangeAction, type PlanSummary, type ResourceEvent } from '../terraform/index.js';
+import { createTerraformRun, type ChangeAction, type PlanSummary, type ResourceEvent } from '../terraform/index.js';
 import { KIND_NAMES } from '../domain/components/catalogue.js';
 import type { JobType } from '../domain/jobs/status.js';
 import type { JobContext } from './index.js';
 import { vineContext as buildVineContext, type VineContext } from './vine-context.js';
 import { createComponentTracker } from './component-tracker.js';
 import { estimateCost, infracostCost } from './cost.js';
+import { identityJob } from './identity-jobs.js';
 
 export interface HandlerOutcome {
   result?: Record<string, unknown>;
@@ -154,29 +155,6 @@ async function bootstrap(ctx: JobContext): Promise<HandlerOutcome> {
     ctx.logs.system(`workspace ${vc.workspace} is ready in the state backend (schema ${backend.schemaName}); Terraform ${version}`);
     return { result: { backend: 'pg', schema: backend.schemaName, workspace: vc.workspace, state_path: vc.statePath, terraform: version } };
   });
-}
-
-async function identityJob(ctx: JobContext, kind: 'test' | 'discover'): Promise<HandlerOutcome> {
-  const identity = await ctx.store.identity(ctx.job);
-  if (identity.provider !== 'local') {
-    const msg = `${identity.provider} connection tests arrive with the cloud identities issue; only local identities can be checked so far`;
-    if (kind === 'test') await ctx.store.recordTest(ctx.job, 'FAILED', msg);
-    throw new UnsupportedTargetError(msg);
-  }
-  const version = await terraformVersion(ctx.deps.terraformBin, ctx.signal);
-  ctx.logs.system(`terraform: ${version}`);
-  const workspaces = await ctx.store.stateWorkspaces();
-  ctx.logs.system('state backend: reachable');
-  ctx.logs.system(`state workspaces: ${workspaces.length}`);
-  if (kind === 'test') {
-    await ctx.store.recordTest(ctx.job, 'SUCCESS', `Terraform ${version}; state backend reachable`);
-    return { result: { terraform: version, backend: 'pg', workspaces: workspaces.length } };
-  }
-  await ctx.store.replaceDiscovered(
-    ctx.job,
-    workspaces.map((w) => ({ kind: 'state_workspace', external_id: w, name: w, region: 'local', data: { backend: 'pg' } })),
-  );
-  return { result: { discovered: workspaces.length, kinds: { state_workspace: workspaces.length } } };
 }
 
 const notYet: Handler = async (ctx) => {

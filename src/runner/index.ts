@@ -11,6 +11,7 @@ import type { LogWriter } from '../domain/jobs/log-writer.js';
 import { createRedactor, type InitCache } from '../terraform/index.js';
 import { HANDLERS, type HandlerOutcome } from './handlers.js';
 import type { JobStore } from './store.js';
+import type { CloudCheckSettings } from './identity-jobs.js';
 
 export interface RunnerDeps {
   store: JobStore;
@@ -22,6 +23,8 @@ export interface RunnerDeps {
   /** This Tendril's kept `terraform init` results (src/terraform/init-cache.ts); jobs init every time without it. */
   initCache?: InitCache;
   infracost?: { bin: string; apiKey: string };
+  /** Timeout and resource limit of the cloud identity checks (src/runner/identity-jobs.ts); the library's defaults without. */
+  cloud?: CloudCheckSettings;
 }
 
 /** Signals of the jobs this Tendril is running, so a cancel request can reach them. */

@@ -16,6 +16,8 @@ import { createInitCache, terraformVersion } from '../terraform/index.js';
 import { createSealer } from '../domain/crypto.js';
 import { CancelRegistry } from '../runner/index.js';
 import { createDbJobStore } from '../runner/db-store.js';
+import { setAwsRoleAssumer } from '../runner/targets.js';
+import { createAwsRoleAssumer } from '../runner/aws-role.js';
 import { CHANNEL } from '../domain/jobs/events.js';
 import { createNotifyHub, type NotifyHub } from '../db/notify.js';
 import { reapDeadTendrils } from '../domain/tendrils/reaper.js';
@@ -43,7 +45,7 @@ function workerLogger(log: Logger): WorkerLogger {
 }
 
 export interface TendrilOptions {
-  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
+  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'cloudTimeoutSeconds' | 'cloudMaxResources' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
   knex: Knex;
   databaseUrl: string;
   log: Logger;
@@ -66,6 +68,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
     in_process: opts.inProcess,
   });
   const tlog = log.child({ tendril: name });
+  setAwsRoleAssumer(createAwsRoleAssumer({ timeoutMs: config.cloudTimeoutSeconds * 1000 }));
   const cancels = new CancelRegistry();
   const shutdown = new AbortController();
   // `terraform init` once per module for this Tendril's jobs, removed when it stops.
@@ -114,6 +117,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
         terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
         terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
         initCache,
+        cloud: { timeoutMs: config.cloudTimeoutSeconds * 1000, maxResources: config.cloudMaxResources },
         ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
       },
     }),
