@@ -94,6 +94,43 @@ export const SECRET_FIELDS: Record<Provider, readonly string[]> = {
   azure: ['client_secret'],
 };
 
+/** The kinds of resources a cloud discovery finds; a vine's `existing_network_id` / `existing_zone_id` adopt one. */
+export const RESOURCE_KINDS = ['network', 'subnet', 'dns_zone'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+export const ResourceKindSchema = literals(RESOURCE_KINDS, { description: 'network (VPC / VPC network / virtual network), subnet, or dns_zone' });
+
+/** A discovered list older than this is marked stale (pages, the plant form, Grape). */
+export const DISCOVERY_STALE_MS = 24 * 3600 * 1000;
+
+/** One resource of an identity's last discovery (FETCH_RESOURCES, or the discovery after a successful CONNECTION_TEST). */
+export const DiscoveredResourceSchema = Type.Object(
+  {
+    kind: Type.String({ description: 'network, subnet or dns_zone (the local sandbox lists its state workspaces: state_workspace)' }),
+    external_id: Type.String({ description: "the cloud's id (AWS vpc-…, GCP and Azure resource paths): what existing_network_id and existing_zone_id take" }),
+    name: NullableString,
+    region: NullableString,
+    data: FreeObject('network: cidr_blocks, is_default; subnet: cidr, availability_zone (AWS) or region, network_id, public (AWS); dns_zone: domain_name, private, record_count'),
+    discovered_at: DateTime,
+  },
+  { title: 'DiscoveredResource' },
+);
+export type DiscoveredResource = Static<typeof DiscoveredResourceSchema>;
+
+/** What the identity's last discovery found, and when; null until one has run. */
+export const DiscoverySummarySchema = Type.Object(
+  {
+    at: DateTime,
+    job_id: Uuid,
+    resources: Type.Integer({ description: 'how many were kept' }),
+    kinds: Type.Record(Type.String(), Type.Integer(), { description: 'resources per kind' }),
+    truncated: Type.Boolean({ description: 'the account had more than the Tendril keeps (CLOUD_MAX_RESOURCES)' }),
+    message: Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'when truncated: what was left out and how to see it all' }),
+    stale: Type.Boolean({ description: 'older than a day' }),
+  },
+  { title: 'Discovery' },
+);
+export type DiscoverySummary = Static<typeof DiscoverySummarySchema>;
+
 /** An identity as pages, the API and Grape see it: never a secret. */
 export const IdentitySchema = Type.Object(
   {
@@ -105,6 +142,7 @@ export const IdentitySchema = Type.Object(
     last_test_status: Type.Unsafe<IdentityTestStatus | null>({ type: ['string', 'null'], enum: [...Object.values(IdentityTestStatus), null] }),
     last_test_message: NullableString,
     last_tested_at: NullableDateTime,
+    discovery: Type.Unsafe<DiscoverySummary | null>({ anyOf: [DiscoverySummarySchema, { type: 'null' }], description: 'the last discovery of the account’s networks, subnets and DNS zones; null until one ran' }),
     created_at: DateTime,
     updated_at: DateTime,
   },
