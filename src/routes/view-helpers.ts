@@ -100,4 +100,31 @@ export function fieldLabel(path: string): string {
     .replace(/ › (#\d+)/g, ' $1');
 }
 
-export const h = { badge, fieldError, fieldLabel, duration, ago, agoTag, between, dateTime, kindLabel, itemLabel, humanize, show, money };
+const RESOURCE_WORDS: Record<string, [string, string]> = {
+  network: ['network', 'networks'],
+  subnet: ['subnet', 'subnets'],
+  dns_zone: ['DNS zone', 'DNS zones'],
+  state_workspace: ['state workspace', 'state workspaces'],
+};
+/** `{ network: 2, subnet: 1, dns_zone: 0 }` → "2 networks · 1 subnet · 0 DNS zones". */
+export function resourceCounts(kinds: Record<string, number> | null | undefined): string {
+  const order = Object.keys(RESOURCE_WORDS);
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  const parts = Object.entries(kinds ?? {}).sort(([a], [b]) => rank(a) - rank(b)).map(([k, n]) => {
+    const [one, many] = RESOURCE_WORDS[k] ?? [k, k];
+    return `${n} ${n === 1 ? one : many}`;
+  });
+  return parts.length ? parts.join(' · ') : 'nothing found';
+}
+
+/** An adoptable resource as an option reads: "shop — 10.20.0.0/16 — eu-west-1 (vpc-0shop)". */
+export function resourceLabel(r: { name: string | null; external_id: string; region: string | null; data: Record<string, unknown> }): string {
+  const cidrs = Array.isArray(r.data.cidr_blocks) ? (r.data.cidr_blocks as unknown[]).join(', ') : typeof r.data.cidr === 'string' ? r.data.cidr : '';
+  const zone = typeof r.data.domain_name === 'string' ? `${r.data.domain_name}${r.data.private === true ? ' (private)' : ' (public)'}` : '';
+  const short = r.external_id.split('/').pop() ?? r.external_id;
+  const name = r.name && r.name !== r.data.domain_name ? r.name : '';
+  const parts = [zone || name || short, zone && name ? name : '', cidrs, r.region ?? '', r.data.is_default === true ? 'default' : ''].filter(Boolean);
+  return `${parts.join(' — ')} (${short})`;
+}
+
+export const h = { resourceCounts, resourceLabel, badge, fieldError, fieldLabel, duration, ago, agoTag, between, dateTime, kindLabel, itemLabel, humanize, show, money };
