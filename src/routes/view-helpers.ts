@@ -123,7 +123,7 @@ export function resourceLabel(r: { name: string | null; external_id: string; reg
   const zone = typeof r.data.domain_name === 'string' ? `${r.data.domain_name}${r.data.private === true ? ' (private)' : ' (public)'}` : '';
   const short = r.external_id.split('/').pop() ?? r.external_id;
   const name = r.name && r.name !== r.data.domain_name ? r.name : '';
-  const parts = [zone || name || short, zone && name ? name : '', cidrs, r.region ?? '', r.data.is_default === true ? 'default' : ''].filter(Boolean);
+  const parts = [zone || name, zone && name ? name : '', cidrs, r.region ?? '', r.data.is_default === true ? 'default' : ''].filter(Boolean);
   return `${parts.join(' — ')} (${short})`;
 }
 

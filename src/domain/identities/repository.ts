@@ -129,6 +129,14 @@ export function createIdentityRepository(knex: Knex) {
       return new Map(rows.map((r) => [r.identity_id, r]));
     },
 
+    /** Whether the identity's discovered resources of `kind` hold `externalId`, and how many there are. */
+    async discoveredMatch(identityId: string, kind: string, externalId: string, trx: Db = knex): Promise<{ found: boolean; count: number }> {
+      const row = (await trx('discovered_resources')
+        .where({ identity_id: identityId, kind })
+        .first(trx.raw('count(*)::int AS count'), trx.raw('coalesce(bool_or(external_id = ?), false) AS found', [externalId]))) as { count: number; found: boolean } | undefined;
+      return { found: row?.found === true, count: row?.count ?? 0 };
+    },
+
     /** The identity's discovered resources, optionally of one kind, by kind then name. */
     discovered: (identityId: string, kind?: string, trx: Db = knex): Promise<DiscoveredRow[]> => {
       const q = trx('discovered_resources').where({ identity_id: identityId }).orderBy(['kind', 'name', 'external_id']).select('kind', 'external_id', 'name', 'region', 'data', 'discovered_at');
