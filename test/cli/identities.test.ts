@@ -84,6 +84,18 @@ t.test('grape identities add / test / discover / resources', { timeout: 180_000 
   const list = await g(['identities']);
   t.match(list.stdout, /prod\s+aws\s+eu-west-1 http:\/\/127\.0\.0\.1:\d+\s+stored\s+SUCCESS \d+ s ago\s+6 \d+ s ago/, 'the list shows the last test and the resources');
 
+  // grape plant: an id discovery has seen is taken quietly; one it has not is accepted with a warning.
+  t.equal((await g(['vineyards', 'create', 'acme'])).code, 0);
+  writeFileSync(join(home, 'vine.json'), JSON.stringify({ name: 'shop', stage: 'development', identity: 'prod', network: { existing_network_id: 'vpc-0shop' } }));
+  const adopted = await g(['plant', '-f', join(home, 'vine.json')]);
+  t.equal(adopted.code, 0, `planted ${adopted.stderr}`);
+  t.notMatch(adopted.stderr, /warning/, 'a discovered network: no warning');
+  writeFileSync(join(home, 'vine.json'), JSON.stringify({ name: 'shop', stage: 'development', identity: 'prod', network: { existing_network_id: 'vpc-0new' } }));
+  const warned = await g(['plant', '-f', join(home, 'vine.json')]);
+  t.equal(warned.code, 0, 'an unseen id is accepted: exit 0');
+  t.match(warned.stderr, 'warning: network.existing_network_id: "vpc-0new" is not among the 2 networks identity "prod" last discovered: it is kept as given; check the id, or discover again if it is new\n', 'with the warning on stderr');
+  t.match(warned.stdout, /Updated acme\/shop \(development\):\n  ~ network\/network  \(existing_network_id\)/, 'and the change');
+
   // Azure: another provider's failure sentence, through the same command.
   const az = azureTestTenant();
   const sub = randomUUID();
