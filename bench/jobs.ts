@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startTendril } from '../src/tendril/index.js';
 import { createJobService } from '../src/domain/jobs/service.js';
+import { createJobRepository } from '../src/domain/jobs/repository.js';
 import { createLogWriter } from '../src/domain/jobs/log-writer.js';
 import { subscribeJobLogs } from '../src/domain/jobs/subscribe.js';
 import { createNotifyHub } from '../src/db/notify.js';
@@ -66,10 +67,13 @@ try {
   });
 
   // 2. log ingest: one job, LINES lines, stored and delivered to a live subscriber.
+  // The job is a row of its own, never enqueued: no Tendril can run it before (or while) it is measured.
   const v = await seedVine(db.knex);
-  const logJob = await jobs.create({ userId: v.userId, type: 'PLAN', vineId: v.vineId });
+  const jobRepo = createJobRepository(db.knex);
+  const logJob = await jobRepo.insert({ vine_id: v.vineId, created_by: v.userId, type: 'PLAN' });
   await tendril.stop(); // nothing else writes while we measure
-  await db.knex('provision_jobs').where({ id: logJob.id }).update({ status: 'PROCESSING' });
+  await jobRepo.claim(logJob.id, tendril.id, 600);
+  await jobRepo.transition({ id: logJob.id }, 'PROCESSING');
   const hub = createNotifyHub(db.url);
   let delivered = 0;
   let lastSeq = 0;
@@ -131,7 +135,7 @@ try {
     if (st.status !== 'SUCCESS') throw new Error(`deploy failed: ${st.error}`);
 
     const other = await seedVine(db.knex, { allKinds: true, name: `hand${i}` });
-    const store = createDbJobStore({ knex: db.knex, sealer, tendrilId: tendril.id, databaseUrl: db.url });
+    const store = createDbJobStore({ knex: db.knex, sealer, tendrilId: tendril.id, databaseUrl: db.url, leaseSeconds: 20 });
     const ctx = await vineContext(await store.vine({ vine_id: other.vineId } as JobRecord));
     const dir = await mkdtemp(join(tmpdir(), 'vintner-by-hand-'));
     await cp(moduleDir, dir, { recursive: true });

@@ -164,6 +164,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const host = str(env, 'HOST') ?? '127.0.0.1';
   const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
 
+  const heartbeat = int(env, 'TENDRIL_HEARTBEAT_SECONDS', 5, 1, 300);
+  const deadAfter = int(env, 'TENDRIL_DEAD_AFTER_SECONDS', 20, 3, 3600);
+  if (deadAfter < 3 * heartbeat) {
+    throw new ConfigError(`TENDRIL_DEAD_AFTER_SECONDS (${deadAfter}) must be at least three heartbeats (3 × TENDRIL_HEARTBEAT_SECONDS = ${3 * heartbeat}): a job's lease must survive two missed renewals`);
+  }
+
   return {
     databaseUrl,
     dataDir,
@@ -174,8 +180,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     tendrilInProcess: bool(env, 'TENDRIL_IN_PROCESS', true),
     tendrilConcurrency: int(env, 'TENDRIL_CONCURRENCY', 4, 1, 64),
     tendrilName: str(env, 'TENDRIL_NAME') ?? `${hostname()}-${process.pid}`,
-    tendrilHeartbeatSeconds: int(env, 'TENDRIL_HEARTBEAT_SECONDS', 5, 1, 300),
-    tendrilDeadAfterSeconds: int(env, 'TENDRIL_DEAD_AFTER_SECONDS', 20, 3, 3600),
+    tendrilHeartbeatSeconds: heartbeat,
+    tendrilDeadAfterSeconds: deadAfter,
     terraformBin: str(env, 'TERRAFORM_BIN') ?? 'terraform',
     terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
     terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),

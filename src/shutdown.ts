@@ -39,5 +39,18 @@ export function installShutdown(log: Logger, steps: Array<[string, () => Promise
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  keepRunningOnStrayRejections(log);
   return shutdown;
+}
+
+/**
+ * A promise rejected where nobody listens — a library's background query failing while the
+ * database is unreachable (graphile-worker's batched job completion, say) — is logged, and the
+ * process goes on: a Tendril must outlive a database outage, and every path that matters retries.
+ */
+export function keepRunningOnStrayRejections(log: Pick<Logger, 'error'>): void {
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? { message: reason.message, code: (reason as { code?: unknown }).code, stack: reason.stack } : { message: String(reason) };
+    log.error({ err }, 'an unhandled rejection (logged; the process goes on): %s', err.message);
+  });
 }

@@ -31,10 +31,11 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
   /** Creates the job, then shows where to watch it (or why it was refused, in place). */
   const startJob = (type: JobType, opts: { toJobPage?: boolean; message: string }) => async (req: IdReq, reply: FastifyReply) => {
     const planJobId = field(req.body, 'plan_job_id') || undefined;
+    const recoverJobId = field(req.body, 'recover_job_id') || undefined;
     return formAction(
       reply,
       async () => {
-        const job = await jobs.create({ userId: req.user!.id, type, vineId: req.params.id, ...(planJobId ? { planJobId } : {}) });
+        const job = await jobs.create({ userId: req.user!.id, type, vineId: req.params.id, ...(planJobId ? { planJobId } : {}), ...(recoverJobId ? { recoverJobId } : {}) });
         if (opts.toJobPage) return redirect(req, reply, `/jobs/${job.id}`);
         if (panelTarget(req, req.params.id)) return renderVinePage(app, req, reply, req.params.id);
         return redirect(req, reply, `/vines/${req.params.id}`, opts.message);
@@ -49,6 +50,8 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { id: string } }>('/vines/:id/plan', auth, startJob('PLAN', { toJobPage: true, message: 'Plan queued.' }));
   app.post<{ Params: { id: string } }>('/vines/:id/harvest', auth, startJob('DEPLOY', { message: 'Harvest queued: follow it below.' }));
   app.post<{ Params: { id: string } }>('/vines/:id/destroy', auth, startJob('DESTROY', { message: 'Destroy queued: follow it below.' }));
+  // "Recover state" of a job that kept the state Terraform could not save: a BOOTSTRAP pushing it back.
+  app.post<{ Params: { id: string } }>('/vines/:id/recover', auth, startJob('BOOTSTRAP', { toJobPage: true, message: 'State recovery queued.' }));
 
   const watch = await createVineWatch(app, app.pageCache.csrfSlot);
   app.addHook('onClose', async () => watch.close());

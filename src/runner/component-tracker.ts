@@ -12,6 +12,7 @@ import { mapAddressToComponent } from '../terraform/parse.js';
 import { componentAction } from '../terraform/summary.js';
 import type { ChangeAction, ComponentChange } from '../terraform/types.js';
 import type { JobStore } from './store.js';
+import type { JobRecord } from '../domain/jobs/repository.js';
 
 type PlannedAction = ChangeAction;
 /** What a component may be caught in when its apply fails: every status from which FAILED is reached. */
@@ -51,8 +52,12 @@ export function pathBetween(from: ComponentStatus, to: ComponentStatus): Compone
  * Every move is a guarded transition through the store; each announces the vine's change in the
  * same statement (pages coalesce their re-reads, so a burst of events costs one render).
  */
-export function createComponentTracker(store: Pick<JobStore, 'components'>, components: ComponentRow[], planned: PlannedComponent[], log: (line: string) => void) {
-  const repo = store.components;
+export function createComponentTracker(store: Pick<JobStore, 'components'>, job: JobRecord, components: ComponentRow[], planned: PlannedComponent[], log: (line: string) => void) {
+  const repo = {
+    transition: (c: ComponentRow, to: ComponentStatus, patch?: ComponentPatch) => store.components.transition(job, c, to, patch),
+    patch: (c: ComponentRow, patch: ComponentPatch) => store.components.patch(job, c, patch),
+    remove: (c: ComponentRow) => store.components.remove(job, c),
+  };
   const byKey = new Map(components.map((c) => [componentKey(c), { ...c }]));
   const remaining = new Map(planned.map((p) => [componentKey(p), p.resources.create + p.resources.update + p.resources.delete + 2 * p.resources.replace]));
   const plannedAction = new Map(planned.map((p) => [componentKey(p), p.action]));

@@ -15,6 +15,8 @@ import { createIdentityRepository } from '../domain/identities/repository.js';
 import { currentFieldNames } from '../domain/identities/schema.js';
 import { NotFoundError } from '../domain/errors.js';
 import { terraformSessionName } from '../domain/tendrils/reaper.js';
+import { LeaseLostError, type Lease } from '../domain/jobs/lease.js';
+import { LEASE_HELD, leaseBindings, type JobRecord } from '../domain/jobs/repository.js';
 import type { JobStore, JobIdentity } from './store.js';
 
 export const STATE_SCHEMA = 'terraform_state';
@@ -25,7 +27,12 @@ export interface DbStoreDeps {
   tendrilId: string;
   /** The pg state backend lives in Vintner's own database. */
   databaseUrl: string;
+  /** A claimed job's lease lasts this long unless renewed (TENDRIL_DEAD_AFTER_SECONDS). */
+  leaseSeconds: number;
 }
+
+const leaseOf = (job: JobRecord): Lease => ({ jobId: job.id, epoch: job.lease_epoch });
+const lostLease = (job: JobRecord) => new LeaseLostError(`this run lost its lease on job ${job.id} (the job was failed meanwhile): nothing more is recorded`);
 
 /**
  * The state backend connects with the job's own application_name, so if this Tendril dies the
@@ -38,11 +45,17 @@ export function stateConnStr(databaseUrl: string, jobId: string): string {
   return u.toString();
 }
 
-export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl }: DbStoreDeps): JobStore {
+export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl, leaseSeconds }: DbStoreDeps): JobStore {
   const jobs = createJobRepository(knex);
   const vines = createVineRepository(knex);
   const components = createComponentRepository(knex);
   const identities = createIdentityRepository(knex);
+
+  /** Inside a transaction: the run still holds its lease (the job row locked until the commit). */
+  async function holdLease(trx: Knex.Transaction, job: JobRecord): Promise<void> {
+    const { rows } = await trx.raw(`SELECT ${LEASE_HELD} AS held FROM provision_jobs WHERE id = ? FOR SHARE`, [...leaseBindings(leaseOf(job)), job.id]);
+    if (!(rows as Array<{ held: boolean }>)[0]?.held) throw lostLease(job);
+  }
 
   async function identityById(id: string | null): Promise<JobIdentity> {
     const row = id ? await identities.openForJob(id) : undefined;
@@ -57,21 +70,20 @@ export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl }: DbSto
   }
 
   return {
-    async claim(jobId) {
-      const [job] = await jobs.transition({ id: jobId }, 'CLAIMED', { tendril_id: tendrilId });
-      return job;
-    },
+    claim: (jobId) => jobs.claim(jobId, tendrilId, leaseSeconds),
 
     async start(job) {
       const running = JOB_TYPE_INFO[job.type].vine?.running;
       await knex.transaction(async (trx) => {
-        await jobs.transition({ id: job.id }, 'PROCESSING', {}, trx);
+        const [moved] = await jobs.transitionLeased(leaseOf(job), 'PROCESSING', {}, trx);
+        if (!moved) throw lostLease(job);
         if (running && job.vine_id) await vines.transition(job.vine_id, running, {}, trx);
       });
     },
 
     async logs(job, opts) {
-      const writer = createLogWriter(knex, job.id, { redact: opts.redact, onError: opts.onError });
+      // Lines wait out a database outage (the run itself stops long before its lease can end).
+      const writer = createLogWriter(knex, job.id, { redact: opts.redact, onError: opts.onError, fence: leaseOf(job), retryForMs: 15 * 60_000 });
       // A retried identity job (graphile attempts > 1) continues the numbering.
       const seq = await nextSeq(knex, job.id);
       if (seq > 0) writer.restartAt(seq);
@@ -114,14 +126,38 @@ export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl }: DbSto
     },
 
     components: {
-      transition: async (c, to, patch) => (await components.transition(c.kind, c.id, to, patch)).status,
-      patch: (c, patch) => components.patch(c.kind, c.id, patch),
-      remove: (c) => components.remove(c.kind, c.id),
+      transition: async (job, c, to, patch) => (await components.transition(c.kind, c.id, to, patch, knex, leaseOf(job))).status,
+      patch: (job, c, patch) => components.patch(c.kind, c.id, patch, knex, leaseOf(job)),
+      remove: (job, c) => components.remove(c.kind, c.id, knex, leaseOf(job)),
     },
 
-    recordTest: (job, status, message) => identities.recordTest(job.identity_id!, status, message),
+    recordTest: (job, status, message) =>
+      knex.transaction(async (trx) => {
+        await holdLease(trx, job);
+        await identities.recordTest(job.identity_id!, status, message, trx);
+      }),
 
-    replaceDiscovered: (job, resources) => knex.transaction((trx) => identities.replaceDiscovered(job.identity_id!, resources, trx)),
+    replaceDiscovered: (job, resources) =>
+      knex.transaction(async (trx) => {
+        await holdLease(trx, job);
+        await identities.replaceDiscovered(job.identity_id!, resources, trx);
+      }),
+
+    async keepErroredState(job, state) {
+      if (!(await jobs.keepErroredState(leaseOf(job), sealer.sealBytes(state)))) throw lostLease(job);
+    },
+
+    async keptState(job, fromJobId) {
+      const kept = await jobs.keptState(fromJobId);
+      if (!kept || kept.vine_id !== job.vine_id || !kept.state_recovery_encrypted) return undefined;
+      return sealer.openBytes(kept.state_recovery_encrypted);
+    },
+
+    clearKeptState: (job, fromJobId) =>
+      knex.transaction(async (trx) => {
+        await holdLease(trx, job);
+        await jobs.clearKeptState(fromJobId, trx);
+      }),
 
     async finish(job, outcome) {
       await knex.transaction(async (trx) => {
@@ -129,7 +165,8 @@ export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl }: DbSto
         if (outcome.error !== undefined) set.error = outcome.error;
         if (outcome.result) set.result = JSON.stringify(outcome.result);
         if (outcome.planFile) set.plan_file_encrypted = sealer.sealBytes(outcome.planFile);
-        await jobs.transition({ id: job.id }, outcome.status, set, trx);
+        const [moved] = await jobs.transitionLeased(leaseOf(job), outcome.status, set, trx);
+        if (!moved) throw lostLease(job);
         const move = JOB_TYPE_INFO[job.type].vine;
         if (job.vine_id && move) {
           const from = [move.running, move.start].filter((s) => s !== undefined);

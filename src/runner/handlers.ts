@@ -3,10 +3,10 @@
  * src/terraform; the vine becomes tfvars in vine-context.ts; every read and write goes through the
  * job's store.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTerraformRun, type ChangeAction, type PlanSummary, type ResourceEvent } from '../terraform/index.js';
+import { untilReachable } from '../db/errors.js';
+import { createTerraformRun, createWorkDir, type ChangeAction, type PlanSummary, type ResourceEvent } from '../terraform/index.js';
 import { KIND_NAMES } from '../domain/components/catalogue.js';
 import type { JobType } from '../domain/jobs/status.js';
 import type { JobContext } from './index.js';
@@ -32,7 +32,7 @@ type TerraformRun = ReturnType<typeof createTerraformRun> & {
 };
 
 async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: TerraformRun, workDir: string) => Promise<T>): Promise<T> {
-  const workDir = await mkdtemp(join(tmpdir(), `vintner-job-${ctx.job.id.slice(0, 8)}-`));
+  const workDir = await createWorkDir(ctx.job.id);
   ctx.addSecrets(vc.secrets);
   let listener: ((ev: ResourceEvent) => void) | undefined;
   let plannedListener: ((c: { address: string; action: ChangeAction }) => void) | undefined;
@@ -58,12 +58,42 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     onPlannedChange: (fn: (c: { address: string; action: ChangeAction }) => void) => void (plannedListener = fn),
   });
   ctx.logs.system(`state: ${vc.statePath} (workspace ${vc.workspace}); target terraform/${vc.target.module}`);
+  let removable = true;
   try {
     await tf.prepare();
     await tf.init();
     return await fn(tf, workDir);
   } finally {
-    await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    removable = await saveErroredState(ctx, tf, workDir);
+    if (removable) await rm(workDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** How long a run keeps trying to push errored.tfstate back before keeping it with its job. */
+const PUSH_STATE_FOR_MS = 5 * 60_000;
+
+/**
+ * State is never lost. When Terraform could not save its state (the database unreachable), it
+ * wrote errored.tfstate: pushed back as soon as the backend takes it (with the lock); failing
+ * that, kept sealed with the job ("Recover state" on the job page). Answers whether the work
+ * directory may go: false only when neither worked (the next Tendril start keeps it with the job).
+ */
+async function saveErroredState(ctx: JobContext, tf: TerraformRun, workDir: string): Promise<boolean> {
+  const until = Date.now() + PUSH_STATE_FOR_MS;
+  for (let attempt = 0; tf.erroredState(); attempt++) {
+    if (await tf.pushErroredState()) return true;
+    if (Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 15_000)));
+  }
+  const state = tf.erroredState();
+  if (!state) return true;
+  try {
+    await untilReachable(() => ctx.store.keepErroredState(ctx.job, state), { giveUpAfterMs: 15 * 60_000 });
+    ctx.logs.system(`The state Terraform could not save is kept, encrypted, with this job: "Recover state" on the job page pushes it back; retry the vine afterwards`, 'error');
+    return true;
+  } catch (err) {
+    ctx.logs.system(`The state Terraform could not save stays in ${workDir} (${(err as Error).message}); the next start of a Tendril on this machine keeps it with the job`, 'error');
+    return false;
   }
 }
 
@@ -95,7 +125,7 @@ async function deploy(ctx: JobContext): Promise<HandlerOutcome> {
       planned = plan.summary as PlanSummary;
       ctx.logs.system(`applying the stored plan of job ${plan.id} (${summaryLine(planned).replace('plan: ', '')})`);
     }
-    const tracker = createComponentTracker(ctx.store, vc.components, planned?.components ?? [], (l) => ctx.logs.system(l, 'warn'));
+    const tracker = createComponentTracker(ctx.store, ctx.job, vc.components, planned?.components ?? [], (l) => ctx.logs.system(l, 'warn'));
     if (!planned) tf.onPlannedChange(tracker.onPlanned);
     tf.onResourceEvent(tracker.onEvent);
     try {
@@ -114,7 +144,7 @@ async function destroy(ctx: JobContext): Promise<HandlerOutcome> {
   return withTerraform(ctx, vc, async (tf) => {
     const { planFile, summary } = await tf.plan({ destroy: true });
     ctx.logs.system(summaryLine(summary));
-    const tracker = createComponentTracker(ctx.store, vc.components, summary.components, (l) => ctx.logs.system(l, 'warn'));
+    const tracker = createComponentTracker(ctx.store, ctx.job, vc.components, summary.components, (l) => ctx.logs.system(l, 'warn'));
     tf.onResourceEvent(tracker.onEvent);
     try {
       await tf.apply({ planFile });
@@ -150,6 +180,15 @@ async function bootstrap(ctx: JobContext): Promise<HandlerOutcome> {
   const vc = await vineContext(ctx);
   return withTerraform(ctx, vc, async (tf) => {
     await tf.ensureWorkspace();
+    const from = ctx.job.recover_job_id;
+    if (from) {
+      const state = await ctx.store.keptState(ctx.job, from);
+      if (!state) throw new Error(`job ${from} keeps no state of this vine (already recovered?)`);
+      ctx.logs.system(`pushing the state kept with job ${from} back to the vine's workspace`);
+      await tf.pushState(state);
+      await ctx.store.clearKeptState(ctx.job, from);
+      ctx.logs.system('state recovered: the next plan or harvest sees every resource that run created');
+    }
     const version = await tf.terraformVersion();
     const backend = ctx.store.stateBackend(ctx.job, vc.workspace);
     ctx.logs.system(`workspace ${vc.workspace} is ready in the state backend (schema ${backend.schemaName}); Terraform ${version}`);

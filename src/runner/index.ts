@@ -10,7 +10,10 @@ import type { JobRecord } from '../domain/jobs/repository.js';
 import type { LogWriter } from '../domain/jobs/log-writer.js';
 import { createRedactor, type InitCache } from '../terraform/index.js';
 import { HANDLERS, type HandlerOutcome } from './handlers.js';
-import type { JobStore } from './store.js';
+import type { JobOutcome, JobStore } from './store.js';
+import { LeaseLostError } from '../domain/jobs/lease.js';
+import { untilReachable } from '../db/errors.js';
+import type { LeaseKeeper } from '../tendril/leases.js';
 import type { CloudCheckSettings } from './identity-jobs.js';
 
 export interface RunnerDeps {
@@ -22,6 +25,8 @@ export interface RunnerDeps {
   terraformKillGraceMs: number;
   /** This Tendril's kept `terraform init` results (src/terraform/init-cache.ts); jobs init every time without it. */
   initCache?: InitCache;
+  /** The leases of this Tendril's runs: renewed on each heartbeat, and what stops a run that lost its own. */
+  leases?: LeaseKeeper;
   infracost?: { bin: string; apiKey: string };
   /** Timeout and resource limit of the cloud identity checks (src/runner/identity-jobs.ts); the library's defaults without. */
   cloud?: CloudCheckSettings;
@@ -77,6 +82,7 @@ export async function runProvisionJob(deps: RunnerDeps, jobId: string, cancels: 
   }
 
   const controller = cancels.register(job.id);
+  const releaseLease = deps.leases?.hold({ jobId: job.id, epoch: job.lease_epoch, stop: (reason) => controller.abort(reason) });
   const onShutdown = () => controller.abort(new CancelledError(`Tendril ${deps.tendrilName} is shutting down`));
   shutdown?.addEventListener('abort', onShutdown, { once: true });
   const secrets: string[] = [];
@@ -106,7 +112,10 @@ export async function runProvisionJob(deps: RunnerDeps, jobId: string, cancels: 
     error = err;
   }
 
-  const cancelled = controller.signal.aborted && (error !== undefined || outcome === undefined);
+  // Stopped by a user or the Tendril's shutdown: CANCELLED; stopped because the lease was lost or
+  // the database unreachable: FAILED, with that reason.
+  const cancelled = controller.signal.aborted && controller.signal.reason instanceof CancelledError && (error !== undefined || outcome === undefined);
+  if (error === undefined && controller.signal.aborted && controller.signal.reason instanceof LeaseLostError) error = controller.signal.reason;
   const message = error === undefined ? undefined : redact(errorMessage(error, controller.signal));
   if (message) logs?.system(cancelled ? `cancelled: ${message}` : `failed: ${message}`, cancelled ? 'warn' : 'error');
   else logs?.system(`${job.type} succeeded`);
@@ -114,17 +123,29 @@ export async function runProvisionJob(deps: RunnerDeps, jobId: string, cancels: 
   cancels.release(job.id);
   shutdown?.removeEventListener('abort', onShutdown);
 
-  await store.finish(
-    job,
+  const finalOutcome: JobOutcome =
     error === undefined
       ? { status: 'SUCCESS', ...(outcome?.result ? { result: outcome.result } : {}), ...(outcome?.planFile ? { planFile: outcome.planFile } : {}) }
-      : { status: cancelled ? 'CANCELLED' : 'FAILED', error: message! },
-  );
+      : { status: cancelled ? 'CANCELLED' : 'FAILED', error: message! };
+  // The outcome is recorded once the database can take it, however long an outage lasts (bounded);
+  // a run whose lease was taken away meanwhile records nothing: the reaper has spoken for it.
+  try {
+    await untilReachable(() => store.finish(job, finalOutcome), {
+      giveUpAfterMs: 30 * 60_000,
+      onRetry: (err, n) => n === 1 && deps.log.warn({ jobId: job.id, err: { message: (err as Error).message } }, 'recording the outcome of job %s waits for the database', job.id),
+    });
+  } catch (err) {
+    if (err instanceof LeaseLostError) deps.log.warn({ jobId: job.id }, '%s', err.message);
+    else deps.log.error({ jobId: job.id, err }, 'the outcome of job %s could not be recorded', job.id);
+  } finally {
+    releaseLease?.();
+  }
   if (error !== undefined && !cancelled) deps.log.warn({ jobId: job.id, type: job.type }, 'job failed: %s', message);
   return true;
 }
 
 function errorMessage(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted && signal.reason instanceof LeaseLostError) return signal.reason.message;
   if (signal.aborted && signal.reason instanceof CancelledError) {
     const own = err instanceof Error && !(err instanceof CancelledError) ? err.message : '';
     return own && !/cancel/i.test(own) ? `${signal.reason.message} (${own})` : signal.reason.message;

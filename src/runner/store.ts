@@ -63,8 +63,14 @@ export interface JobOutcome {
   planFile?: Buffer;
 }
 
+/**
+ * Every write of a run is fenced by its job's lease (`job.lease_epoch`, taken at the claim): once
+ * the lease is taken away (the reaper failed the job) a write is refused with a LeaseLostError, so
+ * a run that lost its Tendril's heartbeat can change nothing. Writes that fail for want of the
+ * database are the caller's to retry (src/db/errors.ts).
+ */
 export interface JobStore {
-  /** QUEUED → CLAIMED by this Tendril; undefined when it was cancelled or taken. */
+  /** QUEUED → CLAIMED by this Tendril, with a new lease; undefined when it was cancelled or taken. */
   claim(jobId: string): Promise<JobRecord | undefined>;
   /** CLAIMED → PROCESSING, and the vine's move when the job type has one (DEPLOY: PROVISIONING). */
   start(job: JobRecord): Promise<void>;
@@ -77,12 +83,18 @@ export interface JobStore {
   stateWorkspaces(): Promise<string[]>;
   /** A stored plan of the vine, opened: what a DEPLOY of it applies. */
   plan(job: JobRecord, planJobId: string): Promise<{ id: string; config_version: number | null; summary: unknown; file: Buffer }>;
+  /** A run's changes to its vine's components (fenced by `job`'s lease). */
   components: {
-    transition(c: Pick<ComponentRow, 'kind' | 'id'>, to: ComponentStatus, patch?: ComponentPatch): Promise<ComponentStatus>;
-    patch(c: Pick<ComponentRow, 'kind' | 'id'>, patch: ComponentPatch): Promise<void>;
-    remove(c: Pick<ComponentRow, 'kind' | 'id'>): Promise<void>;
+    transition(job: JobRecord, c: Pick<ComponentRow, 'kind' | 'id'>, to: ComponentStatus, patch?: ComponentPatch): Promise<ComponentStatus>;
+    patch(job: JobRecord, c: Pick<ComponentRow, 'kind' | 'id'>, patch: ComponentPatch): Promise<void>;
+    remove(job: JobRecord, c: Pick<ComponentRow, 'kind' | 'id'>): Promise<void>;
   };
   recordTest(job: JobRecord, status: IdentityTestStatus, message: string): Promise<void>;
+  /** Keeps the state Terraform could not save (errored.tfstate), sealed, with the job: "Recover state". */
+  keepErroredState(job: JobRecord, state: Buffer): Promise<void>;
+  /** The state kept with another job of the same vine (a BOOTSTRAP recovering it), opened. */
+  keptState(job: JobRecord, fromJobId: string): Promise<Buffer | undefined>;
+  clearKeptState(job: JobRecord, fromJobId: string): Promise<void>;
   replaceDiscovered(job: JobRecord, resources: DiscoveredResourceInput[]): Promise<void>;
   /** The job's end: its status (and the vine's) in one transaction. */
   finish(job: JobRecord, outcome: JobOutcome): Promise<void>;

@@ -20,7 +20,12 @@ import { setAwsRoleAssumer } from '../runner/targets.js';
 import { createAwsRoleAssumer } from '../runner/aws-role.js';
 import { CHANNEL } from '../domain/jobs/events.js';
 import { createNotifyHub, type NotifyHub } from '../db/notify.js';
-import { reapDeadTendrils } from '../domain/tendrils/reaper.js';
+import { reap } from '../domain/tendrils/reaper.js';
+import { leaseTiming } from '../domain/jobs/lease.js';
+import { createJobRepository } from '../domain/jobs/repository.js';
+import { createLeaseKeeper } from './leases.js';
+import { cleanLeftoverWorkDirs } from '../terraform/index.js';
+import { untilReachable } from '../db/errors.js';
 import { createTendrilRepository } from '../domain/tendrils/repository.js';
 import { createTaskList, CRONTAB } from '../tasks/index.js';
 
@@ -69,6 +74,16 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   });
   const tlog = log.child({ tendril: name });
   setAwsRoleAssumer(createAwsRoleAssumer({ timeoutMs: config.cloudTimeoutSeconds * 1000 }));
+  const timing = leaseTiming({ heartbeatSeconds: config.tendrilHeartbeatSeconds, deadAfterSeconds: config.tendrilDeadAfterSeconds, killGraceSeconds: config.terraformKillGraceSeconds });
+  const leases = createLeaseKeeper(timing, tlog);
+  const jobs = createJobRepository(knex);
+  const sealer = createSealer(config.secretKey);
+  // Work directories of runs whose Tendril died (kill -9) on this machine: the state Terraform
+  // could not save is kept with its job, then the directory (it may hold a plan file) goes.
+  const cleaned = await cleanLeftoverWorkDirs(async (jobId, state) => {
+    if (!(await jobs.keepOrphanedState(jobId, sealer.sealBytes(state)))) tlog.warn({ jobId }, 'a leftover errored.tfstate of job %s could not be kept (no such job, or one is kept already)', jobId);
+  });
+  for (const c of cleaned) tlog.warn({ dir: c.dir, jobId: c.jobId, keptState: c.keptState }, 'removed the work directory of a run whose Tendril died%s', c.keptState ? ' (its unsaved state was kept with the job)' : '');
   const cancels = new CancelRegistry();
   const shutdown = new AbortController();
   // `terraform init` once per module for this Tendril's jobs, removed when it stops.
@@ -105,12 +120,14 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
     logger: workerLogger(tlog),
     taskList: createTaskList({
       knex,
-      deadAfterSeconds: config.tendrilDeadAfterSeconds,
+      timing,
       cancels,
       shutdown: shutdown.signal,
       workerUtils,
+      workerIds: () => workerIds,
       runner: {
-        store: createDbJobStore({ knex, sealer: createSealer(config.secretKey), tendrilId: id, databaseUrl: opts.databaseUrl }),
+        store: createDbJobStore({ knex, sealer, tendrilId: id, databaseUrl: opts.databaseUrl, leaseSeconds: timing.ttlSeconds }),
+        leases,
         log: tlog,
         tendrilName: name,
         terraformBin: config.terraformBin,
@@ -125,18 +142,25 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   });
   await tendrils.setWorkerIds(id, workerIds);
 
+  // Every heartbeat: renew the leases of the running jobs (first: what keeps runs apart), tick the
+  // shared clock (so an outage is told from a death), say this Tendril is alive, then look for
+  // runs that lost theirs. A beat that fails is simply the next one's to do.
   let beating = false;
+  const beat = async () => {
+    await leases.renewAll((held) => jobs.renew(id, held, timing.ttlSeconds));
+    await tendrils.tick(timing.outageGapSeconds);
+    if ((await tendrils.heartbeat(id)) === 'DEAD') tlog.warn('Tendril %s had been declared dead (its jobs were failed); it is back', name);
+    const reaped = await reap(knex, timing);
+    for (const j of reaped.jobs) tlog.warn({ jobId: j.id, tendril: j.tendril }, 'job %s lost its Tendril (%s): failed', j.id, j.tendril ?? 'unknown');
+    for (const t of reaped.tendrils) tlog.warn({ dead: t.name }, 'Tendril %s stopped responding: declared dead', t.name);
+  };
   const heartbeat = setInterval(() => {
     if (beating) return;
     beating = true;
-    void (async () => {
-      if ((await tendrils.heartbeat(id)) === 'DEAD') tlog.warn('Tendril %s had been declared dead by a peer (its jobs were failed); it is back', name);
-      const reaped = await reapDeadTendrils(knex, config.tendrilDeadAfterSeconds);
-      for (const t of reaped) tlog.warn({ dead: t.name, jobs: t.jobs }, 'Tendril %s stopped responding; its jobs were failed', t.name);
-    })()
-      .catch((err: Error) => tlog.warn({ err }, 'heartbeat failed'))
+    void beat()
+      .catch((err: Error) => tlog.warn({ err: { message: err.message } }, 'heartbeat failed: %s', err.message))
       .finally(() => (beating = false));
-  }, config.tendrilHeartbeatSeconds * 1000);
+  }, timing.renewMs);
   heartbeat.unref();
 
   tlog.info({ id, concurrency: config.tendrilConcurrency, terraform: tfVersion }, 'Tendril %s started', name);
@@ -154,7 +178,8 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
       await utils?.then((u) => u.release()).catch(() => {});
       await pgPool.end().catch(() => {});
       initCache.clear();
-      await tendrils.transition({ id }, 'STOPPED').catch(() => {});
+      leases.close();
+      await untilReachable(() => tendrils.transition({ id }, 'STOPPED'), { giveUpAfterMs: 10_000 }).catch(() => {});
       tlog.info('Tendril %s stopped', name);
     })());
 

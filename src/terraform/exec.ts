@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { diagnosticsMessage, TerraformError } from './errors.js';
 import { parseJsonLine, parsePlainLine } from './parse.js';
+import { signalGroup, unwatchGroup, watchGroup } from './watchdog.js';
 import type { ChangeAction, Diagnostic, LogLine, ResourceEvent } from './types.js';
 
 export interface CommandContext {
@@ -55,6 +56,8 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  // Its own process group (detached), so a SIGKILL reaches its providers and provisioners too, and
+  // the watchdog stops the group should this process die without stopping it (kill -9).
   const sub = execa(ctx.bin, args, {
     cwd: ctx.cwd,
     env,
@@ -62,19 +65,37 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
     stdin: 'ignore',
     buffer: false,
     reject: false,
-    cancelSignal: signal,
-    killSignal: 'SIGINT',
-    forceKillAfterDelay: ctx.killGraceMs,
-    timeout: ctx.timeoutMs,
+    detached: true,
   });
+  const pid = sub.pid;
+  if (pid !== undefined) watchGroup(pid);
 
-  const onAbort = () =>
-    ctx.emit({
-      stream: 'system',
-      level: 'warn',
-      line: `Cancel requested: sending SIGINT to terraform ${command} (SIGKILL if it has not exited after ${Math.round(ctx.killGraceMs / 1000)}s)`,
-    });
+  // Stopping: SIGINT (Terraform stops gracefully and saves its state), then SIGKILL to the whole
+  // group after the grace — the reason's own (`killGraceMs`, a Tendril stopping itself before its
+  // lease ends) or the configured one.
+  let killTimer: NodeJS.Timeout | undefined;
+  let forced = false;
+  let timedOut = false;
+  const stop = (why: string, graceMs: number) => {
+    if (pid === undefined || sub.exitCode !== null || killTimer) return;
+    ctx.emit({ stream: 'system', level: 'warn', line: `${why}: sending SIGINT to terraform ${command} (SIGKILL if it has not exited after ${Math.round(graceMs / 1000)}s)` });
+    signalGroup(pid, 'SIGINT', false);
+    killTimer = setTimeout(() => {
+      forced = true;
+      signalGroup(pid, 'SIGKILL', true);
+    }, graceMs);
+  };
+  const onAbort = () => {
+    // The reason may say why in a few words (`notice`) and ask for a shorter grace (`killGraceMs`).
+    const reason = signal?.reason as { killGraceMs?: unknown; notice?: unknown } | undefined;
+    const grace = typeof reason?.killGraceMs === 'number' ? reason.killGraceMs : ctx.killGraceMs;
+    stop(typeof reason?.notice === 'string' ? reason.notice : 'Cancel requested', grace);
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    stop(`terraform ${command} ran past its ${Math.round(ctx.timeoutMs / 1000)}s limit`, ctx.killGraceMs);
+  }, ctx.timeoutMs);
 
   const diagnostics: Diagnostic[] = [];
   const pendingErrored = new Map<string, ResourceEvent>();
@@ -136,14 +157,17 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
   const result = await sub;
   await Promise.all(done);
   signal?.removeEventListener('abort', onAbort);
+  clearTimeout(timeout);
+  if (killTimer) clearTimeout(killTimer);
+  if (pid !== undefined) unwatchGroup(pid);
 
   // Errored resources whose diagnostic never came (e.g. "execution halted" only).
   const general = diagnostics.find((d) => d.severity === 'error' && !d.address);
   for (const ev of pendingErrored.values()) sendEvent({ ...ev, error: general ? diagText(general) : 'Terraform reported an error for this resource' });
 
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  const cancelled = result.isCanceled || !!signal?.aborted;
-  if (result.isForcefullyTerminated) {
+  const cancelled = !!signal?.aborted;
+  if (forced) {
     ctx.emit({ stream: 'system', level: 'error', line: `terraform ${command} did not exit after SIGINT within the grace period: killed (SIGKILL)` });
   }
   if (!result.failed) {
@@ -156,18 +180,18 @@ export async function runCommand(ctx: CommandContext, args: string[], mode: Comm
   if (!reason) reason = plainErrorMessage(tail) ?? ctx.redact(result.originalMessage ?? result.shortMessage ?? 'unknown error');
   // A cancel's diagnostics are the interrupted resources' errors: in .diagnostics, not the message.
   const message = cancelled
-    ? `terraform ${command} was cancelled${result.isForcefullyTerminated ? ' (killed after the grace period)' : ''}`
-    : result.timedOut
+    ? `terraform ${command} was cancelled${forced ? ' (killed after the grace period)' : ''}`
+    : timedOut
       ? `terraform ${command} timed out after ${Math.round(ctx.timeoutMs / 1000)}s${reason ? `: ${reason}` : ''}`
       : reason;
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
   ctx.emit({
     stream: 'system',
     level: cancelled ? 'warn' : 'error',
-    line: `terraform ${command} ${cancelled ? 'cancelled' : result.timedOut ? 'timed out' : 'failed'} after ${secs}s (${exitCode !== undefined ? `exit code ${exitCode}` : `signal ${result.signal ?? 'none'}`})`,
+    line: `terraform ${command} ${cancelled ? 'cancelled' : timedOut ? 'timed out' : 'failed'} after ${secs}s (${exitCode !== undefined ? `exit code ${exitCode}` : `signal ${result.signal ?? 'none'}`})`,
   });
   const redacted = diagnostics.map((d) => ({ ...d, summary: ctx.redact(d.summary), detail: ctx.redact(d.detail) }));
-  throw new TerraformError(message, { command, exitCode, stderrTail: tail, cancelled, timedOut: result.timedOut, diagnostics: redacted });
+  throw new TerraformError(message, { command, exitCode, stderrTail: tail, cancelled, timedOut, diagnostics: redacted });
 }
 
 /** "Error: …" lines of human diagnostics on stderr (commands without -json). */

@@ -16,3 +16,4 @@ export type {
   Diagnostic,
   TerraformRunOptions,
 } from './types.js';
+export { createWorkDir, cleanLeftoverWorkDirs, ERRORED_STATE, type CleanedDir } from './workdir.js';

@@ -2,7 +2,7 @@
  * A Terraform run in one work directory: prepare (module, tfvars, CLI config), init with the pg
  * backend and the vine's workspace, then plan / apply / destroy with `-json`.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand, type CommandContext, type CommandMode } from './exec.js';
@@ -15,7 +15,7 @@ import type { ChangeAction, LogLine, PlanSummary, TerraformRunOptions } from './
 export const MODULES_DIR = fileURLToPath(new URL('../../terraform/', import.meta.url));
 const TARGET = /^[a-z][a-z0-9-]*$/;
 const CLI_CONFIG = '.terraformrc';
-const ERRORED_STATE = 'errored.tfstate';
+import { ERRORED_STATE } from './workdir.js';
 const LOCK_TIMEOUT = '-lock-timeout=60s';
 /**
  * The pg backend creates a workspace's state on first load under one global lock that
@@ -35,6 +35,12 @@ export interface TerraformRun {
   /** `terraform output -json` as name → value; sensitive outputs are left out. */
   outputs(): Promise<Record<string, unknown>>;
   terraformVersion(): Promise<string>;
+  /** The state Terraform could not save, if it wrote one (errored.tfstate) and it was not pushed yet. */
+  erroredState(): Buffer | undefined;
+  /** Pushes errored.tfstate back (with the lock); true once nothing is left to push. */
+  pushErroredState(): Promise<boolean>;
+  /** Pushes a state (a kept errored.tfstate) to the vine's workspace, with the lock. */
+  pushState(state: Buffer): Promise<void>;
 }
 
 /** lib/pq (Terraform's driver) requires TLS unless told otherwise; node-postgres does not. */
@@ -157,21 +163,23 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     writeFileSync(join(workDir, CLI_CONFIG), 'disable_checkpoint = true\n', { mode: 0o600 });
   };
 
-  /** Terraform writes errored.tfstate when it cannot save state to the backend: push it back. */
-  async function pushErroredState(): Promise<void> {
+  /**
+   * Terraform writes errored.tfstate when it cannot save state to the backend: push it back (with
+   * the state lock). Answers true when there was nothing to push or it was pushed; on failure the
+   * file stays for the caller to try again or keep elsewhere.
+   */
+  async function pushErroredState(): Promise<boolean> {
     const file = join(workDir, ERRORED_STATE);
-    if (!existsSync(file)) return;
+    if (!existsSync(file)) return true;
     emit({ stream: 'system', level: 'warn', line: `Terraform could not save its state to the backend and wrote ${ERRORED_STATE}: pushing it back` });
     try {
-      await run(['state', 'push', '-lock-timeout=60s', ERRORED_STATE], { cancellable: false });
-      renameSync(file, `${file}.pushed`);
+      await run(['state', 'push', LOCK_TIMEOUT, ERRORED_STATE], { cancellable: false });
+      rmSync(file, { force: true });
       emit({ stream: 'system', level: 'info', line: `${ERRORED_STATE} pushed to the backend` });
+      return true;
     } catch (err) {
-      emit({
-        stream: 'system',
-        level: 'error',
-        line: `Could not push ${ERRORED_STATE} (kept in the work directory for recovery): ${err instanceof Error ? err.message : String(err)}`,
-      });
+      emit({ stream: 'system', level: 'error', line: `Could not push ${ERRORED_STATE} yet: ${err instanceof Error ? err.message : String(err)}` });
+      return false;
     }
   }
 
@@ -294,6 +302,23 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     },
 
     outputs,
+
+    erroredState() {
+      const file = join(workDir, ERRORED_STATE);
+      return existsSync(file) ? readFileSync(file) : undefined;
+    },
+
+    pushErroredState,
+
+    async pushState(state) {
+      const file = join(workDir, 'recovered.tfstate');
+      writeFileSync(file, state, { mode: 0o600 });
+      try {
+        await run(['state', 'push', LOCK_TIMEOUT, 'recovered.tfstate'], { cancellable: false });
+      } finally {
+        rmSync(file, { force: true });
+      }
+    },
 
     async terraformVersion() {
       ensureWorkDir();

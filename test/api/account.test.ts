@@ -91,7 +91,8 @@ t.test('password routes are rate limited per address', async (t) => {
   const { app } = await buildTestApp(t);
   const attempt = (ip: string) => app.inject({ method: 'POST', url: '/api/v1/tokens', remoteAddress: ip, payload: { email: 'x@example.com', password: 'not the password', name: 'x' } });
   for (let i = 0; i < 20; i++) t.equal((await attempt('10.1.1.1')).statusCode, 401, `attempt ${i + 1}: refused as a wrong password`);
-  isProblem(t, await attempt('10.1.1.1'), 429, 'the 21st within a minute');
+  const limited = isProblem(t, await attempt('10.1.1.1'), 429, 'the 21st within a minute');
+  t.equal(limited.title, 'Too Many Requests', 'titled as what it is, not "Bad Request"');
   t.equal((await attempt('10.1.1.2')).statusCode, 401, 'another address is not held back');
 });
 

@@ -165,6 +165,29 @@ t.test('fuzz every JSON route: no 5xx, nothing half-stored', { timeout: 600_000 
       await check(`GET ${url.slice(0, 80)}`, () => alice.req('GET', url));
     }
   }
+  // Query strings and cursors of every list and log route: numbers past 32 bits, non-numbers, and
+  // cursors that decode (base64 of JSON) to the wrong shapes, impossible dates and hostile text.
+  const job = (await alice.req('POST', `/api/v1/vines/${vine.id}/jobs`, { type: 'PLAN' })).json();
+  const identity = (await alice.req('GET', '/api/v1/identities/by-name/sandbox')).json();
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const numbers = ['2147483648', '2147483647', '9007199254740993', '1e20', '-1', '0', '1.5', 'NaN', 'Infinity', '0x10', ' 1', ''];
+  const cursors = [
+    b64(['a', 'b']), b64([]), b64(['x']), b64([1, 2]), b64('x'), b64({}), b64([null, null]),
+    b64(['2026-02-30 00:00:00+00', '00000000-0000-0000-0000-000000000000']),
+    b64(['2026-11-29 18:56:56.123456+00', 'not-a-uuid']),
+    b64(['9999-99-99 99:99:99+99', '00000000-0000-0000-0000-000000000000']),
+    b64(["'; DROP TABLE provision_jobs;--", '00000000-0000-0000-0000-000000000000']),
+    b64(['a'.repeat(300), 'b'.repeat(300)]), '!!!', '%00', 'e30', ...HOSTILE_STRINGS.map(encodeURIComponent),
+  ];
+  const lists = ['/api/v1/vineyards', '/api/v1/vines', `/api/v1/vineyards/${vy.id}/vines`, `/api/v1/vines/${vine.id}/jobs`, `/api/v1/identities/${identity.id}/jobs`, '/api/v1/identities', '/api/v1/tokens', '/api/v1/tendrils'];
+  for (const list of lists) {
+    for (const c of cursors) await check(`GET ${list}?cursor=${c.slice(0, 40)}`, () => alice.req('GET', `${list}?cursor=${c}`));
+    for (const n of numbers) await check(`GET ${list}?limit=${n}`, () => alice.req('GET', `${list}?limit=${encodeURIComponent(n)}`));
+  }
+  for (const n of numbers) {
+    await check(`GET logs?after=${n}`, () => alice.req('GET', `/api/v1/jobs/${job.id}/logs?after=${encodeURIComponent(n)}`));
+    await check(`GET logs?limit=${n}`, () => alice.req('GET', `/api/v1/jobs/${job.id}/logs?limit=${encodeURIComponent(n)}`));
+  }
   t.same(problems, [], 'no 5xx, no half-stored object, problems always problem+json');
   t.ok(await db.knex.schema.hasTable('vineyards'), 'every table still there (SQL in names is only text)');
   const names: string[] = await db.knex('vineyards').pluck('name');

@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 
 const EXPECTED_TABLES = [
   'users', 'sessions', 'api_tokens', 'cloud_identities', 'discovered_resources', 'vineyards', 'vines',
-  ...COMPONENT_KINDS.map((k) => k.table), 'provision_jobs', 'provision_job_logs', 'tendrils',
+  ...COMPONENT_KINDS.map((k) => k.table), 'provision_jobs', 'provision_job_logs', 'tendrils', 'tendril_clock',
 ];
 
 async function tables(knex: Knex): Promise<string[]> {

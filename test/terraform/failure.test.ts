@@ -141,6 +141,8 @@ t.test('errored.tfstate left by Terraform is pushed back to the backend', async 
   // An older state than the backend's: Terraform refuses it; the run says so and keeps the file.
   writeFileSync(join(dir, 'errored.tfstate'), JSON.stringify({ ...saved, serial: 1 }));
   await run.apply(); // also re-creates the dns the pushed state lacked
-  t.match(rec.text(), /Could not push errored\.tfstate \(kept in the work directory for recovery\): .*cannot import state with serial 1 over newer state/, 'a refused push is logged');
+  t.match(rec.text(), /Could not push errored\.tfstate yet: .*cannot import state with serial 1 over newer state/, 'a refused push is logged');
   t.ok(existsSync(join(dir, 'errored.tfstate')), 'and the file kept');
+  t.ok(run.erroredState(), 'for the run to try again or keep with its job');
+  t.equal(await run.pushErroredState(), false, 'a second try is refused the same way');
 });

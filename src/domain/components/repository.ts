@@ -8,6 +8,8 @@ import { componentLifecycle, type ComponentStatus } from './status.js';
 import { InvalidTransitionError, NotFoundError } from '../errors.js';
 import { transitionRows, updateAndNotify, type StatusTable } from '../lifecycle.js';
 import { CHANNEL } from '../jobs/events.js';
+import { LeaseLostError, type Lease } from '../jobs/lease.js';
+import { LEASE_HELD, leaseBindings } from '../jobs/repository.js';
 
 export interface ComponentRow {
   id: string;
@@ -87,6 +89,11 @@ function patchColumns(patch: ComponentPatch): Record<string, unknown> {
   return update;
 }
 
+/** The guard of a run's write: the run still holds its job's lease. */
+const fenced = (fence?: Lease) => (fence ? { where: (q: Knex.QueryBuilder) => void q.whereRaw(LEASE_HELD, leaseBindings(fence)) } : {});
+const held = async (fence: Lease, db: Knex | Knex.Transaction) => ((await db.raw(`SELECT ${LEASE_HELD} AS held`, leaseBindings(fence))).rows[0]?.held as boolean) === true;
+const lost = () => new LeaseLostError('this run no longer holds its job’s lease: the component was left as the run that holds it now has it');
+
 /** What a component may be caught in when its job dies: every status from which FAILED is reached. */
 const IN_FLIGHT = componentLifecycle.allowedFrom('FAILED');
 
@@ -107,12 +114,14 @@ export interface ComponentRepository {
     to: ComponentStatus,
     patch?: ComponentPatch,
     trx?: Knex | Knex.Transaction,
+    /** A run's write: refused (LeaseLostError) once the run no longer holds its job's lease. */
+    fence?: Lease,
   ): Promise<ComponentRow>;
   /** Stores outputs / error / applied settings without a status change (announced all the same). */
-  patch(kind: string, id: string, patch: ComponentPatch, trx?: Knex | Knex.Transaction): Promise<void>;
+  patch(kind: string, id: string, patch: ComponentPatch, trx?: Knex | Knex.Transaction, fence?: Lease): Promise<void>;
   /** Every component of the vine caught mid-change (CREATING, UPDATING, DESTROYING) → FAILED with `error`. */
   failInFlight(vineId: string, error: string, trx?: Knex | Knex.Transaction): Promise<number>;
-  remove(kind: string, id: string, trx?: Knex | Knex.Transaction): Promise<void>;
+  remove(kind: string, id: string, trx?: Knex | Knex.Transaction, fence?: Lease): Promise<void>;
   markRemoved(kind: string, id: string, trx?: Knex | Knex.Transaction): Promise<void>;
 }
 
@@ -163,10 +172,11 @@ export function createComponentRepository(knex: Knex): ComponentRepository {
       await trx(k.table).where({ id }).update({ ...settingsToColumns(k, settings), updated_at: trx.fn.now() });
     },
 
-    async transition(kindName, id, to, patch = {}, trx = knex) {
+    async transition(kindName, id, to, patch = {}, trx = knex, fence) {
       const k = kindOf(kindName);
-      const [row] = await transitionRows<ComponentStatus, Record<string, unknown>>(trx, statusTable(k), { id }, to, { ...patchColumns(patch), updated_at: trx.fn.now() });
+      const [row] = await transitionRows<ComponentStatus, Record<string, unknown>>(trx, statusTable(k), { id }, to, { ...patchColumns(patch), updated_at: trx.fn.now() }, fenced(fence));
       if (!row) {
+        if (fence && !(await held(fence, trx))) throw lost();
         const current = await trx(k.table).where({ id }).first('status');
         if (!current) throw new NotFoundError(`component ${id} not found`);
         throw new InvalidTransitionError('component', current.status, to);
@@ -174,9 +184,10 @@ export function createComponentRepository(knex: Knex): ComponentRepository {
       return rowToComponent(k, row);
     },
 
-    async patch(kindName, id, patch, trx = knex) {
+    async patch(kindName, id, patch, trx = knex, fence) {
       const k = kindOf(kindName);
-      await updateAndNotify(trx, statusTable(k), { id }, { ...patchColumns(patch), updated_at: trx.fn.now() });
+      const rows = await updateAndNotify(trx, statusTable(k), { id }, { ...patchColumns(patch), updated_at: trx.fn.now() }, fenced(fence).where);
+      if (!rows.length && fence && !(await held(fence, trx))) throw lost();
     },
 
     async failInFlight(vineId, error, trx = knex) {
@@ -187,8 +198,11 @@ export function createComponentRepository(knex: Knex): ComponentRepository {
       return n;
     },
 
-    async remove(kindName, id, trx = knex) {
-      await trx(kindOf(kindName).table).where({ id }).delete();
+    async remove(kindName, id, trx = knex, fence) {
+      const q = trx(kindOf(kindName).table).where({ id });
+      if (fence) q.whereRaw(LEASE_HELD, leaseBindings(fence));
+      const n = await q.delete();
+      if (!n && fence && !(await held(fence, trx))) throw lost();
     },
 
     async markRemoved(kindName, id, trx = knex) {

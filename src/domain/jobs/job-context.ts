@@ -9,6 +9,8 @@ import type { VineStatus } from '../vines/status.js';
 
 export interface JobContextView {
   startedBy: string | null;
+  /** The job keeps the state Terraform could not save: "Recover state" pushes it back. */
+  stateKept: boolean;
   tendril: { id: string; name: string; host: string; terraform_version: string | null } | null;
   vine: { id: string; name: string; stage: string; status: VineStatus; config_version: number; vineyard_id: string; vineyard_name: string } | null;
   identity: { id: string; name: string; provider: string } | null;
@@ -23,6 +25,7 @@ const contextQuery = (knex: Knex) =>
     .leftJoin('cloud_identities as ci', 'ci.id', 'j.identity_id')
     .first(
       'j.id as job_id',
+      knex.raw('j.state_recovery_encrypted IS NOT NULL AS state_kept'),
       'u.email as started_by',
       't.id as t_id', 't.name as t_name', 't.host as t_host', 't.terraform_version as t_terraform_version',
       'v.id as v_id', 'v.name as v_name', 'v.stage as v_stage', 'v.status as v_status', 'v.config_version as v_config_version', 'vy.id as vy_id', 'vy.name as vy_name',
@@ -31,6 +34,7 @@ const contextQuery = (knex: Knex) =>
 
 interface ContextRow {
   job_id: string;
+  state_kept: boolean;
   started_by: string | null;
   t_id: string | null; t_name: string; t_host: string; t_terraform_version: string | null;
   v_id: string | null; v_name: string; v_stage: string; v_status: VineStatus; v_config_version: number; vy_id: string; vy_name: string;
@@ -40,6 +44,7 @@ interface ContextRow {
 function toView(r: ContextRow | undefined): JobContextView {
   return {
     startedBy: r?.started_by ?? null,
+    stateKept: r?.state_kept === true,
     tendril: r?.t_id ? { id: r.t_id, name: r.t_name, host: r.t_host, terraform_version: r.t_terraform_version } : null,
     vine: r?.v_id ? { id: r.v_id, name: r.v_name, stage: r.v_stage, status: r.v_status, config_version: r.v_config_version, vineyard_id: r.vy_id, vineyard_name: r.vy_name } : null,
     identity: r?.ci_id ? { id: r.ci_id, name: r.ci_name, provider: r.ci_provider } : null,

@@ -6,6 +6,9 @@
 import type { Knex } from 'knex';
 import { CHANNEL } from './events.js';
 import type { LogLevel, LogStream, StoredLogLine } from './schema.js';
+import { LeaseLostError, type Lease } from './lease.js';
+import { LEASE_HELD, leaseBindings } from './repository.js';
+import { untilReachable } from '../../db/errors.js';
 
 export type { LogLevel, LogStream, StoredLogLine };
 export interface LogEntry {
@@ -43,11 +46,25 @@ export async function appendSystemLine(db: Knex | Knex.Transaction, jobId: strin
   );
 }
 
-export function createLogWriter(
-  knex: Knex,
-  jobId: string,
-  opts: { redact?: (s: string) => string; startSeq?: number; flushMs?: number; maxBatch?: number; onError?: (err: Error) => void } = {},
-): LogWriter {
+export interface LogWriterOptions {
+  redact?: (s: string) => string;
+  startSeq?: number;
+  flushMs?: number;
+  maxBatch?: number;
+  onError?: (err: Error) => void;
+  /** The lines of a run holding this lease: refused once the lease was taken away. */
+  fence?: Lease;
+  /** While the database is unreachable, batches wait and are sent again (in order, never twice) for this long. */
+  retryForMs?: number;
+}
+
+/**
+ * A job's log writer. Lines are numbered here and stored in batches; a batch the database could
+ * not take (it was unreachable) is sent again, in order, until it is stored or `retryForMs`
+ * passes — a line is stored once whatever happens (`ON CONFLICT DO NOTHING` on its seq). Lines of
+ * a run that lost its lease are refused by the database and dropped.
+ */
+export function createLogWriter(knex: Knex, jobId: string, opts: LogWriterOptions = {}): LogWriter {
   const redact = opts.redact ?? ((s: string) => s);
   const flushMs = opts.flushMs ?? 40;
   const maxBatch = opts.maxBatch ?? 2000;
@@ -55,16 +72,41 @@ export function createLogWriter(
   let buffer: Array<{ seq: number; stream: string; level: string; line: string }> = [];
   let inFlight: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  let lost = false;
 
-  const insert = async (batch: typeof buffer) => {
-    await knex.raw(
+  const insert = async (batch: typeof buffer): Promise<number> => {
+    const fence = opts.fence ? `WHERE ${LEASE_HELD}` : '';
+    const { rows } = await knex.raw(
       `WITH ins AS (
          INSERT INTO provision_job_logs (job_id, seq, stream, level, line)
-         SELECT ?, s, st, lv, ln FROM unnest(?::int[], ?::text[], ?::text[], ?::text[]) AS u(s, st, lv, ln)
+         SELECT ?, s, st, lv, ln FROM unnest(?::int[], ?::text[], ?::text[], ?::text[]) AS u(s, st, lv, ln) ${fence}
+         ON CONFLICT (job_id, seq) DO NOTHING
          RETURNING seq)
-       SELECT pg_notify(?, ? || ':' || max(seq)) FROM ins`,
-      [jobId, batch.map((b) => b.seq), batch.map((b) => b.stream), batch.map((b) => b.level), batch.map((b) => b.line), CHANNEL.jobLogs, jobId],
+       SELECT count(*)::int AS n, pg_notify(?, ? || ':' || max(seq)) FROM ins`,
+      [
+        jobId, batch.map((b) => b.seq), batch.map((b) => b.stream), batch.map((b) => b.level), batch.map((b) => b.line),
+        ...(opts.fence ? leaseBindings(opts.fence) : []),
+        CHANNEL.jobLogs, jobId,
+      ],
     );
+    return (rows as Array<{ n: number }>)[0]?.n ?? 0;
+  };
+
+  const store = async (batch: typeof buffer) => {
+    if (lost) return;
+    try {
+      const n = await untilReachable(() => insert(batch), { giveUpAfterMs: opts.retryForMs ?? 0 });
+      if (n === 0 && opts.fence) {
+        // Nothing stored: either every line was stored before (a retry) or the lease is gone.
+        const { rows } = await knex.raw(`SELECT ${LEASE_HELD} AS held`, leaseBindings(opts.fence));
+        if (!(rows as Array<{ held: boolean }>)[0]?.held) {
+          lost = true;
+          opts.onError?.(new LeaseLostError(`job ${jobId}: its lease was taken away; this run's log lines are no longer stored`));
+        }
+      }
+    } catch (err) {
+      opts.onError?.(err as Error);
+    }
   };
 
   const flush = (): Promise<void> => {
@@ -73,11 +115,7 @@ export function createLogWriter(
     if (buffer.length === 0) return inFlight;
     const batch = buffer;
     buffer = [];
-    inFlight = inFlight.then(() =>
-      insert(batch).catch((err: Error) => {
-        opts.onError?.(err);
-      }),
-    );
+    inFlight = inFlight.then(() => store(batch));
     return inFlight;
   };
 
@@ -106,7 +144,6 @@ export function createLogWriter(
     },
   };
 }
-
 
 /** Lines after `afterSeq`, in order, at most `limit`. */
 export async function readLogs(knex: Knex, jobId: string, afterSeq = 0, limit = 1000): Promise<StoredLogLine[]> {

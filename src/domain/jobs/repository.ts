@@ -8,13 +8,18 @@ import { transitionRows, type StatusTable, type TransitionOptions } from '../lif
 import { CHANNEL, notify } from './events.js';
 import { JOB_FIELDS, type Job } from './schema.js';
 import { JOB_OPEN, JOB_RUNNING, jobLifecycle, LIFECYCLE_JOB_TYPES, type JobStatus, type JobType } from './status.js';
+import type { Lease } from './lease.js';
+
+/** SQL: the run holding `lease` still holds it (the job running, the epoch its own). Bindings: job id, epoch. */
+export const LEASE_HELD = `EXISTS (SELECT 1 FROM provision_jobs l WHERE l.id = ? AND l.lease_epoch = ? AND l.status IN ('CLAIMED', 'PROCESSING'))`;
+export const leaseBindings = (lease: Lease) => [lease.jobId, lease.epoch];
 
 type Db = Knex | Knex.Transaction;
 
-/** A job row as the repository hands it out: the public fields and the graphile-worker job id. */
-export type JobRecord = Job & { graphile_job_id: string | null };
+/** A job row as the repository hands it out: the public fields, the graphile-worker job id and its lease's epoch. */
+export type JobRecord = Job & { graphile_job_id: string | null; lease_epoch: number };
 
-export const JOB_COLUMNS = [...JOB_FIELDS, 'graphile_job_id'] as const;
+export const JOB_COLUMNS = [...JOB_FIELDS, 'graphile_job_id', 'lease_epoch'] as const;
 const qualified = (alias: string) => JOB_COLUMNS.map((c) => `${alias}.${c}`);
 
 const TABLE: StatusTable<JobStatus> = {
@@ -35,6 +40,7 @@ export interface NewJob {
   type: JobType;
   previous_vine_status?: string | null;
   plan_job_id?: string | null;
+  recover_job_id?: string | null;
   config_version?: number | null;
 }
 
@@ -85,6 +91,76 @@ export function createJobRepository(knex: Knex) {
     transition(match: Record<string, unknown>, to: JobStatus, set: Record<string, unknown> = {}, db: Db = knex, opts: TransitionOptions<JobStatus> = {}): Promise<JobRecord[]> {
       const stamp = STAMP[to];
       return transitionRows<JobStatus, JobRecord>(db, TABLE, match, to, { ...(stamp ? { [stamp]: db.fn.now() } : {}), updated_at: db.fn.now(), ...set }, opts);
+    },
+
+    /**
+     * QUEUED → CLAIMED by a Tendril, with a new lease (epoch + 1) ending `ttlSeconds` from now on
+     * the database's clock.
+     */
+    async claim(id: string, tendrilId: string, ttlSeconds: number, db: Db = knex): Promise<JobRecord | undefined> {
+      const [job] = await transitionRows<JobStatus, JobRecord>(db, TABLE, { id }, 'CLAIMED', {
+        claimed_at: db.fn.now(),
+        updated_at: db.fn.now(),
+        tendril_id: tendrilId,
+        lease_epoch: db.raw('lease_epoch + 1'),
+        lease_expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]),
+      });
+      return job;
+    },
+
+    /** A transition of the run holding `lease`: refused (no row) once the lease was taken away. */
+    transitionLeased(lease: Lease, to: JobStatus, set: Record<string, unknown> = {}, db: Db = knex): Promise<JobRecord[]> {
+      return this.transition({ id: lease.jobId }, to, set, db, { where: (q) => q.where('lease_epoch', lease.epoch) });
+    },
+
+    /**
+     * Extends the leases a Tendril holds to `ttlSeconds` from now; answers the ids still held
+     * (a lease missing from the answer was taken away: the reaper failed its job).
+     */
+    async renew(tendrilId: string, leases: Lease[], ttlSeconds: number, db: Db = knex): Promise<Set<string>> {
+      if (!leases.length) return new Set();
+      const rows: Array<{ id: string }> = await db('provision_jobs')
+        .where({ tendril_id: tendrilId })
+        .whereIn('status', JOB_RUNNING)
+        .whereIn(['id', 'lease_epoch'], leases.map((l) => [l.jobId, l.epoch]))
+        .update({ lease_expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]) })
+        .returning('id');
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /**
+     * Fails the running jobs whose lease ended more than `marginSeconds` ago, counting no time in
+     * which every Tendril was silent (an outage: `tendril_clock.outage_ended_at` starts the lease
+     * anew), and takes their leases away (epoch + 1). Answers the jobs failed.
+     */
+    reapExpired(ttlSeconds: number, marginSeconds: number, message: string | Knex.Raw, db: Db = knex): Promise<JobRecord[]> {
+      return this.transition({}, 'FAILED', { error: message, lease_epoch: db.raw('lease_epoch + 1') }, db, {
+        from: JOB_RUNNING,
+        where: (q) =>
+          q
+            .where('lease_expires_at', '<', db.raw('now() - make_interval(secs => ?)', [marginSeconds]))
+            .whereRaw('(SELECT outage_ended_at FROM tendril_clock WHERE id = 1) < now() - make_interval(secs => ?)', [ttlSeconds + marginSeconds]),
+      });
+    },
+
+    /** Keeps the state a run could not push back (sealed), with its job, until it is recovered. */
+    async keepErroredState(lease: Lease, sealed: Buffer, db: Db = knex): Promise<boolean> {
+      const n = await db('provision_jobs').where({ id: lease.jobId, lease_epoch: lease.epoch }).update({ state_recovery_encrypted: sealed, updated_at: db.fn.now() });
+      return n > 0;
+    },
+
+    /** The same, for a run whose Tendril died: salvaged from its work directory by the next Tendril. */
+    async keepOrphanedState(jobId: string, sealed: Buffer, db: Db = knex): Promise<boolean> {
+      const n = await db('provision_jobs').where({ id: jobId }).whereNull('state_recovery_encrypted').update({ state_recovery_encrypted: sealed, updated_at: db.fn.now() });
+      return n > 0;
+    },
+
+    /** The kept state of a job (sealed), and the job's vine. */
+    keptState: (jobId: string, db: Db = knex): Promise<{ id: string; vine_id: string | null; state_recovery_encrypted: Buffer | null } | undefined> =>
+      db('provision_jobs').where({ id: jobId }).first('id', 'vine_id', 'state_recovery_encrypted'),
+
+    async clearKeptState(jobId: string, db: Db = knex): Promise<void> {
+      await db('provision_jobs').where({ id: jobId }).update({ state_recovery_encrypted: null, updated_at: db.fn.now() });
     },
 
     /** Asks the Tendril running the job to stop it (`vintner_cancel`); its status is the Tendril's to change. */

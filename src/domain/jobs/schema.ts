@@ -14,6 +14,7 @@ export const JobSchema = Type.Object(
     status: literals(Object.values(JobStatus)),
     previous_vine_status: Type.Unsafe<VineStatus | null>({ type: ['string', 'null'], enum: [...Object.values(VineStatus), null] }),
     plan_job_id: NullableUuid,
+    recover_job_id: Type.Unsafe<string | null>({ ...NullableUuid, description: 'BOOTSTRAP: the failed job whose kept state this one pushed back' }),
     config_version: NullableInteger,
     tendril_id: NullableUuid,
     error: NullableString,

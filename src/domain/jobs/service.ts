@@ -23,6 +23,8 @@ export interface CreateJobInput {
   vineId?: string;
   identityId?: string;
   planJobId?: string;
+  /** BOOTSTRAP: push back the state kept with that failed job of the vine. */
+  recoverJobId?: string;
 }
 
 export function createJobService(knex: Knex) {
@@ -71,9 +73,16 @@ export function createJobService(knex: Knex) {
         throw new ConflictError(`plan ${plan.id} is stale: the vine's configuration changed since it was planned; run a new plan`);
       }
     }
+    if (input.recoverJobId !== undefined) {
+      if (input.type !== 'BOOTSTRAP') throw new ValidationError('only a BOOTSTRAP recovers a kept state', [{ field: 'recover_job_id', message: 'only for BOOTSTRAP' }]);
+      const kept = isUuid(input.recoverJobId) ? await jobs.keptState(input.recoverJobId, trx) : undefined;
+      if (!kept || kept.vine_id !== vine.id) throw new ValidationError(`job ${input.recoverJobId} is not a job of this vine`, [{ field: 'recover_job_id', message: 'not a job of this vine' }]);
+      if (!kept.state_recovery_encrypted) throw new ConflictError(`job ${input.recoverJobId} keeps no state: there is nothing to recover (it was recovered already, or Terraform saved its state)`);
+    }
     const job = await jobs.insert(
       {
         vine_id: vine.id,
+        recover_job_id: input.recoverJobId ?? null,
         identity_id: vine.identity_id,
         created_by: input.userId,
         type: input.type,

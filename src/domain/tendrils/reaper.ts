@@ -1,15 +1,19 @@
 /**
- * Finds Tendrils whose heartbeat stopped and cleans up after them: their jobs FAILED with
- * "Tendril <name> stopped responding", their vines FAILED (retryable), components caught mid-change
- * FAILED, Terraform's database sessions (holding the state lock) terminated, and their
- * graphile-worker locks released — otherwise the vine's named queue stays locked for 4 hours.
+ * Cleans up after runs that lost their Tendril (docs/DESIGN.md "Leases"): a job whose lease ended
+ * more than the margin ago — on the database's clock, outages not counted — is FAILED with the
+ * reason, its lease taken away (every later write of the old run is refused), its vine FAILED
+ * (retryable), its components caught mid-change FAILED, and Terraform's database sessions (the
+ * state lock) ended. A Tendril silent as long is DEAD, and its graphile-worker locks are released
+ * so the vine's queue moves on. By then the old run's Terraform is gone: its Tendril stopped it
+ * (or a watchdog did, when the Tendril itself died) well before.
  * Idempotent and safe to run from every Tendril at once: each step is a guarded transition.
  */
 import type { Knex } from 'knex';
 import { createComponentRepository } from '../components/repository.js';
 import { createJobRepository } from '../jobs/repository.js';
 import { appendSystemLine } from '../jobs/log-writer.js';
-import { JOB_RUNNING, JOB_TYPE_INFO } from '../jobs/status.js';
+import { JOB_TERMINAL, JOB_TYPE_INFO } from '../jobs/status.js';
+import type { LeaseTiming } from '../jobs/lease.js';
 import { createVineRepository } from '../vines/repository.js';
 import { createTendrilRepository } from './repository.js';
 
@@ -19,36 +23,58 @@ export interface ReapedTendril {
   jobs: string[];
 }
 
+export interface ReapResult {
+  /** Jobs failed because their lease ran out. */
+  jobs: Array<{ id: string; tendril: string | null }>;
+  /** Tendrils declared dead. */
+  tendrils: ReapedTendril[];
+}
+
 /** Terraform runs connect with this application_name, so their sessions can be found. */
 export const terraformSessionName = (jobId: string) => `vintner-tf-${jobId}`;
 
-export async function reapDeadTendrils(knex: Knex, deadAfterSeconds: number): Promise<ReapedTendril[]> {
+export async function reap(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 'reapMarginSeconds'>): Promise<ReapResult> {
   const tendrils = createTendrilRepository(knex);
   const jobs = createJobRepository(knex);
   const vines = createVineRepository(knex);
   const components = createComponentRepository(knex);
-  const dead = await tendrils.transition({ status: 'RUNNING' }, 'DEAD', knex, tendrils.silentFor(deadAfterSeconds));
+  const silence = timing.ttlSeconds + timing.reapMarginSeconds;
+
+  const failed = await knex.transaction(async (trx) => {
+    // The message names each job's Tendril: worked out by the same statement that fails the job.
+    const message = trx.raw(
+      `'Tendril ' || coalesce((SELECT t.name FROM tendrils t WHERE t.id = provision_jobs.tendril_id), 'unknown') || ?`,
+      [` stopped responding: its lease on this job ran out (no renewal for over ${silence} s) and its Terraform was stopped; retry when ready`],
+    );
+    const moved = await jobs.reapExpired(timing.ttlSeconds, timing.reapMarginSeconds, message, trx);
+    const names = new Map<string, string>(
+      moved.length ? (await trx('tendrils').whereIn('id', moved.map((j) => j.tendril_id).filter((x): x is string => !!x)).select('id', 'name')).map((r: { id: string; name: string }) => [r.id, r.name]) : [],
+    );
+    for (const job of moved) {
+      const message = job.error ?? 'its Tendril stopped responding';
+      await appendSystemLine(trx, job.id, `failed: ${message}`, 'error');
+      await trx.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?', [terraformSessionName(job.id)]);
+      const move = JOB_TYPE_INFO[job.type].vine;
+      if (job.vine_id && move) {
+        await vines.transition(job.vine_id, 'FAILED', { error: message }, trx, { from: [move.start, ...(move.running ? [move.running] : [])] });
+        await components.failInFlight(job.vine_id, message, trx);
+      }
+    }
+    return moved.map((j) => ({ id: j.id, tendril: j.tendril_id ? (names.get(j.tendril_id) ?? null) : null }));
+  });
+
+  const dead = await tendrils.transition({ status: 'RUNNING' }, 'DEAD', knex, tendrils.silentFor(silence));
   const reaped: ReapedTendril[] = [];
   for (const t of dead) {
-    const message = `Tendril ${t.name} stopped responding (no heartbeat for over ${deadAfterSeconds} s); retry when ready`;
-    const failedIds = await knex.transaction(async (trx) => {
-      const failed = await jobs.transition({ tendril_id: t.id }, 'FAILED', { error: message }, trx, { from: JOB_RUNNING });
-      for (const job of failed) {
-        await appendSystemLine(trx, job.id, `failed: ${message}`, 'error');
-        await trx.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?', [terraformSessionName(job.id)]);
-        const move = JOB_TYPE_INFO[job.type].vine;
-        if (job.vine_id && move) {
-          await vines.transition(job.vine_id, 'FAILED', { error: message }, trx, { from: [move.start, ...(move.running ? [move.running] : [])] });
-          await components.failInFlight(job.vine_id, message, trx);
-        }
-      }
+    const jobIds = await knex.transaction(async (trx) => {
+      // Its graphile-worker locks: otherwise the vine's named queue stays locked for 4 hours.
       if (t.worker_ids.length) await trx.raw('SELECT graphile_worker.force_unlock_workers(?::text[])', [t.worker_ids]);
-      const gids = failed.map((j) => j.graphile_job_id).filter((g): g is string => g !== null);
-      // max_attempts is 1 for Terraform jobs: the row would only sit there; the user retries.
-      if (gids.length) await trx.raw('SELECT graphile_worker.complete_jobs(?::bigint[])', [gids]);
-      return failed.map((j) => j.id);
+      const done: Array<{ id: string; graphile_job_id: string | null }> = await trx('provision_jobs').where({ tendril_id: t.id }).whereIn('status', JOB_TERMINAL).whereNotNull('graphile_job_id').select('id', 'graphile_job_id');
+      // max_attempts is 1 for Terraform jobs: the graphile row would only sit there; the user retries.
+      if (done.length) await trx.raw('SELECT graphile_worker.complete_jobs(?::bigint[])', [done.map((j) => j.graphile_job_id!)]);
+      return failed.filter((f) => f.tendril === t.name).map((f) => f.id);
     });
-    reaped.push({ id: t.id, name: t.name, jobs: failedIds });
+    reaped.push({ id: t.id, name: t.name, jobs: jobIds });
   }
-  return reaped;
+  return { jobs: failed, tendrils: reaped };
 }

@@ -50,14 +50,34 @@ export function createTendrilRepository(knex: Knex) {
       return status;
     },
 
+    /**
+     * Every heartbeat ticks the shared clock. A tick finding the last one older than `gapSeconds`
+     * means no Tendril reached the database meanwhile — an outage, not deaths — and records its
+     * end: leases and heartbeats count from then (see domain/jobs/lease.ts).
+     */
+    async tick(gapSeconds: number, db: Db = knex): Promise<void> {
+      await db('tendril_clock')
+        .where({ id: 1 })
+        .update({
+          outage_ended_at: db.raw('CASE WHEN last_tick_at < now() - make_interval(secs => ?) THEN now() ELSE outage_ended_at END', [gapSeconds]),
+          last_tick_at: db.fn.now(),
+        });
+    },
+
+    /**
+     * Tendrils RUNNING whose last heartbeat is older than `seconds`, counting no outage (every
+     * Tendril silent at once): a query condition for `transition`.
+     */
+    silentFor(seconds: number, db: Db = knex) {
+      return (q: Knex.QueryBuilder) =>
+        q
+          .andWhere('last_seen_at', '<', db.raw('now() - make_interval(secs => ?)', [seconds]))
+          .andWhereRaw('(SELECT outage_ended_at FROM tendril_clock WHERE id = 1) < now() - make_interval(secs => ?)', [seconds]);
+    },
+
     /** RUNNING → STOPPED or DEAD (guarded), stamped; answers the Tendrils that moved. */
     transition(match: Record<string, unknown>, to: TendrilStatus, db: Db = knex, where?: (q: Knex.QueryBuilder) => void): Promise<Array<{ id: string; name: string; status: TendrilStatus; worker_ids: string[] }>> {
       return transitionRows(db, TABLE, match, to, to === TendrilStatus.RUNNING ? { stopped_at: null } : { stopped_at: db.fn.now() }, where ? { where } : {});
-    },
-
-    /** Tendrils RUNNING whose last heartbeat is older than `seconds` by the database clock. */
-    silentFor(seconds: number, db: Db = knex) {
-      return (q: Knex.QueryBuilder) => q.andWhere('last_seen_at', '<', db.raw('now() - make_interval(secs => ?)', [seconds]));
     },
 
     countRunning: async (db: Db = knex): Promise<number> =>

@@ -40,8 +40,8 @@ const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (
       tags, params: IdParams, body: VineJobBody, response: { 202: Job, ...problems(400, 401, 404, 409) },
     },
   }, async (req, reply) => {
-    const { type, plan_job_id: planJobId } = req.body;
-    const job = await jobs.create({ userId: req.user!.id, vineId: req.params.id, type, ...(planJobId !== undefined ? { planJobId } : {}) });
+    const { type, plan_job_id: planJobId, recover_job_id: recoverJobId } = req.body;
+    const job = await jobs.create({ userId: req.user!.id, vineId: req.params.id, type, ...(planJobId !== undefined ? { planJobId } : {}), ...(recoverJobId !== undefined ? { recoverJobId } : {}) });
     cache.evict(req.params.id); // a harvest or destroy moved the vine's status
     return reply.status(202).send(job);
   });

@@ -91,6 +91,7 @@ export const VineJobBody = Type.Object(
   {
     type: literals(['PLAN', 'DEPLOY', 'DESTROY', 'BOOTSTRAP'] as const, { description: 'DEPLOY is a harvest' }),
     plan_job_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'DEPLOY only: apply exactly this successful PLAN' })),
+    recover_job_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'BOOTSTRAP only: push back the state Terraform could not save, kept with this failed job' })),
   },
   { additionalProperties: false, title: 'JobInput' },
 );
