@@ -16,7 +16,6 @@ export interface AwsRoleAssumerOptions {
   /** How long one STS call may take (CLOUD_TIMEOUT_SECONDS). */
   timeoutMs?: number;
   durationSeconds?: number;
-  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
 export function createAwsRoleAssumer(opts: AwsRoleAssumerOptions = {}): AwsRoleAssumer {
@@ -27,7 +26,6 @@ export function createAwsRoleAssumer(opts: AwsRoleAssumerOptions = {}): AwsRoleA
     const session = await assumeRole(cloud, {
       durationSeconds: opts.durationSeconds ?? AWS_ROLE_SESSION_SECONDS,
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.retry ? { retry: opts.retry } : {}),
     });
     return { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken };
   };

@@ -17,8 +17,6 @@ export interface CloudCheckSettings {
   timeoutMs: number;
   /** The most resources one discovery keeps; more is reported as truncated. */
   maxResources: number;
-  /** Tests shorten the backoff between retries; the library's default otherwise. */
-  retry?: CheckOptions['retry'];
 }
 
 const RESOURCE_KINDS: readonly ResourceKind[] = ['network', 'subnet', 'dns_zone'];
@@ -95,7 +93,7 @@ function checkOptions(ctx: JobContext): CheckOptions {
   return {
     signal: ctx.signal,
     log: (line) => ctx.logs.system(line),
-    ...(s ? { timeoutMs: s.timeoutMs, maxResources: s.maxResources, ...(s.retry ? { retry: s.retry } : {}) } : {}),
+    ...(s ? { timeoutMs: s.timeoutMs, maxResources: s.maxResources } : {}),
   };
 }
 
