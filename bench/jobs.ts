@@ -72,7 +72,7 @@ try {
   const jobRepo = createJobRepository(db.knex);
   const logJob = await jobRepo.insert({ vine_id: v.vineId, created_by: v.userId, type: 'PLAN' });
   await tendril.stop(); // nothing else writes while we measure
-  await jobRepo.claim(logJob.id, tendril.id, 600);
+  await jobRepo.claim(logJob.id, tendril.id, 600, 'bench');
   await jobRepo.transition({ id: logJob.id }, 'PROCESSING');
   const hub = createNotifyHub(db.url);
   let delivered = 0;
@@ -135,12 +135,14 @@ try {
     if (st.status !== 'SUCCESS') throw new Error(`deploy failed: ${st.error}`);
 
     const other = await seedVine(db.knex, { allKinds: true, name: `hand${i}` });
-    const store = createDbJobStore({ knex: db.knex, sealer, tendrilId: tendril.id, databaseUrl: db.url, leaseSeconds: 20 });
+    const store = createDbJobStore({ knex: db.knex, sealer, tendrilId: tendril.id, stateUrl: () => 'http://127.0.0.1:9/unused', leaseSeconds: 20 });
     const ctx = await vineContext(await store.vine({ vine_id: other.vineId } as JobRecord));
     const dir = await mkdtemp(join(tmpdir(), 'vintner-by-hand-'));
     await cp(moduleDir, dir, { recursive: true });
     await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify(ctx.vars));
-    const env = { PATH: process.env.PATH!, HOME: dir, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0', PG_CONN_STR: db.url + (db.url.includes('?') ? '&' : '?') + 'sslmode=disable', PG_SCHEMA_NAME: `by_hand_${i}`, ...sensitiveVarEnv(ctx.sensitiveVars) };
+    // By hand: the state in a local file (what someone running Terraform alone would start with).
+    await writeFile(join(dir, 'override.tf'), 'terraform {\n  backend "local" {}\n}\n');
+    const env = { PATH: process.env.PATH!, HOME: dir, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0', ...sensitiveVarEnv(ctx.sensitiveVars) };
     const h = performance.now();
     await execa('terraform', ['init', '-input=false'], { cwd: dir, env, extendEnv: false });
     await execa('terraform', ['apply', '-auto-approve', '-input=false'], { cwd: dir, env, extendEnv: false });

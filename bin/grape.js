@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// The package.json "bin" for Grape: loads tsx's ESM hooks in this process, then runs the
-// TypeScript entry point, so `npx grape` needs no build step and Ctrl-C reaches Grape directly.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./grape.ts');
+// `node bin/grape.js` as the README and the tests call it: the launcher is bin/grape.cjs (the
+// package.json "bin", CommonJS so that a command does not start Node's ES module loader first).
+import './grape.cjs';

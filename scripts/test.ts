@@ -1,7 +1,9 @@
 /**
- * `npm test`: type-check, make sure Chromium is there, give the suite a PostgreSQL (DATABASE_URL
- * when set, otherwise an embedded one started here and removed afterwards), build the migrated
- * template database once, then run node-tap. Extra arguments go to tap (e.g. a test file).
+ * `npm test`: type-check, build Grape (the tests in test/cli run the real binary, which must not
+ * run a bundle older than its sources), make sure Chromium is there, give the suite a PostgreSQL
+ * (DATABASE_URL when set, otherwise an embedded one started here and removed afterwards), build
+ * the migrated template database once, then run node-tap. Extra arguments go to tap (e.g. a test
+ * file).
  */
 import { spawnSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { releaseEmbeddedPostgresSignalHooks } from '../src/db/shutdown-hooks.js';
 import { ensureTemplate } from '../test/helpers.js';
+import { buildGrape } from './build-grape.js';
 
 const args = process.argv.slice(2);
 const step = (msg: string) => process.stdout.write(`\n▸ ${msg}\n`);
@@ -23,6 +26,8 @@ if (process.env.SKIP_TYPECHECK !== '1') {
   step('type-check (tsc --noEmit, strict)');
   run('npx', ['tsc', '--noEmit', '-p', '.']);
 }
+step('build Grape (dist/grape.cjs)');
+await buildGrape();
 step('chromium for the browser tests');
 run('bash', ['scripts/ensure-chromium.sh']);
 

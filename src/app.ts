@@ -23,6 +23,7 @@ import { createIdentityService, type IdentityService } from './domain/identities
 import { createVineyardService, type VineyardService } from './domain/vineyards/service.js';
 import { createVineService, type VineService } from './domain/vines/service.js';
 import { createJobService, type JobService } from './domain/jobs/service.js';
+import { createStateService, type StateService } from './domain/state/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import authPlugin, { sessions } from './routes/plugins/auth.js';
 import pageCachePlugin from './routes/plugins/page-cache.js';
@@ -55,6 +56,7 @@ export interface Services {
   vineyards: VineyardService;
   vines: VineService;
   jobs: JobService;
+  state: StateService;
 }
 
 declare module 'fastify' {
@@ -127,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     vineyards: createVineyardService({ knex: deps.knex }),
     vines: createVineService({ knex: deps.knex, sealer }),
     jobs: createJobService(deps.knex),
+    state: createStateService({ knex: deps.knex, sealer }),
   } satisfies Services);
   const hub = deps.hub ?? createNotifyHub(deps.databaseUrl, (m) => deps.logger.warn(m));
   app.decorate('hub', hub);
@@ -151,6 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyFormbody);
   await app.register(fastifyStatic, { root: join(here, '..', 'public'), prefix: '/static/' });
+  // The pages link public/favicon.svg; browsers and tools still ask for /favicon.ico by name.
+  app.get('/favicon.ico', (_req, reply) => reply.sendFile('favicon.ico', { maxAge: '1d' }));
   // htmx and Alpine straight from node_modules: no bundler, no CDN (the machines are offline).
   await app.register(fastifyStatic, {
     root: [dirname(require.resolve('htmx.org/dist/htmx.min.js')), dirname(require.resolve('alpinejs/dist/cdn.min.js'))],

@@ -2,6 +2,7 @@
  * Small formatting functions the templates call as `it.h.…`: times, durations, labels. Pure, so
  * pages and the fragments sent over SSE format the same way.
  */
+import { resourceCounts } from '../domain/identities/schema.js';
 import { componentKind } from '../domain/components/catalogue.js';
 import { VineStatus } from '../domain/vines/status.js';
 
@@ -98,23 +99,6 @@ export function fieldLabel(path: string): string {
     .map((part, i) => (i === 0 ? (special[part] ?? kindLabel(part)) : /^\d+$/.test(part) ? `#${Number(part) + 1}` : humanize(part)))
     .join(' › ')
     .replace(/ › (#\d+)/g, ' $1');
-}
-
-const RESOURCE_WORDS: Record<string, [string, string]> = {
-  network: ['network', 'networks'],
-  subnet: ['subnet', 'subnets'],
-  dns_zone: ['DNS zone', 'DNS zones'],
-  state_workspace: ['state workspace', 'state workspaces'],
-};
-/** `{ network: 2, subnet: 1, dns_zone: 0 }` → "2 networks · 1 subnet · 0 DNS zones". */
-export function resourceCounts(kinds: Record<string, number> | null | undefined): string {
-  const order = Object.keys(RESOURCE_WORDS);
-  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
-  const parts = Object.entries(kinds ?? {}).sort(([a], [b]) => rank(a) - rank(b)).map(([k, n]) => {
-    const [one, many] = RESOURCE_WORDS[k] ?? [k, k];
-    return `${n} ${n === 1 ? one : many}`;
-  });
-  return parts.length ? parts.join(' · ') : 'nothing found';
 }
 
 /** An adoptable resource as an option reads: "shop — 10.20.0.0/16 — eu-west-1 (vpc-0shop)". */

@@ -14,19 +14,18 @@ import { componentKind } from '../domain/components/catalogue.js';
 import { createIdentityRepository } from '../domain/identities/repository.js';
 import { currentFieldNames } from '../domain/identities/schema.js';
 import { NotFoundError } from '../domain/errors.js';
-import { terraformSessionName } from '../domain/tendrils/reaper.js';
 import { LeaseLostError, type Lease } from '../domain/jobs/lease.js';
+import { generateToken, hashToken } from '../domain/users/tokens.js';
+import { releaseStateLocks, type StateOwner } from '../domain/state/service.js';
 import { LEASE_HELD, leaseBindings, type JobRecord } from '../domain/jobs/repository.js';
 import type { JobStore, JobIdentity } from './store.js';
-
-export const STATE_SCHEMA = 'terraform_state';
 
 export interface DbStoreDeps {
   knex: Knex;
   sealer: Sealer;
   tendrilId: string;
-  /** The pg state backend lives in Vintner's own database. */
-  databaseUrl: string;
+  /** The address of a state on this Tendril's local state server (src/state/local-server.ts). */
+  stateUrl: (owner: StateOwner) => string;
   /** A claimed job's lease lasts this long unless renewed (TENDRIL_DEAD_AFTER_SECONDS). */
   leaseSeconds: number;
 }
@@ -34,18 +33,9 @@ export interface DbStoreDeps {
 const leaseOf = (job: JobRecord): Lease => ({ jobId: job.id, epoch: job.lease_epoch });
 const lostLease = (job: JobRecord) => new LeaseLostError(`this run lost its lease on job ${job.id} (the job was failed meanwhile): nothing more is recorded`);
 
-/**
- * The state backend connects with the job's own application_name, so if this Tendril dies the
- * reaper can end that session — and with it the state lock Terraform holds.
- */
-export function stateConnStr(databaseUrl: string, jobId: string): string {
-  const u = new URL(databaseUrl);
-  u.searchParams.set('application_name', terraformSessionName(jobId));
-  if (!u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'disable');
-  return u.toString();
-}
-
-export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl, leaseSeconds }: DbStoreDeps): JobStore {
+export function createDbJobStore({ knex, sealer, tendrilId, stateUrl, leaseSeconds }: DbStoreDeps): JobStore {
+  // Each claimed job's own credential, kept in memory only (its hash is on the job).
+  const tokens = new Map<string, string>();
   const jobs = createJobRepository(knex);
   const vines = createVineRepository(knex);
   const components = createComponentRepository(knex);
@@ -70,7 +60,12 @@ export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl, leaseSe
   }
 
   return {
-    claim: (jobId) => jobs.claim(jobId, tendrilId, leaseSeconds),
+    async claim(jobId) {
+      const token = generateToken();
+      const job = await jobs.claim(jobId, tendrilId, leaseSeconds, hashToken(token));
+      if (job) tokens.set(job.id, token);
+      return job;
+    },
 
     async start(job) {
       const running = JOB_TYPE_INFO[job.type].vine?.running;
@@ -112,11 +107,20 @@ export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl, leaseSe
 
     identity: (job) => identityById(job.identity_id),
 
-    stateBackend: (job, workspace) => ({ connStr: stateConnStr(databaseUrl, job.id), schemaName: STATE_SCHEMA, workspace }),
+    stateBackend(job) {
+      const token = tokens.get(job.id);
+      if (!token) throw lostLease(job);
+      return { address: stateUrl(job.vine_id ? { vineId: job.vine_id } : { poolId: job.pool_id! }), username: job.id, password: token };
+    },
 
-    async stateWorkspaces() {
-      const hasSchema = (await knex('information_schema.schemata').where({ schema_name: STATE_SCHEMA }).first()) !== undefined;
-      return hasSchema ? knex(`${STATE_SCHEMA}.states`).orderBy('name').pluck('name') : [];
+    async states(job) {
+      const rows: Array<{ state_key: string; serial: string | number; vine: string; vineyard: string }> = await knex('terraform_states as s')
+        .join('vines as v', 'v.id', 's.vine_id')
+        .join('vineyards as y', 'y.id', 'v.vineyard_id')
+        .whereIn('y.user_id', knex('cloud_identities').where({ id: job.identity_id }).select('user_id'))
+        .orderBy(['y.name', 'v.name'])
+        .select('s.state_key', 's.serial', 'v.name as vine', 'y.name as vineyard');
+      return rows.map((r) => ({ key: r.state_key, name: `${r.vineyard}/${r.vine}`, serial: Number(r.serial) }));
     },
 
     async plan(job, planJobId) {
@@ -167,6 +171,9 @@ export function createDbJobStore({ knex, sealer, tendrilId, databaseUrl, leaseSe
         if (outcome.planFile) set.plan_file_encrypted = sealer.sealBytes(outcome.planFile);
         const [moved] = await jobs.transitionLeased(leaseOf(job), outcome.status, set, trx);
         if (!moved) throw lostLease(job);
+        // A lock its Terraform could not release (killed, or the backend unreachable) goes with the run.
+        await releaseStateLocks(trx, [job.id]);
+        tokens.delete(job.id);
         const move = JOB_TYPE_INFO[job.type].vine;
         if (job.vine_id && move) {
           const from = [move.running, move.start].filter((s) => s !== undefined);

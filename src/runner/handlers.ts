@@ -43,7 +43,7 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     vars: vc.vars,
     sensitiveVars: vc.sensitiveVars,
     env: vc.env,
-    backend: ctx.store.stateBackend(ctx.job, vc.workspace),
+    backend: ctx.store.stateBackend(ctx.job),
     secrets: vc.secrets,
     signal: ctx.signal,
     timeoutMs: ctx.deps.terraformTimeoutMs,
@@ -57,7 +57,7 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     onResourceEvent: (fn: (ev: ResourceEvent) => void) => void (listener = fn),
     onPlannedChange: (fn: (c: { address: string; action: ChangeAction }) => void) => void (plannedListener = fn),
   });
-  ctx.logs.system(`state: ${vc.statePath} (workspace ${vc.workspace}); target terraform/${vc.target.module}`);
+  ctx.logs.system(`state: ${vc.statePath} (kept by Vintner, encrypted); target terraform/${vc.target.module}`);
   let removable = true;
   try {
     await tf.prepare();
@@ -179,7 +179,6 @@ async function plan(ctx: JobContext): Promise<HandlerOutcome> {
 async function bootstrap(ctx: JobContext): Promise<HandlerOutcome> {
   const vc = await vineContext(ctx);
   return withTerraform(ctx, vc, async (tf) => {
-    await tf.ensureWorkspace();
     const from = ctx.job.recover_job_id;
     if (from) {
       const state = await ctx.store.keptState(ctx.job, from);
@@ -189,10 +188,10 @@ async function bootstrap(ctx: JobContext): Promise<HandlerOutcome> {
       await ctx.store.clearKeptState(ctx.job, from);
       ctx.logs.system('state recovered: the next plan or harvest sees every resource that run created');
     }
+    const resources = await tf.stateList();
     const version = await tf.terraformVersion();
-    const backend = ctx.store.stateBackend(ctx.job, vc.workspace);
-    ctx.logs.system(`workspace ${vc.workspace} is ready in the state backend (schema ${backend.schemaName}); Terraform ${version}`);
-    return { result: { backend: 'pg', schema: backend.schemaName, workspace: vc.workspace, state_path: vc.statePath, terraform: version } };
+    ctx.logs.system(`the vine's state answers (${resources.length} resources in it); Terraform ${version}`);
+    return { result: { backend: 'http', state_path: vc.statePath, resources: resources.length, terraform: version } };
   });
 }
 

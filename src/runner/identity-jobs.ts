@@ -166,22 +166,21 @@ async function cloudJob(ctx: JobContext, identity: JobIdentity, kind: 'test' | '
   return { result: { provider: report.provider, summary: ctx.redact(report.summary), details: report.details, discovery } };
 }
 
-/** The sandbox: Terraform answers, the state backend is reachable; its "resources" are the state workspaces. */
+/** The sandbox: Terraform answers, the state store is reachable; its "resources" are the user's vines' Terraform states. */
 async function localJob(ctx: JobContext, kind: 'test' | 'discover'): Promise<HandlerOutcome> {
   const version = await terraformVersion(ctx.deps.terraformBin, ctx.signal);
   ctx.logs.system(`terraform: ${version}`);
-  const workspaces = await ctx.store.stateWorkspaces();
-  ctx.logs.system('state backend: reachable');
-  ctx.logs.system(`state workspaces: ${workspaces.length}`);
+  const states = await ctx.store.states(ctx.job);
+  ctx.logs.system(`state store: reachable, ${states.length} Terraform state${states.length === 1 ? '' : 's'} of your vines`);
   if (kind === 'test') {
-    await ctx.store.recordTest(ctx.job, 'SUCCESS', `Terraform ${version}; state backend reachable`);
-    return { result: { terraform: version, backend: 'pg', workspaces: workspaces.length } };
+    await ctx.store.recordTest(ctx.job, 'SUCCESS', `Terraform ${version}; state store reachable`);
+    return { result: { terraform: version, backend: 'http', states: states.length } };
   }
   await ctx.store.replaceDiscovered(
     ctx.job,
-    workspaces.map((w) => ({ kind: 'state_workspace', external_id: w, name: w, region: 'local', data: { backend: 'pg' } })),
+    states.map((s) => ({ kind: 'state', external_id: s.key, name: s.name, region: 'local', data: { backend: 'http', serial: s.serial } })),
   );
-  return { result: { discovered: workspaces.length, kinds: { state_workspace: workspaces.length } } };
+  return { result: { discovered: states.length, kinds: { state: states.length } } };
 }
 
 export async function identityJob(ctx: JobContext, kind: 'test' | 'discover'): Promise<HandlerOutcome> {

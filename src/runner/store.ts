@@ -40,12 +40,7 @@ export interface VineFacts {
   secretValues: Record<string, string>;
 }
 
-/** Where Terraform keeps the vine's state. */
-export interface StateBackend {
-  connStr: string;
-  schemaName: string;
-  workspace: string;
-}
+import type { StateBackend } from '../terraform/index.js';
 
 export interface DiscoveredResourceInput {
   kind: string;
@@ -78,9 +73,10 @@ export interface JobStore {
   logs(job: JobRecord, opts: { redact: (s: string) => string; onError: (err: Error) => void }): Promise<LogWriter>;
   vine(job: JobRecord): Promise<VineFacts>;
   identity(job: JobRecord): Promise<JobIdentity>;
-  stateBackend(job: JobRecord, workspace: string): StateBackend;
-  /** The state workspaces that exist (the sandbox's connection test and discovery). */
-  stateWorkspaces(): Promise<string[]>;
+  /** Where the job's Terraform keeps its state, with the job's own credential. */
+  stateBackend(job: JobRecord): StateBackend;
+  /** The Terraform states of the job's user's vines (the sandbox's connection test and discovery). */
+  states(job: JobRecord): Promise<Array<{ key: string; name: string; serial: number }>>;
   /** A stored plan of the vine, opened: what a DEPLOY of it applies. */
   plan(job: JobRecord, planJobId: string): Promise<{ id: string; config_version: number | null; summary: unknown; file: Buffer }>;
   /** A run's changes to its vine's components (fenced by `job`'s lease). */

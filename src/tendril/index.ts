@@ -26,6 +26,8 @@ import { createJobRepository } from '../domain/jobs/repository.js';
 import { createLeaseKeeper } from './leases.js';
 import { cleanLeftoverWorkDirs } from '../terraform/index.js';
 import { untilReachable } from '../db/errors.js';
+import { createStateService } from '../domain/state/service.js';
+import { startLocalStateServer } from '../state/local-server.js';
 import { createTendrilRepository } from '../domain/tendrils/repository.js';
 import { createTaskList, CRONTAB } from '../tasks/index.js';
 
@@ -84,6 +86,8 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
     if (!(await jobs.keepOrphanedState(jobId, sealer.sealBytes(state)))) tlog.warn({ jobId }, 'a leftover errored.tfstate of job %s could not be kept (no such job, or one is kept already)', jobId);
   });
   for (const c of cleaned) tlog.warn({ dir: c.dir, jobId: c.jobId, keptState: c.keptState }, 'removed the work directory of a run whose Tendril died%s', c.keptState ? ' (its unsaved state was kept with the job)' : '');
+  // The state backend this Tendril's Terraform talks to: on 127.0.0.1, on Vintner's state store.
+  const stateServer = await startLocalStateServer(createStateService({ knex, sealer }), (err) => tlog.error({ err }, 'the state store failed'));
   const cancels = new CancelRegistry();
   const shutdown = new AbortController();
   // `terraform init` once per module for this Tendril's jobs, removed when it stops.
@@ -126,7 +130,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
       workerUtils,
       workerIds: () => workerIds,
       runner: {
-        store: createDbJobStore({ knex, sealer, tendrilId: id, databaseUrl: opts.databaseUrl, leaseSeconds: timing.ttlSeconds }),
+        store: createDbJobStore({ knex, sealer, tendrilId: id, stateUrl: stateServer.url, leaseSeconds: timing.ttlSeconds }),
         leases,
         log: tlog,
         tendrilName: name,
@@ -179,6 +183,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
       await pgPool.end().catch(() => {});
       initCache.clear();
       leases.close();
+      await stateServer.close();
       await untilReachable(() => tendrils.transition({ id }, 'STOPPED'), { giveUpAfterMs: 10_000 }).catch(() => {});
       tlog.info('Tendril %s stopped', name);
     })());

@@ -1,5 +1,5 @@
 /** The one place that runs Terraform. */
-export { createTerraformRun, pgConnStr, hclValue, sensitiveVarEnv, MODULES_DIR, type TerraformRun } from './run.js';
+export { createTerraformRun, hclValue, sensitiveVarEnv, MODULES_DIR, type TerraformRun } from './run.js';
 export { terraformVersion, TerraformMissingError } from './version.js';
 export { createInitCache, type InitCache } from './init-cache.js';
 export { TerraformError } from './errors.js';
@@ -15,5 +15,6 @@ export type {
   ChangeAction,
   Diagnostic,
   TerraformRunOptions,
+  StateBackend,
 } from './types.js';
 export { createWorkDir, cleanLeftoverWorkDirs, ERRORED_STATE, type CleanedDir } from './workdir.js';

@@ -1,6 +1,6 @@
 /**
- * A Terraform run in one work directory: prepare (module, tfvars, CLI config), init with the pg
- * backend and the vine's workspace, then plan / apply / destroy with `-json`.
+ * A Terraform run in one work directory: prepare (module, tfvars, CLI config), init with the
+ * `http` backend (the state Vintner keeps: src/state/), then plan / apply / destroy with `-json`.
  */
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
@@ -16,21 +16,13 @@ export const MODULES_DIR = fileURLToPath(new URL('../../terraform/', import.meta
 const TARGET = /^[a-z][a-z0-9-]*$/;
 const CLI_CONFIG = '.terraformrc';
 import { ERRORED_STATE } from './workdir.js';
-const LOCK_TIMEOUT = '-lock-timeout=60s';
-/**
- * The pg backend creates a workspace's state on first load under one global lock that
- * -lock-timeout does not cover; losing that race fails the command while *loading* state, before
- * anything was planned or changed, so running it again is safe.
- */
-const NEW_WORKSPACE_RACE = /loading state[\s\S]*Already locked for workspace creation/i;
-const NEW_WORKSPACE_NOTICE = 'Another run was creating a workspace at the same time: trying again';
-
 export interface TerraformRun {
   prepare(): Promise<void>;
   init(): Promise<void>;
   plan(o?: { destroy?: boolean; out?: string }): Promise<{ summary: PlanSummary; planFile: string; planJson: unknown }>;
   apply(o?: { planFile?: string }): Promise<{ outputs: Record<string, unknown>; summary: PlanSummary }>;
-  ensureWorkspace(): Promise<void>;
+  /** Reads the state through the backend (BOOTSTRAP: the backend answers, the credential works). */
+  stateList(): Promise<string[]>;
   destroy(): Promise<void>;
   /** `terraform output -json` as name → value; sensitive outputs are left out. */
   outputs(): Promise<Record<string, unknown>>;
@@ -39,15 +31,8 @@ export interface TerraformRun {
   erroredState(): Buffer | undefined;
   /** Pushes errored.tfstate back (with the lock); true once nothing is left to push. */
   pushErroredState(): Promise<boolean>;
-  /** Pushes a state (a kept errored.tfstate) to the vine's workspace, with the lock. */
+  /** Pushes a state (a kept errored.tfstate) to the vine's state, with the lock. */
   pushState(state: Buffer): Promise<void>;
-}
-
-/** lib/pq (Terraform's driver) requires TLS unless told otherwise; node-postgres does not. */
-export function pgConnStr(connStr: string): string {
-  if (connStr.includes('sslmode=')) return connStr;
-  if (/^postgres(ql)?:\/\//.test(connStr)) return `${connStr}${connStr.includes('?') ? '&' : '?'}sslmode=disable`;
-  return `${connStr} sslmode=disable`;
 }
 
 /** Every string inside a value (the secret values of `sensitiveVars`), for the redactor. */
@@ -88,15 +73,9 @@ export function sensitiveVarEnv(vars: Record<string, unknown>): Record<string, s
 export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
   if (!TARGET.test(opts.target)) throw new Error(`invalid Terraform target name: ${JSON.stringify(opts.target)}`);
   const workDir = resolve(opts.workDir);
-  const connStr = pgConnStr(opts.backend.connStr);
-  const redact = createRedactor([
-    ...(opts.secrets ?? []),
-    ...stringsIn(opts.sensitiveVars ?? {}),
-    // The whole connection string only: Terraform gets it from the environment and never prints
-    // it; redacting a short password on its own (say "postgres") would mangle every log line.
-    opts.backend.connStr,
-    connStr,
-  ]);
+  // How long a command waits for another run's state lock before it gives up.
+  const LOCK_TIMEOUT = `-lock-timeout=${opts.lockTimeoutSeconds ?? 60}s`;
+  const redact = createRedactor([...(opts.secrets ?? []), ...stringsIn(opts.sensitiveVars ?? {}), opts.backend.password]);
 
   const emit = (l: LogLine) => {
     for (const part of redact(l.line).split('\n')) {
@@ -117,10 +96,16 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       CHECKPOINT_DISABLE: '1',
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
-      PG_CONN_STR: connStr,
-      // The vine's workspace for every command, without a `workspace select` round trip; the pg
-      // backend creates it on the first state write.
-      TF_WORKSPACE: opts.backend.workspace,
+      // The http backend, configured by the environment only: nothing of it is written to
+      // .terraform/, so an init is the same for every job (init-cache.ts) and holds no credential.
+      TF_HTTP_ADDRESS: opts.backend.address,
+      TF_HTTP_LOCK_ADDRESS: opts.backend.address,
+      TF_HTTP_UNLOCK_ADDRESS: opts.backend.address,
+      TF_HTTP_LOCK_METHOD: 'LOCK',
+      TF_HTTP_UNLOCK_METHOD: 'UNLOCK',
+      TF_HTTP_USERNAME: opts.backend.username,
+      TF_HTTP_PASSWORD: opts.backend.password,
+      TF_HTTP_RETRY_MAX: '6',
     },
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
@@ -183,20 +168,6 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     }
   }
 
-  async function retrying(fn: () => Promise<unknown>, transient: RegExp, notice: string, attempts = 15): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await fn();
-        return;
-      } catch (err) {
-        const retry = err instanceof TerraformError && !err.cancelled && transient.test(`${err.message}\n${err.stderrTail}`);
-        if (!retry || attempt >= attempts) throw err;
-        emit({ stream: 'system', level: 'warn', line: notice });
-        await new Promise((r) => setTimeout(r, Math.min(150 * attempt, 1500) + Math.random() * 300));
-      }
-    }
-  }
-
   async function withStateRecovery<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -216,17 +187,8 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     return out;
   }
 
-  function realInit(): Promise<void> {
-    // The pg backend creates its schema, table and index with CREATE … IF NOT EXISTS, which can
-    // still collide on PostgreSQL's catalogs when two first inits race; and it creates every new
-    // workspace under one global advisory lock. Both are brief: the loser retries.
-    return retrying(
-      // In the default workspace: init refuses a TF_WORKSPACE that does not exist yet (while
-      // plan/apply simply create it), and the vine's may not.
-      () => run(['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=schema_name=${opts.backend.schemaName}`], { env: { TF_WORKSPACE: undefined } }),
-      /duplicate key value|already exists/,
-      'Another run was creating the state tables at the same time: retrying init',
-    );
+  async function realInit(): Promise<void> {
+    await run(['init', '-input=false', '-no-color', '-reconfigure']);
   }
 
   return {
@@ -246,7 +208,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     async init() {
       const cache = opts.initCache;
       if (cache) {
-        initCacheKey = initKey(moduleSource(), opts.backend.schemaName, opts.bin);
+        initCacheKey = initKey(moduleSource(), 'http', opts.bin);
         const kept = cache.get(initCacheKey);
         if (kept) {
           cpSync(kept, workDir, { recursive: true });
@@ -259,24 +221,16 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       if (cache && initCacheKey) cache.put(initCacheKey, workDir);
     },
 
-    /** Makes sure the workspace exists now (BOOTSTRAP); other commands create it when they write. */
-    async ensureWorkspace() {
-      await retrying(
-        () => run(['workspace', 'select', '-or-create', '-no-color', opts.backend.workspace], { env: { TF_WORKSPACE: undefined } }),
-        /Already locked for workspace creation/,
-        'Another run was creating a workspace at the same time: retrying',
-      );
+    async stateList() {
+      // show -json rather than state list: a vine nothing was applied to yet has no state, which
+      // `state list` reports as an error; show answers an empty document.
+      const { stdout } = await run(['show', '-json', '-no-color'], { collect: true });
+      return stateAddresses(JSON.parse(stdout) as ShownState);
     },
 
     async plan(o = {}) {
       const planFile = isAbsolute(o.out ?? '') ? o.out! : join(workDir, o.out ?? 'tfplan');
-      // -lock-timeout: the pg backend briefly takes one global advisory lock (id -1) on every
-      // lock, so concurrent runs on *different* workspaces can collide; waiting is enough.
-      await retrying(
-        () => run(['plan', '-json', '-input=false', LOCK_TIMEOUT, `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true }),
-        NEW_WORKSPACE_RACE,
-        NEW_WORKSPACE_NOTICE,
-      );
+      await run(['plan', '-json', '-input=false', LOCK_TIMEOUT, `-out=${planFile}`, ...(o.destroy ? ['-destroy'] : [])], { json: true });
       const { stdout } = await run(['show', '-json', planFile], { collect: true });
       const raw: unknown = JSON.parse(stdout);
       return { summary: buildPlanSummary(raw), planFile, planJson: redactDeep(raw, redact) };
@@ -286,7 +240,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       planned = [];
       lastOutputs = undefined;
       await withStateRecovery(() =>
-        retrying(() => run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
+        run(['apply', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve', ...(o.planFile ? [o.planFile] : [])], { json: true }),
       );
       // apply -json ends with an `outputs` message holding the values: no `output -json` needed.
       const seen = lastOutputs as Record<string, { sensitive?: boolean; value?: unknown }> | undefined;
@@ -297,7 +251,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
 
     async destroy() {
       await withStateRecovery(() =>
-        retrying(() => run(['destroy', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve'], { json: true }), NEW_WORKSPACE_RACE, NEW_WORKSPACE_NOTICE),
+        run(['destroy', '-json', '-input=false', LOCK_TIMEOUT, '-auto-approve'], { json: true }),
       );
     },
 
@@ -328,4 +282,21 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
       return v;
     },
   };
+}
+
+interface ShownModule {
+  resources?: Array<{ address: string }>;
+  child_modules?: ShownModule[];
+}
+type ShownState = { values?: { root_module?: ShownModule } };
+
+/** Every resource address in `terraform show -json`'s state, nested modules included. */
+function stateAddresses(doc: ShownState): string[] {
+  const out: string[] = [];
+  const walk = (m: ShownModule | undefined) => {
+    for (const r of m?.resources ?? []) out.push(r.address);
+    for (const c of m?.child_modules ?? []) walk(c);
+  };
+  walk(doc.values?.root_module);
+  return out;
 }

@@ -1,4 +1,11 @@
 import type { InitCache } from './init-cache.js';
+
+/** Where a run's state lives: Terraform's http backend. */
+export interface StateBackend {
+  address: string;
+  username: string;
+  password: string;
+}
 /** One human-readable line of a Terraform run, already redacted. */
 export interface LogLine {
   stream: 'stdout' | 'stderr' | 'system';
@@ -59,12 +66,13 @@ export interface TerraformRunOptions {
   /** Written as terraform.tfvars.json: nothing secret (see `sensitiveVars`). */
   vars: Record<string, unknown>;
   /**
-   * The pg backend. The connection string reaches Terraform as PG_CONN_STR (not a command-line
-   * argument, so it is neither in `ps` nor in .terraform/); `sslmode=disable` is added when the URL
-   * names no sslmode, as node-postgres connects without TLS by default and Terraform's driver would
-   * insist on it.
+   * The `http` backend: the address of the vine's state (Trellis's /api/v1/state/…, or the
+   * in-house Tendril's local state server) and the job's own credential, good while it runs. They
+   * reach Terraform as TF_HTTP_* in its environment: nothing of them is written to a file.
    */
-  backend: { connStr: string; schemaName: string; workspace: string };
+  backend: StateBackend;
+  /** How long a command waits for another run's state lock (default 60 s). */
+  lockTimeoutSeconds?: number;
   /** Extra environment (cloud credentials); nothing else of the parent's environment but PATH. */
   env?: Record<string, string>;
   /**

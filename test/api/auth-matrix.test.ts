@@ -13,7 +13,7 @@ t.test('no token, a bogus token, a revoked token: 401 on every protected route',
   let checked = 0;
   for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security: unknown[] }>>)) {
     for (const [method, op] of Object.entries(ops)) {
-      if (op.security.length === 0) continue;
+      if (method.startsWith('x-') || op.security.length === 0) continue;
       const url = path.replace(/\{[^}]+\}/g, (m) => (m === '{id}' ? someId : 'acme'));
       const m = method.toUpperCase() as 'GET';
       const payload = ['POST', 'PUT', 'PATCH'].includes(m) ? { not: 'checked before auth' } : undefined;

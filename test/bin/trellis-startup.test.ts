@@ -3,8 +3,9 @@
  */
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { lstatSync, readlinkSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
@@ -42,9 +43,19 @@ async function waitFor(s: Started, re: RegExp, ms = 30_000): Promise<RegExpMatch
   throw new Error(`timed out waiting for ${re}: ${s.output()}`);
 }
 
-function postgresProcessesFor(dir: string): string[] {
+/**
+ * Where the cluster of the data directory in `cwd` lives: .vintner/pg, or where it links to when
+ * run as root from a folder the postgres user cannot reach (CI in a clone under /root).
+ */
+function clusterOf(cwd: string): string {
+  const link = join(cwd, '.vintner', 'pg');
+  return lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(link) : link;
+}
+
+function postgresProcessesFor(cwd: string): string[] {
+  const dirs = [cwd, clusterOf(cwd)];
   const ps = spawnSync('ps', ['-eo', 'pid,stat,args'], { encoding: 'utf8' }).stdout;
-  return ps.split('\n').filter((l) => l.includes(dir) && l.includes('postgres') && !/ Z/.test(l));
+  return ps.split('\n').filter((l) => dirs.some((d) => l.includes(d)) && l.includes('postgres') && !/ Z/.test(l));
 }
 
 t.test('a malformed DATABASE_URL exits with one clear line', async (t) => {
@@ -66,6 +77,11 @@ t.test('an unreachable database exits with one clear line', async (t) => {
 
 t.test('embedded database: starts, refuses a second process, stops cleanly, persists', { timeout: 120_000 }, async (t) => {
   const cwd = t.testdir({});
+  // A cluster kept outside the folder (see clusterOf) goes with it.
+  t.teardown(() => {
+    const cluster = clusterOf(cwd);
+    if (!cluster.startsWith(cwd)) rmSync(dirname(cluster), { recursive: true, force: true });
+  });
   const first = start({}, cwd);
   const [, url] = await waitFor(first, /Vintner is running at (http:\/\/\S+)/);
   const res = await fetch(url!);

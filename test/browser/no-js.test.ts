@@ -4,7 +4,7 @@
  * stage (defaults follow on the server), plant, harvest, sign out.
  */
 import t from 'tap';
-import { SHOTS, newPage, noPageErrors, startBrowserApp } from './pages.js';
+import { SHOTS, expectPageErrors, newPage, noPageErrors, startBrowserApp } from './pages.js';
 
 t.test('the basic forms work with JavaScript disabled', { timeout: 90_000 }, async (t) => {
   const { url, browser, db } = await startBrowserApp(t, { tendril: false });
@@ -36,6 +36,8 @@ t.test('the basic forms work with JavaScript disabled', { timeout: 90_000 }, asy
 
   await page.fill('input[name="network.cidr_block"]', '10.0.0.0/8');
   await page.check('input[name=stage][value=production]');
+  // The form comes back with its errors as a 422, on purpose.
+  expectPageErrors(page, /^HTTP 422 for POST .*\/vineyards\/[0-9a-f-]{36}\/plant$/);
   await page.click('button[data-submit]');
   t.match(await page.locator('.field.has-error', { has: page.locator('input[name="network.cidr_block"]') }).innerText(), /CIDR/, 'the CIDR error is next to its field');
   t.equal(await page.inputValue('input[name="network.cidr_block"]'), '10.0.0.0/8', 'the bad value is kept as typed');

@@ -7,7 +7,7 @@ import type { Test } from 'tap';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, type TestApp } from '../helpers.js';
-import { launchBrowser } from '../browser.js';
+import { launchBrowser, pageProblems } from '../browser.js';
 import { startTestTendril } from '../tendril/harness.js';
 
 export const SHOTS = 'test/screenshots';
@@ -28,26 +28,22 @@ export async function startBrowserApp(t: Test, opts: { tendril?: boolean; before
   return { ...test, url, browser };
 }
 
-const pageErrors = new WeakMap<Page, string[]>();
-
-/** A page that records script errors and console errors; `noPageErrors` checks the record. */
+/**
+ * A page with the tests' defaults. Like every page of a browser from launchBrowser, it fails the
+ * test on a script error, a console error or a failed request (test/browser.ts).
+ */
 export async function newPage(context: BrowserContext | Browser): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    // A dropped event stream is logged by Chromium as a network error; those are what some tests do on purpose.
-    if (m.type() === 'error' && !/EventSource|net::ERR_|Failed to load resource/.test(m.text())) errors.push(m.text());
-  });
   page.on('dialog', (d) => void d.accept());
-  pageErrors.set(page, errors);
   return page;
 }
 
-/** `expected`: errors the test caused on purpose (htmx logs a refused request to the console). */
+export { expectPageErrors } from '../browser.js';
+
+/** Restates, at the end of a test, that the page had nothing unexpected (`expected`: more to let pass). */
 export function noPageErrors(t: Test, page: Page, expected?: RegExp): void {
-  t.same(pageErrors.get(page)?.filter((e) => !expected?.test(e)), [], 'no script errors in the page');
+  t.same(pageProblems(page).filter((e) => !expected?.test(e)), [], 'no script errors, console errors or failed requests in the page');
 }
 
 let users = 0;

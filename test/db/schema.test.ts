@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 
 const EXPECTED_TABLES = [
   'users', 'sessions', 'api_tokens', 'cloud_identities', 'discovered_resources', 'vineyards', 'vines',
-  ...COMPONENT_KINDS.map((k) => k.table), 'provision_jobs', 'provision_job_logs', 'tendrils', 'tendril_clock',
+  ...COMPONENT_KINDS.map((k) => k.table), 'provision_jobs', 'provision_job_logs', 'tendrils', 'tendril_clock', 'tendril_pools', 'pool_tokens', 'terraform_states', 'terraform_state_locks',
 ];
 
 async function tables(knex: Knex): Promise<string[]> {

@@ -12,7 +12,7 @@ import type { Sealer } from '../../src/domain/crypto.js';
 
 /** What a Tendril running a job of the identity opens: the only place credentials are opened. */
 const openedFor = (knex: Knex, sealer: Sealer) => (identityId: string) =>
-  createDbJobStore({ knex, sealer, tendrilId: '00000000-0000-0000-0000-000000000000', databaseUrl: 'postgres://x@localhost/x', leaseSeconds: 20 }).identity({ identity_id: identityId } as JobRecord);
+  createDbJobStore({ knex, sealer, tendrilId: '00000000-0000-0000-0000-000000000000', stateUrl: () => 'http://127.0.0.1:9/unused', leaseSeconds: 20 }).identity({ identity_id: identityId } as JobRecord);
 
 const CANARY = 'canary-SECRET-9f8e7d6c5b4a';
 const fieldsOf = (err: unknown) => (err as ValidationError).errors.map((e) => e.field).sort();

@@ -5,7 +5,7 @@ import { seedVine } from '../fixtures.js';
 import { createJobService } from '../../src/domain/jobs/service.js';
 import { createComponentRepository } from '../../src/domain/components/repository.js';
 import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
-import { componentStatuses, jobLog, startTestTendril, waitFor, waitForJob } from './harness.js';
+import { componentStatuses, jobLog, startTestTendril, vineState, waitFor, waitForJob } from './harness.js';
 
 t.test('deploy every kind, update one, destroy: statuses, outputs and state are true', { timeout: 240_000 }, async (t) => {
   const db = await freshDatabase(t);
@@ -64,7 +64,8 @@ t.test('deploy every kind, update one, destroy: statuses, outputs and state are 
   t.equal((await knex('vines').where({ id: v.vineId }).first()).status, 'DESTROYED', 'vine DESTROYED');
   const after = await repo.listByVine(v.vineId);
   t.ok(after.every((c) => c.status === 'DESTROYED'), 'every component DESTROYED');
-  const state = await knex('terraform_state.states').where({ name: `vine-${v.vineId}` }).first('data');
-  const resources = (JSON.parse(state.data) as { resources: unknown[] }).resources;
-  t.same(resources, [], 'the pg state workspace holds no resources');
+  const state = await vineState(knex, tendril.config.secretKey, v.vineId);
+  t.same(state?.resources, [], 'the vine’s state holds no resources');
+  const sealed = await knex('terraform_states').where({ vine_id: v.vineId }).pluck('state_encrypted');
+  t.ok(sealed.length > 1, `its history is kept (${sealed.length} versions)`);
 });

@@ -4,13 +4,22 @@ import { testConfig, type TestDatabase } from '../helpers.js';
 import { createLogger } from '../../src/logger.js';
 import { startTendril, type Tendril } from '../../src/tendril/index.js';
 import { JOB_TERMINAL } from '../../src/domain/jobs/status.js';
+import { createStateService } from '../../src/domain/state/service.js';
+import { createSealer } from '../../src/domain/crypto.js';
+import type { Config } from '../../src/config.js';
 
 /** An in-process Tendril on the test database, stopped when the test ends. */
-export async function startTestTendril(t: Test, db: TestDatabase, env: Record<string, string> = {}): Promise<Tendril> {
+export async function startTestTendril(t: Test, db: TestDatabase, env: Record<string, string> = {}): Promise<Tendril & { config: Config }> {
   const config = testConfig(t, db, { TENDRIL_HEARTBEAT_SECONDS: '1', TERRAFORM_KILL_GRACE_SECONDS: '10', ...env });
   const tendril = await startTendril({ config, knex: db.knex, databaseUrl: db.url, log: createLogger(config, 'test-tendril'), inProcess: true });
   t.teardown(() => tendril.stop());
-  return tendril;
+  return Object.assign(tendril, { config });
+}
+
+/** A vine's current Terraform state, opened (the store keeps it sealed with the Tendril's key). */
+export async function vineState(knex: Knex, secretKey: Buffer, vineId: string): Promise<{ resources: unknown[]; serial: number } | undefined> {
+  const body = await createStateService({ knex, sealer: createSealer(secretKey) }).read({ vineId });
+  return body ? (JSON.parse(body.toString('utf8')) as { resources: unknown[]; serial: number }) : undefined;
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 50): Promise<T> {

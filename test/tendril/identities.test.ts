@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import t, { type Test } from 'tap';
 import { buildTestApp } from '../helpers.js';
+import { seedVine } from '../fixtures.js';
 import { jobLog, startTestTendril, waitForJob, type FinishedJob } from './harness.js';
 import { assertLoopbackOnly, guardFile } from '../cloud/helpers.js';
 import { awsTestUser, startAwsFake, type AwsFake, type AwsFakeState } from '../cloud/fakes/aws.js';
@@ -350,11 +351,20 @@ t.test('the local sandbox keeps its checks: Terraform and the state backend', as
   const sandbox = await knex('cloud_identities').where({ user_id: user.id, name: 'sandbox' }).first('id');
   const job = await run(sandbox.id, 'CONNECTION_TEST');
   t.equal(job.status, 'SUCCESS');
-  t.match(job.result, { backend: 'pg' });
-  t.match((await stored(sandbox.id)).last_test_message, /^Terraform .+; state backend reachable$/);
+  t.match(job.result, { backend: 'http' });
+  t.match((await stored(sandbox.id)).last_test_message, /^Terraform .+; state store reachable$/);
+  // One state of this user's vine, one of someone else's: discovery lists only the user's own.
+  const mine = await seedVine(knex, { name: 'mine', user: { userId: user.id, identityId: sandbox.id } });
+  const theirs = await seedVine(knex, { name: 'theirs' });
+  for (const v of [mine, theirs]) {
+    await knex('terraform_states').insert({ state_key: `vine:${v.vineId}`, vine_id: v.vineId, serial: 3, lineage: randomUUID(), state_encrypted: Buffer.from('sealed'), md5: 'x' });
+  }
   const fetch = await run(sandbox.id, 'FETCH_RESOURCES');
   t.equal(fetch.status, 'SUCCESS');
-  t.match(fetch.result, { kinds: { state_workspace: Number } });
+  t.match(fetch.result, { kinds: { state: Number } });
+  const found = await discovered(sandbox.id, 'state');
+  t.ok(found.some((r) => r.external_id === `vine:${mine.vineId}` && /\/mine$/.test(r.name)), 'the user’s vine’s state is listed by its name');
+  t.notOk(found.some((r) => r.external_id === `vine:${theirs.vineId}`), 'another user’s is not');
 });
 
 t.test('no secret in any stored log line, job, identity or discovered resource', async (t) => {

@@ -1,9 +1,8 @@
 /** terraform/local through src/terraform with the real binary and the pg backend. */
 import t from 'tap';
-import type { Knex } from 'knex';
 import { createTerraformRun, type PlanSummary } from '../../src/terraform/index.js';
 import { freshDatabase } from '../helpers.js';
-import { ALL_COMPONENTS, CANARY, localVars, recorder, runOptions, workDir } from './helpers.js';
+import { ALL_COMPONENTS, CANARY, localVars, recorder, runOptions, testState, workDir } from './helpers.js';
 import { componentOutputs } from '../../src/runner/handlers.js';
 import { componentKind, KIND_NAMES } from '../../src/domain/components/catalogue.js';
 
@@ -11,11 +10,6 @@ const key = (c: { kind: string; name: string }) => `${c.kind}/${c.name}`;
 const changed = (s: PlanSummary) => s.components.filter((c) => c.action !== 'noop').map((c) => `${key(c)}:${c.action}`);
 
 interface StateResource { type: string; name: string; instances: Array<{ index_key?: unknown; attributes: Record<string, unknown> }> }
-async function state(knex: Knex, workspace: string): Promise<{ raw: string; resources: StateResource[] }> {
-  const row = await knex('terraform_state.states').where({ name: workspace }).first('data');
-  const raw = String(row?.data ?? '{}');
-  return { raw, resources: (JSON.parse(raw) as { resources?: StateResource[] }).resources ?? [] };
-}
 // terraform_data keeps `input` as a dynamic value: { value: <the input object>, type: … }.
 const generatedSecret = (s: { resources: StateResource[] }) =>
   (s.resources.find((r) => r.name === 'secrets')?.instances.find((i) => i.index_key === 'generated')?.attributes.input as { value?: { value?: string } } | undefined)
@@ -26,6 +20,7 @@ t.test('apply every kind, update one database, destroy', async (t) => {
   const rec = recorder();
   const dir = workDir(t);
   const vars = localVars();
+  const st = await testState(t, db);
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -36,7 +31,7 @@ t.test('apply every kind, update one database, destroy', async (t) => {
     }
   };
 
-  let run = createTerraformRun(runOptions(t, { url: db.url, vars, rec, dir }));
+  let run = createTerraformRun(runOptions(t, { state: st, vars, rec, dir }));
   t.match(await run.terraformVersion(), /^1\.\d+\.\d+$/, 'terraform version');
   await run.prepare();
   await timed('init', () => run.init());
@@ -76,7 +71,7 @@ t.test('apply every kind, update one database, destroy', async (t) => {
   t.same([...completed].sort(), [...ALL_COMPONENTS].sort(), 'create events completed for every component');
   t.notOk(rec.events.some((e) => e.phase === 'errored'), 'no errored events');
 
-  const s1 = await state(db.knex, 'vine-test');
+  const s1 = await st.read();
   t.ok(s1.raw.includes(CANARY), 'the user’s secret value went through Terraform (it is in the state)');
   const generated = generatedSecret(s1);
   t.match(generated, /^[0-9a-f]{32}$/, 'a 32-character value generated for the secret without one');
@@ -85,7 +80,7 @@ t.test('apply every kind, update one database, destroy', async (t) => {
   const db2 = { ...(vars.databases as Record<string, object>) };
   db2.main = { ...db2.main, storage_gb: 40 };
   const rec2 = recorder();
-  run = createTerraformRun(runOptions(t, { url: db.url, vars: { ...vars, databases: db2 }, rec: rec2, dir }));
+  run = createTerraformRun(runOptions(t, { state: st, vars: { ...vars, databases: db2 }, rec: rec2, dir }));
   await run.prepare();
   await run.init();
   const second = await run.plan();
@@ -94,7 +89,7 @@ t.test('apply every kind, update one database, destroy', async (t) => {
   const mainEvents = rec2.events.filter((e) => e.address === 'terraform_data.databases["main"]');
   t.same(mainEvents.map((e) => `${e.phase}:${e.action}`), ['start:update', 'complete:update'], 'update events for the database');
   t.same([...new Set(rec2.events.map(key))], ['databases/main'], 'no other component touched');
-  const s2 = await state(db.knex, 'vine-test');
+  const s2 = await st.read();
   t.equal(generatedSecret(s2), generated, 'the generated secret is stable across applies');
 
   const destroyPlan = await run.plan({ destroy: true, out: 'destroy.tfplan' });
@@ -102,7 +97,7 @@ t.test('apply every kind, update one database, destroy', async (t) => {
   t.notOk(JSON.stringify(destroyPlan.planJson).includes(CANARY), 'the returned plan JSON is redacted');
 
   await timed('destroy', () => run.destroy());
-  t.same((await state(db.knex, 'vine-test')).resources, [], 'no resource left in the workspace state');
+  t.same((await st.read()).resources, [], 'no resource left in the vine’s state');
   t.same(await run.outputs(), {}, 'no outputs left');
   t.ok(rec2.events.filter((e) => e.action === 'delete' && e.phase === 'complete').length > 2 * ALL_COMPONENTS.length, 'delete events');
 
@@ -117,7 +112,7 @@ t.test('an empty vine and null sections plan nothing', async (t) => {
   const db = await freshDatabase(t);
   const rec = recorder();
   const vars = { vineyard: 'acme', vine: 'empty', stage: 'production', name_prefix: 'acme-empty-prod', region: 'local', network: null, cluster: null, dns: null, repositories: null, databases: null, secrets: {} };
-  const run = createTerraformRun(runOptions(t, { url: db.url, vars, rec, workspace: 'vine-empty' }));
+  const run = createTerraformRun(runOptions(t, { state: await testState(t, db), vars, rec }));
   await run.prepare();
   await run.init();
   const p = await run.plan();
@@ -127,21 +122,42 @@ t.test('an empty vine and null sections plan nothing', async (t) => {
   t.same(componentOutputs(outputs), {}, 'no component');
 });
 
-t.test('first inits racing on a new state schema all succeed, each in its own workspace', async (t) => {
+t.test('the state is kept encrypted, with its history and the job that wrote it; a second run waits for the lock, then fails cleanly', async (t) => {
   const db = await freshDatabase(t);
-  const runs = [0, 1, 2, 3, 4, 5].map((i) => {
-    const rec = recorder();
-    return { rec, run: createTerraformRun(runOptions(t, { url: db.url, vars: localVars(), rec, workspace: `vine-race-${i}` })) };
-  });
-  await Promise.all(runs.map((r) => r.run.prepare()));
-  const results = await Promise.allSettled(runs.map(async (r) => {
-    await r.run.init();
-    await r.run.ensureWorkspace();
-  }));
-  t.same(results.map((r) => r.status), runs.map(() => 'fulfilled'), 'every init and workspace creation succeeded');
-  for (const r of results) if (r.status === 'rejected') t.comment(String(r.reason), (r.reason as { stderrTail?: string }).stderrTail);
-  const retried = runs.filter((r) => r.rec.text().includes('retrying')).length;
-  t.comment(`${retried} of ${runs.length} inits retried after colliding with another`);
-  const names = (await db.knex('terraform_state.states').select('name')).map((r: { name: string }) => r.name).sort();
-  t.same(names, runs.map((_, i) => `vine-race-${i}`), 'one state per workspace');
+  const st = await testState(t, db);
+  const run = createTerraformRun(runOptions(t, { state: st, vars: localVars({ names: { databases: ['main'], caches: [], queues: [], nosql_tables: [], container_registries: [] }, extra: { topics: {}, secrets: {} } }), rec: recorder() }));
+  await run.prepare();
+  await run.init();
+  await run.apply();
+  const rows = await db.knex('terraform_states').where({ vine_id: st.vineId }).orderBy('id').select('serial', 'job_id', 'resources', 'state_encrypted');
+  t.ok(rows.length >= 1, 'versions stored');
+  t.equal(rows.at(-1).job_id, st.jobId, 'with the job that wrote it');
+  t.ok(rows.every((r) => !r.state_encrypted.toString('utf8').includes('terraform_data')), 'sealed: not a word of the state in clear');
+  t.ok((await st.read()).resources.length > 0, 'opened, it is the state');
+  t.same((await db.knex('terraform_state_locks')).length, 0, 'no lock left after the run');
+
+  // Another holder of the lock: the run waits its -lock-timeout, then fails with the holder named.
+  await db.knex('terraform_state_locks').insert({ state_key: `vine:${st.vineId}`, vine_id: st.vineId, lock_id: 'other-run', info: JSON.stringify({ ID: 'other-run', Operation: 'OperationTypeApply', Who: 'someone@elsewhere' }) });
+  const rec = recorder();
+  const blocked = createTerraformRun({ ...runOptions(t, { state: st, vars: localVars(), rec }), lockTimeoutSeconds: 4 });
+  await blocked.prepare();
+  await blocked.init();
+  const started = Date.now();
+  const err = await blocked.plan().catch((e: Error) => e);
+  t.ok(err instanceof Error, 'refused');
+  t.match((err as Error).message, /lock/i, `with a message about the lock: ${(err as Error).message.slice(0, 200)}`);
+  t.ok(Date.now() - started >= 3500, 'after waiting its -lock-timeout');
+  t.match(rec.text(), /someone@elsewhere|other-run/, 'the holder is named in the log');
+});
+
+t.test('a wrong credential, or a job that no longer runs, cannot read or write the state', async (t) => {
+  const db = await freshDatabase(t);
+  const st = await testState(t, db);
+  const bad = createTerraformRun(runOptions(t, { state: { ...st, backend: { ...st.backend, password: 'not-the-token' } }, vars: localVars(), rec: recorder() }));
+  await bad.prepare();
+  await t.rejects(bad.init().then(() => bad.plan()), /HTTP remote state endpoint requires auth/, 'a wrong credential: refused');
+  await db.knex('provision_jobs').where({ id: st.jobId }).update({ status: 'FAILED', finished_at: db.knex.fn.now() });
+  const ended = createTerraformRun(runOptions(t, { state: st, vars: localVars(), rec: recorder() }));
+  await ended.prepare();
+  await t.rejects(ended.init().then(() => ended.plan()), /HTTP remote state endpoint invalid auth/, 'a job that ended: refused');
 });

@@ -6,15 +6,12 @@ import { componentOutputs } from '../../src/runner/handlers.js';
 import type { Knex } from 'knex';
 import { createTerraformRun, TerraformError } from '../../src/terraform/index.js';
 import { freshDatabase } from '../helpers.js';
-import { ALL_COMPONENTS, CANARY, localVars, recorder, runOptions, workDir } from './helpers.js';
+import { ALL_COMPONENTS, CANARY, localVars, recorder, runOptions, testState, workDir } from './helpers.js';
 
 const key = (c: { kind: string; name: string }) => `${c.kind}/${c.name}`;
-/** Advisory locks held in this test's database (Terraform's pg backend locks a workspace with one). */
-async function advisoryLocks(knex: Knex): Promise<number> {
-  const { rows } = await knex.raw<{ rows: Array<{ n: string }> }>(
-    "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-  );
-  return Number(rows[0]!.n);
+/** State locks held now (Terraform locks a vine's state with one while it runs). */
+async function stateLocks(knex: Knex): Promise<number> {
+  return (await knex('terraform_state_locks')).length;
 }
 async function caught(p: Promise<unknown>): Promise<TerraformError> {
   const e = await p.then(() => undefined, (x: unknown) => x);
@@ -24,9 +21,10 @@ async function caught(p: Promise<unknown>): Promise<TerraformError> {
 
 t.test('a component listed in fail_components fails alone; a retry without it succeeds', async (t) => {
   const db = await freshDatabase(t);
+  const st = await testState(t, db);
   const dir = workDir(t);
   const rec = recorder();
-  const run = createTerraformRun(runOptions(t, { url: db.url, vars: localVars({ extra: { fail_components: ['databases/main'] } }), rec, dir }));
+  const run = createTerraformRun(runOptions(t, { state: st, vars: localVars({ extra: { fail_components: ['databases/main'] } }), rec, dir }));
   await run.prepare();
   await run.init();
   const e = await caught(run.apply());
@@ -39,10 +37,10 @@ t.test('a component listed in fail_components fails alone; a retry without it su
   const readyDone = new Set(rec.events.filter((ev) => ev.phase === 'complete' && ev.address.includes('__ready[')).map(key));
   t.same([...readyDone].sort(), ALL_COMPONENTS.filter((c) => c !== 'databases/main').sort(), 'every other component completed');
   t.ok(rec.lines.some((l) => l.level === 'error' && l.line.includes('failed on purpose')), 'the script’s stderr is in the log');
-  t.equal(await advisoryLocks(db.knex), 0, 'no state lock left');
+  t.equal(await stateLocks(db.knex), 0, 'no state lock left');
 
   const rec2 = recorder();
-  const retry = createTerraformRun(runOptions(t, { url: db.url, vars: localVars(), rec: rec2, dir }));
+  const retry = createTerraformRun(runOptions(t, { state: st, vars: localVars(), rec: rec2, dir }));
   await retry.prepare();
   await retry.init();
   const p = await retry.plan();
@@ -55,10 +53,11 @@ t.test('a component listed in fail_components fails alone; a retry without it su
 
 t.test('cancel during apply: SIGINT, Terraform stops gracefully, the lock is released, the next apply works', async (t) => {
   const db = await freshDatabase(t);
+  const st = await testState(t, db);
   const dir = workDir(t);
   const rec = recorder();
   const ac = new AbortController();
-  const opts = runOptions(t, { url: db.url, vars: localVars({ extra: { apply_delay_seconds: 30 } }), rec, dir, signal: ac.signal, workspace: 'vine-cancel' });
+  const opts = runOptions(t, { state: st, vars: localVars({ extra: { apply_delay_seconds: 30 } }), rec, dir, signal: ac.signal });
   let abortedAt = 0;
   const run = createTerraformRun({
     ...opts,
@@ -85,24 +84,25 @@ t.test('cancel during apply: SIGINT, Terraform stops gracefully, the lock is rel
   t.match(text, /Cancel requested: sending SIGINT/, 'the cancel is logged');
   t.notMatch(text, /killed \(SIGKILL\)/, 'no SIGKILL was needed');
   t.ok(rec.events.some((ev) => ev.phase === 'errored' && /signal: killed/.test(ev.error ?? '')), 'the interrupted resources are errored');
-  t.equal(await advisoryLocks(db.knex), 0, 'no advisory lock in pg_locks after the cancel');
+  t.equal(await stateLocks(db.knex), 0, 'no state lock after the cancel');
   t.comment(`cancelled apply: ${Date.now() - started} ms in all, ${stoppedAfter} ms after the abort`);
 
   const rec2 = recorder();
-  const next = createTerraformRun(runOptions(t, { url: db.url, vars: localVars(), rec: rec2, dir, workspace: 'vine-cancel' }));
+  const next = createTerraformRun(runOptions(t, { state: st, vars: localVars(), rec: rec2, dir }));
   await next.prepare();
   await next.init();
   const { outputs } = await next.apply();
   t.same(Object.keys(componentOutputs(outputs)).sort(), [...ALL_COMPONENTS].sort(), 'the following apply succeeds with every component');
-  t.equal(await advisoryLocks(db.knex), 0);
+  t.equal(await stateLocks(db.knex), 0);
   t.notOk([...rec.lines, ...rec2.lines].some((l) => l.line.includes(CANARY)), 'the canary is never logged');
 });
 
 t.test('a command over its time limit is interrupted the same way and says it timed out', async (t) => {
   const db = await freshDatabase(t);
+  const st = await testState(t, db);
   const rec = recorder();
   const run = createTerraformRun({
-    ...runOptions(t, { url: db.url, vars: localVars({ names: { databases: ['main'] }, extra: { apply_delay_seconds: 30 } }), rec, workspace: 'vine-timeout' }),
+    ...runOptions(t, { state: st, vars: localVars({ names: { databases: ['main'] }, extra: { apply_delay_seconds: 30 } }), rec }),
     timeoutMs: 4000,
   });
   await run.prepare();
@@ -111,20 +111,20 @@ t.test('a command over its time limit is interrupted the same way and says it ti
   t.match(e, { timedOut: true, cancelled: false, command: 'apply' });
   t.match(e.message, /^terraform apply timed out after 4s/);
   t.match(rec.text(), /Interrupt received/, 'Terraform got SIGINT');
-  t.equal(await advisoryLocks(db.knex), 0, 'no lock left');
+  t.equal(await stateLocks(db.knex), 0, 'no lock left');
 });
 
 t.test('errored.tfstate left by Terraform is pushed back to the backend', async (t) => {
   const db = await freshDatabase(t);
+  const st = await testState(t, db);
   const dir = workDir(t);
   const rec = recorder();
   const vars = localVars({ names: { databases: ['main'], caches: [], queues: [], nosql_tables: [], container_registries: [] }, extra: { topics: {}, secrets: {} } });
-  const run = createTerraformRun(runOptions(t, { url: db.url, vars, rec, dir, workspace: 'vine-errored' }));
+  const run = createTerraformRun(runOptions(t, { state: st, vars, rec, dir }));
   await run.prepare();
   await run.init();
   await run.apply();
-  const row = await db.knex('terraform_state.states').where({ name: 'vine-errored' }).first('data');
-  const saved = JSON.parse(String(row.data)) as { serial: number; resources: Array<{ name: string }> };
+  const saved = JSON.parse((await st.read()).raw) as { serial: number; resources: Array<{ name: string }> };
   // What Terraform writes when it cannot persist state: here, the same state minus the dns, newer.
   const errored = { ...saved, serial: saved.serial + 5, resources: saved.resources.filter((r) => !r.name.startsWith('dns')) };
   writeFileSync(join(dir, 'errored.tfstate'), JSON.stringify(errored));
@@ -134,7 +134,7 @@ t.test('errored.tfstate left by Terraform is pushed back to the backend', async 
   t.match(rec.text(), /wrote errored\.tfstate: pushing it back/);
   t.match(rec.text(), /errored\.tfstate pushed to the backend/);
   t.notOk(existsSync(join(dir, 'errored.tfstate')), 'the file is set aside once pushed');
-  const after = JSON.parse(String((await db.knex('terraform_state.states').where({ name: 'vine-errored' }).first('data')).data)) as typeof saved;
+  const after = JSON.parse((await st.read()).raw) as typeof saved;
   t.ok(after.serial > saved.serial, 'the backend has a newer state');
   t.notOk(after.resources.some((r) => r.name.startsWith('dns')), 'the pushed one (no dns)');
 

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { COMPONENT_KINDS, componentKind } from '../../src/domain/components/catalogue.js';
 import { namePrefix, resourceName, type Stage } from '../../src/domain/vines/stage.js';
-import type { LogLine, ResourceEvent, TerraformRunOptions } from '../../src/terraform/index.js';
+import type { LogLine, ResourceEvent, StateBackend, TerraformRunOptions } from '../../src/terraform/index.js';
+import { createStateService } from '../../src/domain/state/service.js';
+import { createSealer } from '../../src/domain/crypto.js';
+import { generateToken, hashToken } from '../../src/domain/users/tokens.js';
+import { startLocalStateServer, type LocalStateServer } from '../../src/state/local-server.js';
+import { seedVine } from '../fixtures.js';
+import type { TestDatabase } from '../helpers.js';
 
 export const CANARY = 'canary-Zq8#vX2!not-for-logs';
 
@@ -73,9 +79,53 @@ export function workDir(t: Test): string {
   return dir;
 }
 
+export interface TestState {
+  /** The http backend of one vine's state: the test's local state server, a running job's credential. */
+  backend: StateBackend;
+  vineId: string;
+  jobId: string;
+  /** The state as stored (opened), and its resources. */
+  read(): Promise<{ raw: string; serial: number; resources: Array<{ type: string; name: string; instances: Array<{ index_key?: unknown; attributes: Record<string, unknown> }> }> }>;
+}
+
+const servers = new WeakMap<object, Promise<LocalStateServer>>();
+export const TEST_KEY = Buffer.alloc(32, 7);
+
+/**
+ * A state of its own for a test's Terraform runs: a vine, a job running on it with its credential,
+ * and the state store served as Terraform's http backend (src/state/local-server.ts) — the path
+ * every Tendril's Terraform takes.
+ */
+export async function testState(t: Test, db: TestDatabase): Promise<TestState> {
+  const svc = createStateService({ knex: db.knex, sealer: createSealer(TEST_KEY) });
+  let server = servers.get(db.knex);
+  if (!server) {
+    servers.set(db.knex, (server = startLocalStateServer(svc)));
+    const s = server;
+    t.teardown(async () => (await s).close());
+  }
+  const v = await seedVine(db.knex);
+  const token = generateToken();
+  const [job] = await db.knex('provision_jobs')
+    .insert({ vine_id: v.vineId, identity_id: v.identityId, created_by: v.userId, type: 'DEPLOY', status: 'PROCESSING', claimed_at: db.knex.fn.now(), processing_at: db.knex.fn.now(), job_token_hash: hashToken(token) })
+    .returning('id');
+  const address = (await server).url({ vineId: v.vineId });
+  return {
+    backend: { address, username: job.id, password: token },
+    vineId: v.vineId,
+    jobId: job.id,
+    async read() {
+      const body = await svc.read({ vineId: v.vineId });
+      const raw = body?.toString('utf8') ?? '{}';
+      const doc = JSON.parse(raw) as { serial?: number; resources?: [] };
+      return { raw, serial: doc.serial ?? 0, resources: doc.resources ?? [] };
+    },
+  };
+}
+
 export function runOptions(
   t: Test,
-  o: { url: string; vars: Record<string, unknown>; rec: Recorder; workspace?: string; signal?: AbortSignal; dir?: string },
+  o: { state: TestState; vars: Record<string, unknown>; rec: Recorder; signal?: AbortSignal; dir?: string },
 ): TerraformRunOptions {
   return {
     bin: process.env.TERRAFORM_BIN ?? 'terraform',
@@ -83,7 +133,7 @@ export function runOptions(
     workDir: o.dir ?? workDir(t),
     vars: o.vars,
     sensitiveVars: SENSITIVE_VARS,
-    backend: { connStr: o.url, schemaName: 'terraform_state', workspace: o.workspace ?? 'vine-test' },
+    backend: o.state.backend,
     secrets: [CANARY],
     signal: o.signal,
     timeoutMs: 120_000,

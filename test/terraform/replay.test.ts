@@ -36,7 +36,7 @@ function fake(t: Parameters<typeof workDir>[0], env: Record<string, string>, rec
       workDir: dir,
       vars: { vineyard: 'acme' },
       sensitiveVars: { secret_values: { main: 'value-from-vars' } },
-      backend: { connStr: 'postgres://tf:pg-password-123@127.0.0.1:5432/db', schemaName: 'terraform_state', workspace: 'vine-x' },
+      backend: { address: 'http://127.0.0.1:9/state/vines/x', username: 'job-x', password: 'job-token-123' },
       env,
       secrets: ['given-secret'],
       timeoutMs: 30_000,
@@ -63,13 +63,13 @@ t.test('prepare writes the module, tfvars and CLI config; Terraform sees a scrub
   t.equal(env.get('TF_IN_AUTOMATION'), '1');
   t.equal(env.get('TF_INPUT'), '0');
   t.equal(env.get('AWS_REGION'), 'eu-west-1', 'extra env passes');
-  t.equal(env.get('PG_CONN_STR'), '[redacted]', 'the backend connection string reaches Terraform, redacted in logs');
+  t.equal(env.get('TF_HTTP_ADDRESS'), 'http://127.0.0.1:9/state/vines/x', 'the state’s address reaches Terraform');
+  t.equal(env.get('TF_HTTP_LOCK_METHOD'), 'LOCK');
+  t.equal(env.get('TF_HTTP_USERNAME'), 'job-x', 'with the job as the user');
+  t.equal(env.get('TF_HTTP_PASSWORD'), '[redacted]', 'and its credential, redacted in logs');
   t.notOk(env.has('VINTNER_PARENT_ONLY'), 'the parent environment does not leak');
-  t.ok(rec.text().includes('$ terraform init -input=false -no-color -reconfigure -backend-config=schema_name=terraform_state'));
-  t.notOk(env.has('TF_WORKSPACE'), 'init runs in the default workspace (init refuses a missing TF_WORKSPACE)');
-  await run.ensureWorkspace();
-  t.ok(rec.text().includes('$ terraform workspace select -or-create -no-color vine-x'), 'BOOTSTRAP creates the workspace explicitly');
-  t.notMatch(rec.text(), /pg-password-123|CLI configuration/, 'no password, no CLI config warning');
+  t.ok(rec.text().includes('$ terraform init -input=false -no-color -reconfigure'), 'init takes no backend setting on its command line');
+  t.notMatch(rec.text(), /job-token-123|CLI configuration/, 'no credential, no CLI config warning');
 });
 
 t.test('a failed apply: errored event carries its diagnostic; the error is Terraform’s text', async (t) => {
@@ -143,7 +143,7 @@ t.test('a cancelled signal stops before starting; a missing binary is a Terrafor
   const rec2 = recorder();
   const opts: TerraformRunOptions = {
     bin: '/nonexistent/terraform', target: 'local', workDir: workDir(t), vars: {},
-    backend: { connStr: 'postgres://x@y/z', schemaName: 's', workspace: 'w' }, timeoutMs: 5000, killGraceMs: 1000, onLine: rec2.onLine,
+    backend: { address: 'http://127.0.0.1:9/state/vines/w', username: 'j', password: 'p-secret' }, timeoutMs: 5000, killGraceMs: 1000, onLine: rec2.onLine,
   };
   const e2 = (await createTerraformRun(opts).init().catch((x: unknown) => x)) as TerraformError;
   t.ok(e2 instanceof TerraformError, 'a missing binary is a TerraformError');

@@ -5,6 +5,7 @@ import { EXIT, GrapeError, usage } from '../errors.js';
 import { ago, paint, printJson, status, table } from '../output.js';
 import { all, identityId, type DiscoveredResourceJson, type IdentityJson, type JobJson, type TendrilJson } from '../resolve.js';
 import { waitForJob } from '../wait.js';
+import { resourceCounts } from '../../domain/identities/schema.js';
 
 
 /** Flags for each provider field (kebab-case on the command line, snake_case in the API). */
@@ -26,15 +27,6 @@ function readJsonFile(path: string, what: string): Record<string, unknown> {
   } catch (err) {
     throw new GrapeError(`${path} is not ${what}: ${(err as Error).message}`, EXIT.USAGE);
   }
-}
-
-/** "1 network · 1 subnet · 2 DNS zones": the counts of a discovery, by kind. */
-const WORDS: Record<string, [string, string]> = { network: ['network', 'networks'], subnet: ['subnet', 'subnets'], dns_zone: ['DNS zone', 'DNS zones'], state_workspace: ['state workspace', 'state workspaces'] };
-function counts(kinds: Record<string, number> | undefined): string {
-  const order = Object.keys(WORDS);
-  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
-  const parts = Object.entries(kinds ?? {}).sort(([a], [b]) => rank(a) - rank(b)).map(([k, n]) => `${n} ${(WORDS[k] ?? [k, k])[n === 1 ? 0 : 1]}`);
-  return parts.length ? parts.join(' · ') : 'nothing';
 }
 
 /** Where a resource is: a subnet's zone, else its region ("global" for zones and GCP networks). */
@@ -67,7 +59,7 @@ async function waitAndReport(ctx: Context, values: Values, identity: { id: strin
   const found: Found | undefined = done.type === 'FETCH_RESOURCES' ? result : result.discovery;
   if (done.type === 'CONNECTION_TEST') ctx.io.stdout.write(`${paint(ctx.color, 'green', '✔')} ${identity.name}: ${now.last_test_message ?? String(result.summary ?? 'SUCCESS')}\n`);
   if (found?.kinds) {
-    ctx.io.stdout.write(`${done.type === 'FETCH_RESOURCES' ? `${paint(ctx.color, 'green', '✔')} ${identity.name}: discovered` : '  discovered'} ${counts(found.kinds)} (grape identities resources ${identity.name})\n`);
+    ctx.io.stdout.write(`${done.type === 'FETCH_RESOURCES' ? `${paint(ctx.color, 'green', '✔')} ${identity.name}: discovered` : '  discovered'} ${resourceCounts(found.kinds, 'nothing')} (grape identities resources ${identity.name})\n`);
     if (found.truncated) ctx.io.stderr.write(`warning: ${found.message ?? 'the discovery was truncated'}\n`);
   } else if (found?.error && done.type === 'CONNECTION_TEST') {
     ctx.io.stderr.write(`warning: resources were not discovered: ${found.error}\n`);
@@ -126,7 +118,7 @@ export const identities: Command = {
       const d = identity.discovery;
       if (!d) ctx.io.stderr.write(`${identity.name} has not discovered its resources yet: grape identities discover ${identity.name}\n`);
       else {
-        ctx.io.stderr.write(`Discovered ${ago(d.at)}${d.stale ? ' (older than a day: grape identities discover ' + identity.name + ')' : ''}: ${counts(d.kinds)}\n`);
+        ctx.io.stderr.write(`Discovered ${ago(d.at)}${d.stale ? ' (older than a day: grape identities discover ' + identity.name + ')' : ''}: ${resourceCounts(d.kinds, 'nothing')}\n`);
         if (d.truncated) ctx.io.stderr.write(`warning: ${d.message ?? 'truncated'}\n`);
       }
       if (list.length) ctx.io.stdout.write(table(['KIND', 'NAME', 'ID', 'CIDR / DOMAIN', 'WHERE', 'DETAILS'], list.map((r) => [r.kind, r.name ?? '-', r.external_id, cidrOf(r), whereOf(r), detailOf(r) || '-'])));

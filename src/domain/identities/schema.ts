@@ -105,7 +105,7 @@ export const DISCOVERY_STALE_MS = 24 * 3600 * 1000;
 /** One resource of an identity's last discovery (FETCH_RESOURCES, or the discovery after a successful CONNECTION_TEST). */
 export const DiscoveredResourceSchema = Type.Object(
   {
-    kind: Type.String({ description: 'network, subnet or dns_zone (the local sandbox lists its state workspaces: state_workspace)' }),
+    kind: Type.String({ description: 'network, subnet or dns_zone (the local sandbox lists its user’s Terraform states: state)' }),
     external_id: Type.String({ description: "the cloud's id (AWS vpc-…, GCP and Azure resource paths): what existing_network_id and existing_zone_id take" }),
     name: NullableString,
     region: NullableString,
@@ -158,4 +158,22 @@ export function maskKeyId(id: string): string {
 /** A stored config or credentials object with today's field names (rows stored before the API became snake_case). */
 export function currentFieldNames<T>(stored: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(stored).map(([k, v]) => [snakeCase(k), v]));
+}
+
+/** What a discovery finds, by kind, in words (pages and Grape): singular and plural. */
+const RESOURCE_WORDS: Record<string, [string, string]> = {
+  network: ['network', 'networks'],
+  subnet: ['subnet', 'subnets'],
+  dns_zone: ['DNS zone', 'DNS zones'],
+  state: ['Terraform state', 'Terraform states'],
+};
+
+/** `{ network: 2, subnet: 1, dns_zone: 0 }` → "2 networks · 1 subnet · 0 DNS zones" (`empty` when nothing). */
+export function resourceCounts(kinds: Record<string, number> | null | undefined, empty = 'nothing found'): string {
+  const order = Object.keys(RESOURCE_WORDS);
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  const parts = Object.entries(kinds ?? {})
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .map(([k, n]) => `${n} ${(RESOURCE_WORDS[k] ?? [k, k])[n === 1 ? 0 : 1]}`);
+  return parts.length ? parts.join(' · ') : empty;
 }

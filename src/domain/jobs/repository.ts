@@ -95,13 +95,14 @@ export function createJobRepository(knex: Knex) {
 
     /**
      * QUEUED → CLAIMED by a Tendril, with a new lease (epoch + 1) ending `ttlSeconds` from now on
-     * the database's clock.
+     * the database's clock, and the job's own credential (its hash; the claimer keeps the token).
      */
-    async claim(id: string, tendrilId: string, ttlSeconds: number, db: Db = knex): Promise<JobRecord | undefined> {
+    async claim(id: string, tendrilId: string, ttlSeconds: number, jobTokenHash: string, db: Db = knex): Promise<JobRecord | undefined> {
       const [job] = await transitionRows<JobStatus, JobRecord>(db, TABLE, { id }, 'CLAIMED', {
         claimed_at: db.fn.now(),
         updated_at: db.fn.now(),
         tendril_id: tendrilId,
+        job_token_hash: jobTokenHash,
         lease_epoch: db.raw('lease_epoch + 1'),
         lease_expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]),
       });

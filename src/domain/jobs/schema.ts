@@ -9,6 +9,7 @@ export const JobSchema = Type.Object(
     id: Uuid,
     vine_id: NullableUuid,
     identity_id: NullableUuid,
+    pool_id: Type.Unsafe<string | null>({ ...NullableUuid, description: 'DEPLOY_WORKER / DESTROY_WORKER: the Tendril pool the job provisions' }),
     created_by: NullableUuid,
     type: literals(JOB_TYPES),
     status: literals(Object.values(JobStatus)),

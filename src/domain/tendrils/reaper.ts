@@ -2,8 +2,7 @@
  * Cleans up after runs that lost their Tendril (docs/DESIGN.md "Leases"): a job whose lease ended
  * more than the margin ago — on the database's clock, outages not counted — is FAILED with the
  * reason, its lease taken away (every later write of the old run is refused), its vine FAILED
- * (retryable), its components caught mid-change FAILED, and Terraform's database sessions (the
- * state lock) ended. A Tendril silent as long is DEAD, and its graphile-worker locks are released
+ * (retryable), its components caught mid-change FAILED, and its state lock released. A Tendril silent as long is DEAD, and its graphile-worker locks are released
  * so the vine's queue moves on. By then the old run's Terraform is gone: its Tendril stopped it
  * (or a watchdog did, when the Tendril itself died) well before.
  * Idempotent and safe to run from every Tendril at once: each step is a guarded transition.
@@ -16,6 +15,7 @@ import { JOB_TERMINAL, JOB_TYPE_INFO } from '../jobs/status.js';
 import type { LeaseTiming } from '../jobs/lease.js';
 import { createVineRepository } from '../vines/repository.js';
 import { createTendrilRepository } from './repository.js';
+import { releaseStateLocks } from '../state/service.js';
 
 export interface ReapedTendril {
   id: string;
@@ -30,8 +30,6 @@ export interface ReapResult {
   tendrils: ReapedTendril[];
 }
 
-/** Terraform runs connect with this application_name, so their sessions can be found. */
-export const terraformSessionName = (jobId: string) => `vintner-tf-${jobId}`;
 
 export async function reap(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 'reapMarginSeconds'>): Promise<ReapResult> {
   const tendrils = createTendrilRepository(knex);
@@ -53,7 +51,8 @@ export async function reap(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 
     for (const job of moved) {
       const message = job.error ?? 'its Tendril stopped responding';
       await appendSystemLine(trx, job.id, `failed: ${message}`, 'error');
-      await trx.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?', [terraformSessionName(job.id)]);
+      // Its Terraform is gone by now (its Tendril stopped it, or the watchdog did): the lock it held goes too.
+      await releaseStateLocks(trx, [job.id]);
       const move = JOB_TYPE_INFO[job.type].vine;
       if (job.vine_id && move) {
         await vines.transition(job.vine_id, 'FAILED', { error: message }, trx, { from: [move.start, ...(move.running ? [move.running] : [])] });

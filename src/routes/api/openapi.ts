@@ -79,12 +79,21 @@ function responses(schema: Json, named: Map<string, Json>): Json {
   return out;
 }
 
+const OPENAPI_METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE']);
+
 export function buildOpenApi(routes: CollectedRoute[], info: { title: string; version: string; description: string }): Json {
   const named = new Map<string, Json>();
   const paths: Record<string, Json> = {};
   const sorted = [...routes].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
   for (const r of sorted) {
     const schema = r.schema ?? {};
+    if (!OPENAPI_METHODS.has(r.method)) {
+      // OpenAPI names only HTTP's standard methods; others (Terraform's LOCK and UNLOCK) are listed
+      // on the path item so the document still says every method a path answers.
+      const item = (paths[pathOf(r.url)] ??= {});
+      item['x-methods'] = [...((item['x-methods'] as string[] | undefined) ?? []), r.method];
+      continue;
+    }
     const op: Json = {
       operationId: operationId(r.method, r.url),
       ...(schema.summary ? { summary: schema.summary } : {}),

@@ -76,7 +76,7 @@ function operation(path: string, method: string, op: Json): string {
 export function renderReference(doc: Json): string {
   const info = doc.info as Json;
   const paths = doc.paths as Record<string, Record<string, Json>>;
-  const ops = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+  const ops = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).filter(([method]) => !method.startsWith('x-')).map(([method, op]) => ({ path, method, op })));
   const byTag = new Map<string, typeof ops>();
   for (const o of ops) for (const tag of (o.op.tags as string[] | undefined) ?? ['other']) byTag.set(tag, [...(byTag.get(tag) ?? []), o]);
   const schemas = ((doc.components as Json).schemas ?? {}) as Record<string, Json>;

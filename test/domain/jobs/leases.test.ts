@@ -17,7 +17,7 @@ t.test('a run whose lease was taken away changes nothing', async (t) => {
   const { knex } = db;
   const v = await seedVine(knex, { allKinds: true });
   const [tendril] = await knex('tendrils').insert({ name: 'old', host: 'h', pid: 1, version: '0', concurrency: 1 }).returning('id');
-  const store = createDbJobStore({ knex, sealer: createSealer(randomBytes(32)), tendrilId: tendril.id, databaseUrl: db.url, leaseSeconds: 8 });
+  const store = createDbJobStore({ knex, sealer: createSealer(randomBytes(32)), tendrilId: tendril.id, stateUrl: () => 'http://127.0.0.1:9/unused', leaseSeconds: 8 });
   const job = await createJobService(knex).create({ userId: v.userId, type: 'DEPLOY', vineId: v.vineId });
   const claimed = (await store.claim(job.id))!;
   t.equal(claimed.lease_epoch, 1, 'the claim takes a lease');
@@ -54,7 +54,7 @@ t.test('an outage is not a death: after every Tendril was silent, leases count f
   const [tendril] = await knex('tendrils').insert({ name: 't', host: 'h', pid: 1, version: '0', concurrency: 1 }).returning('id');
   const jobs = createJobRepository(knex);
   const job = await createJobService(knex).create({ userId: v.userId, type: 'PLAN', vineId: v.vineId });
-  await jobs.claim(job.id, tendril.id, 8);
+  await jobs.claim(job.id, tendril.id, 8, 'h');
   // Its lease ran out 30 s ago…
   await knex('provision_jobs').where({ id: job.id }).update({ lease_expires_at: knex.raw("now() - interval '30 seconds'") });
   await knex('tendrils').update({ last_seen_at: knex.raw("now() - interval '40 seconds'") });
@@ -77,7 +77,7 @@ t.test('renewals extend only the leases a Tendril still holds', async (t) => {
   const [a] = await knex('tendrils').insert({ name: 'a', host: 'h', pid: 1, version: '0', concurrency: 1 }).returning('id');
   const jobs = createJobRepository(knex);
   const job = await createJobService(knex).create({ userId: v.userId, type: 'PLAN', vineId: v.vineId });
-  const claimed = (await jobs.claim(job.id, a.id, 8))!;
+  const claimed = (await jobs.claim(job.id, a.id, 8, 'h'))!;
   t.same([...(await jobs.renew(a.id, [{ jobId: job.id, epoch: claimed.lease_epoch }], 8))], [job.id], 'its own lease, renewed');
   t.same([...(await jobs.renew(a.id, [{ jobId: job.id, epoch: claimed.lease_epoch + 1 }], 8))], [], 'not with another epoch');
   t.same([...(await jobs.renew('00000000-0000-0000-0000-000000000000', [{ jobId: job.id, epoch: claimed.lease_epoch }], 8))], [], 'not by another Tendril');

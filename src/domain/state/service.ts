@@ -1,0 +1,247 @@
+/**
+ * Terraform state, kept by Vintner: every version of a vine's (or a pool's) state sealed with
+ * AES-256-GCM — it holds every secret Terraform knows — with who wrote it (job, Tendril), one lock
+ * per state, and the rules of Terraform's `http` backend (src/state/protocol.ts speaks it).
+ *
+ * Who may read, write or lock a state: the job that runs on it, with its own credential (minted
+ * at its claim, stored hashed), and only while the job holds its lease — a run whose lease was
+ * taken away can neither write nor lock any more. Users read its history and restore an older
+ * version through the vine's owner, never while a job runs on it.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Sealer } from '../crypto.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
+import { JOB_RUNNING } from '../jobs/status.js';
+import { hashToken } from '../users/tokens.js';
+import { isUuid } from '../validation.js';
+
+type Db = Knex | Knex.Transaction;
+
+/** Whose state: a vine's, or the in-account Tendrils' of a pool (DEPLOY_WORKER). */
+export type StateOwner = { vineId: string } | { poolId: string };
+export const stateKey = (o: StateOwner) => ('vineId' in o ? `vine:${o.vineId}` : `pool:${o.poolId}`);
+const ownerColumns = (o: StateOwner) => ('vineId' in o ? { vine_id: o.vineId, pool_id: null } : { vine_id: null, pool_id: o.poolId });
+
+/** Terraform's lock info (the JSON a LOCK request carries). */
+export interface LockInfo {
+  ID: string;
+  Operation?: string;
+  Who?: string;
+  Version?: string;
+  Created?: string;
+  Path?: string;
+  Info?: string;
+}
+
+export interface StateVersion {
+  id: string;
+  serial: number;
+  lineage: string;
+  resources: number;
+  md5: string;
+  job_id: string | null;
+  job_type: string | null;
+  tendril_name: string | null;
+  restored_from: string | null;
+  created_at: Date;
+}
+
+/** The run allowed to touch a state: a running job, its credential checked. */
+export interface StateCaller {
+  jobId: string;
+  tendrilId: string | null;
+}
+
+export class StateLockedError extends ConflictError {
+  override name = 'StateLockedError';
+  constructor(readonly held: LockInfo) {
+    super(`the state is locked by ${held.Who ?? 'another run'} (lock ${held.ID}, ${held.Operation ?? 'an operation'})`);
+  }
+}
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
+
+function parseState(body: Buffer): { serial: number; lineage: string; resources: number } {
+  let doc: { serial?: unknown; lineage?: unknown; resources?: unknown };
+  try {
+    doc = JSON.parse(body.toString('utf8')) as typeof doc;
+  } catch {
+    throw new ValidationError('the state is not JSON', [{ field: 'body', message: 'must be a Terraform state document' }]);
+  }
+  if (typeof doc.serial !== 'number' || typeof doc.lineage !== 'string') {
+    throw new ValidationError('the state has no serial and lineage', [{ field: 'body', message: 'must be a Terraform state document' }]);
+  }
+  return { serial: doc.serial, lineage: doc.lineage, resources: Array.isArray(doc.resources) ? doc.resources.length : 0 };
+}
+
+export function createStateService({ knex, sealer }: { knex: Knex; sealer: Sealer }) {
+  const current = (key: string, db: Db = knex) => db('terraform_states').where({ state_key: key }).orderBy('id', 'desc').first();
+
+  /**
+   * A state kept by Terraform's `pg` backend before (in clear, in schema terraform_state): sealed
+   * into the store on first use, then removed from there.
+   */
+  async function importLegacy(owner: StateOwner, trx: Knex.Transaction): Promise<void> {
+    if (!('vineId' in owner)) return;
+    const exists = await trx('information_schema.tables').where({ table_schema: 'terraform_state', table_name: 'states' }).first();
+    if (!exists) return;
+    const legacy = await trx('terraform_state.states').where({ name: `vine-${owner.vineId}` }).first('data');
+    if (!legacy?.data) return;
+    const body = Buffer.from(String(legacy.data));
+    const meta = parseState(body);
+    await trx('terraform_states').insert({ state_key: stateKey(owner), ...ownerColumns(owner), ...meta, md5: md5(body), state_encrypted: sealer.sealBytes(body) });
+    await trx('terraform_state.states').where({ name: `vine-${owner.vineId}` }).delete();
+  }
+
+  /** The owner's current state, if any (an empty body: a deleted state). */
+  async function read(owner: StateOwner, db: Db = knex): Promise<Buffer | undefined> {
+    let row = await current(stateKey(owner), db);
+    if (!row) {
+      await knex.transaction((trx) => importLegacy(owner, trx));
+      row = await current(stateKey(owner), db);
+    }
+    if (!row) return undefined;
+    const body = sealer.openBytes(row.state_encrypted as Buffer);
+    return body.length ? body : undefined;
+  }
+
+  /** A vine's state versions, newest first (the vine's owner has been checked). */
+  async function history(vineId: string, limit = 50): Promise<StateVersion[]> {
+    return knex('terraform_states as s')
+      .leftJoin('provision_jobs as j', 'j.id', 's.job_id')
+      .leftJoin('tendrils as t', 't.id', 's.tendril_id')
+      .where('s.state_key', stateKey({ vineId }))
+      .orderBy('s.id', 'desc')
+      .limit(limit)
+      .select('s.id', 's.serial', 's.lineage', 's.resources', 's.md5', 's.job_id', 'j.type as job_type', 't.name as tendril_name', 's.restored_from', 's.created_at');
+  }
+
+  const lockOf = async (key: string, db: Db = knex): Promise<{ lock_id: string; info: LockInfo; job_id: string | null } | undefined> =>
+    db('terraform_state_locks').where({ state_key: key }).first('lock_id', 'info', 'job_id');
+
+  return {
+    stateKey,
+
+    /**
+     * The caller's job if it may touch this state: the job running (its lease held), its
+     * credential right, the state its own. 401 for a bad credential, 403 for a job that is not
+     * running or not about this state.
+     */
+    async authorize(owner: StateOwner, jobId: string, token: string): Promise<StateCaller> {
+      if (!isUuid(jobId) || !token) throw new UnauthorizedError('a job id and its credential are required (basic auth)');
+      const job = await knex('provision_jobs').where({ id: jobId }).first('id', 'status', 'vine_id', 'pool_id', 'tendril_id', 'job_token_hash');
+      if (!job || !job.job_token_hash || job.job_token_hash !== hashToken(token)) throw new UnauthorizedError('unknown job or wrong credential');
+      if (!JOB_RUNNING.includes(job.status)) throw new ForbiddenError(`job ${jobId} is ${job.status}: its credential is good only while it runs`);
+      const mine = 'vineId' in owner ? job.vine_id === owner.vineId : job.pool_id === owner.poolId;
+      if (!mine) throw new ForbiddenError(`job ${jobId} does not run on this state`);
+      return { jobId: job.id, tendrilId: job.tendril_id };
+    },
+
+    read,
+
+    /** Stores a new version (unless it is the current one again); refused while another holds the lock. */
+    async write(owner: StateOwner, body: Buffer, caller: StateCaller, lockId: string | undefined): Promise<void> {
+      const meta = parseState(body);
+      const key = stateKey(owner);
+      await knex.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+        const lock = await lockOf(key, trx);
+        if (lock && lock.lock_id !== lockId && lock.job_id !== caller.jobId) throw new StateLockedError(lock.info);
+        const digest = md5(body);
+        const now = await current(key, trx);
+        if (now && now.md5 === digest) return; // Terraform saves the same state again: nothing new
+        await trx('terraform_states').insert({
+          state_key: key,
+          ...ownerColumns(owner),
+          ...meta,
+          md5: digest,
+          state_encrypted: sealer.sealBytes(body),
+          job_id: caller.jobId,
+          tendril_id: caller.tendrilId,
+        });
+      });
+    },
+
+    /** Deletes the current state (a new, empty version: the history stays). */
+    async remove(owner: StateOwner, caller: StateCaller): Promise<void> {
+      const key = stateKey(owner);
+      const lock = await lockOf(key);
+      if (lock && lock.job_id !== caller.jobId) throw new StateLockedError(lock.info);
+      const now = await current(key);
+      if (!now) return;
+      await knex('terraform_states').insert({ state_key: key, ...ownerColumns(owner), serial: now.serial, lineage: now.lineage, resources: 0, md5: md5(Buffer.alloc(0)), state_encrypted: sealer.sealBytes(Buffer.alloc(0)), job_id: caller.jobId, tendril_id: caller.tendrilId });
+    },
+
+    /** Takes the lock for the caller, or throws StateLockedError with who holds it. Taking it again with the same id is fine. */
+    async lock(owner: StateOwner, info: LockInfo, caller: StateCaller): Promise<void> {
+      const key = stateKey(owner);
+      const [taken] = await knex('terraform_state_locks')
+        .insert({ state_key: key, ...ownerColumns(owner), lock_id: info.ID, info: JSON.stringify(info), job_id: caller.jobId })
+        .onConflict('state_key')
+        .ignore()
+        .returning('lock_id');
+      if (taken) return;
+      const held = await lockOf(key);
+      if (held && held.lock_id !== info.ID) throw new StateLockedError(held.info);
+    },
+
+    /** Releases the lock if `lockId` holds it (or nobody does); another holder's lock stays. */
+    async unlock(owner: StateOwner, lockId: string): Promise<void> {
+      const key = stateKey(owner);
+      const n = await knex('terraform_state_locks').where({ state_key: key, lock_id: lockId }).delete();
+      if (n === 0) {
+        const held = await lockOf(key);
+        if (held) throw new StateLockedError(held.info);
+      }
+    },
+
+    history,
+
+    /** What a version holds, without a single attribute value (they may be secrets): its resources by address. */
+    async inspect(vineId: string, versionId: string): Promise<{ version: StateVersion; resources: string[]; outputs: string[] }> {
+      const row = isUuid(vineId) && /^\d{1,18}$/.test(versionId) ? await knex('terraform_states').where({ state_key: stateKey({ vineId }), id: versionId }).first() : undefined;
+      if (!row) throw new NotFoundError(`state version ${versionId} not found`);
+      const body = sealer.openBytes(row.state_encrypted as Buffer);
+      const doc = body.length ? (JSON.parse(body.toString('utf8')) as { resources?: Array<{ mode: string; type: string; name: string; instances?: Array<{ index_key?: unknown }> }>; outputs?: Record<string, unknown> }) : {};
+      const resources = (doc.resources ?? []).flatMap((r) =>
+        (r.instances ?? [{}]).map((i) => `${r.mode === 'data' ? 'data.' : ''}${r.type}.${r.name}${i.index_key !== undefined ? `[${JSON.stringify(i.index_key)}]` : ''}`),
+      );
+      const [version] = (await history(vineId, 10_000)).filter((v) => String(v.id) === String(versionId));
+      return { version: version!, resources, outputs: Object.keys(doc.outputs ?? {}) };
+    },
+
+    /**
+     * Makes an older version current again (a new version, serial above the current one, so
+     * Terraform accepts it): refused while the state is locked. The caller has checked that no
+     * job of the vine is queued or running.
+     */
+    async restore(vineId: string, versionId: string): Promise<StateVersion> {
+      const key = stateKey({ vineId });
+      return knex.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+        const lock = await lockOf(key, trx);
+        if (lock) throw new StateLockedError(lock.info);
+        const old = /^\d{1,18}$/.test(versionId) ? await trx('terraform_states').where({ state_key: key, id: versionId }).first() : undefined;
+        if (!old) throw new NotFoundError(`state version ${versionId} not found`);
+        const now = await current(key, trx);
+        const doc = JSON.parse(sealer.openBytes(old.state_encrypted as Buffer).toString('utf8')) as Record<string, unknown>;
+        doc.serial = Number(now?.serial ?? 0) + 1;
+        doc.lineage = now?.lineage ?? doc.lineage;
+        const body = Buffer.from(JSON.stringify(doc, null, 2));
+        const [row] = await trx('terraform_states')
+          .insert({ state_key: key, vine_id: vineId, serial: doc.serial, lineage: doc.lineage, resources: Array.isArray(doc.resources) ? doc.resources.length : 0, md5: md5(body), state_encrypted: sealer.sealBytes(body), restored_from: old.id })
+          .returning('id');
+        return (await history(vineId, 1)).find((v) => String(v.id) === String(row.id))!;
+      });
+    },
+  };
+}
+
+export type StateService = ReturnType<typeof createStateService>;
+
+/** Releases the state locks of jobs that ended without releasing them (a killed Terraform; the reaper). */
+export async function releaseStateLocks(db: Db, jobIds: string[]): Promise<number> {
+  if (!jobIds.length) return 0;
+  return db('terraform_state_locks').whereIn('job_id', jobIds).delete();
+}
