@@ -155,7 +155,7 @@ function localModuleDirs(dir: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-const SKIP = new Set(['.terraform', '.terraform.lock.hcl', 'terraform.tfstate', 'terraform.tfstate.backup', 'override.tf', '.terraformrc']);
+const SKIP = new Set(['.terraform', '.terraform.d', '.terraform.lock.hcl', 'override.tf', '.terraformrc']);
 
 /**
  * A copy of a module (and of the local modules it calls, at the same relative places) in a new
@@ -169,7 +169,7 @@ export function copyModule(dir: string): { root: string; workDir: string } {
   for (const d of dirs) {
     cpSync(d, join(root, relative(common, d)), {
       recursive: true,
-      filter: (src) => !SKIP.has(basename(src)) && !/\.tfstate/.test(basename(src)) && !(src !== d && basename(src) === 'terraform.d'),
+      filter: (src) => !SKIP.has(basename(src)) && !/\.tfstate/.test(basename(src)),
     });
   }
   return { root, workDir: join(root, relative(common, resolve(dir))) };
