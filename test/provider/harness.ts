@@ -11,7 +11,7 @@
  * ```
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,17 @@ export async function createProviderMirror(opts: MirrorOptions = {}): Promise<Pr
   const cliConfigFile = join(dir, 'terraformrc');
   writeFileSync(cliConfigFile, cliConfig);
   return { dir, cliConfigFile, cliConfig, providers, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For a runner that writes its own CLI config without `provider_installation` (src/terraform
+ * does): Terraform then looks in its implied local mirror, `$HOME/.terraform.d/plugins`, first.
+ * Point that at the mirror's providers in `home` (src/terraform sets HOME to the work directory,
+ * so: the work directory, before init).
+ */
+export function linkImpliedMirror(mirror: ProviderMirror, home: string): void {
+  mkdirSync(join(home, '.terraform.d'), { recursive: true });
+  symlinkSync(join(mirror.dir, 'providers'), join(home, '.terraform.d', 'plugins'));
 }
 
 let shared: Promise<ProviderMirror> | undefined;
