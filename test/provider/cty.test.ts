@@ -153,3 +153,27 @@ t.test('data sources: computed values made up, zones from the region', async (t)
   t.equal(r.state, 'available');
   t.match(r.id, /^mock-availability-zones-/);
 });
+
+t.test('apply: a computed-only list of objects gets one element (x.certificate_authority[0].data works)', async (t) => {
+  const eks: Schema = {
+    version: 0,
+    block: {
+      attributes: {
+        name: { type: 'string', required: true },
+        certificate_authority: { type: ['list', ['object', { data: 'string' }]], computed: true },
+        identity: { type: ['list', ['object', { oidc: ['list', ['object', { issuer: 'string' }]] }]], computed: true },
+        egress: { type: ['set', ['object', { from_port: 'number' }]], optional: true, computed: true },
+      },
+    },
+  };
+  const state = applyResourceChange({ ...ctx, typeName: 'aws_eks_cluster' }, eks, planResourceChange(eks, null, { name: 'c', certificate_authority: null, identity: null, egress: null })) as ObjectValue;
+  t.match(state.certificate_authority, [{ data: /^mock-data-/ }]);
+  t.match(state.identity, [{ oidc: [{ issuer: String }] }], 'nested ones too');
+  t.same(state.egress, [], 'optional and computed: left empty');
+  const caller = readDataSource(
+    { ...ctx, typeName: 'aws_caller_identity' },
+    { version: 0, block: { attributes: { account_id: { type: 'string', computed: true }, arn: { type: 'string', computed: true } } } },
+    { account_id: null, arn: null },
+  ) as ObjectValue;
+  t.equal(caller.account_id, '123456789012', 'the account id the ARNs use');
+});

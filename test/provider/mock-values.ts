@@ -77,8 +77,12 @@ const AWS_SERVICE: Array<[RegExp, string]> = [
   [/^s3/, 's3'],
 ];
 
-/** A plausible made-up value of type `t` for attribute `name` of object `siblings`. */
-export function generate(ctx: MockContext, name: string, t: CtyType, siblings: ObjectValue, seed: string): Value {
+/**
+ * A plausible made-up value of type `t` for attribute `name` of object `siblings`. A computed-only
+ * list or set of objects (an EKS cluster's `certificate_authority`, an AKS `kube_config`) gets
+ * one element, so that `x.certificate_authority[0].data` works after apply; others are empty.
+ */
+export function generate(ctx: MockContext, name: string, t: CtyType, siblings: ObjectValue, seed: string, computedOnly = false): Value {
   const h = hash(seed, name);
   const short = h.slice(0, 8);
   const bare = ctx.typeName.replace(/^[a-z0-9]+_/, '');
@@ -105,6 +109,7 @@ export function generate(ctx: MockContext, name: string, t: CtyType, siblings: O
       if (kindOf(et) === 'string' && (name === 'names' || name === 'zone_ids' || /(^|_)zones$/.test(name))) {
         return ['a', 'b', 'c'].map((s) => (name === 'zone_ids' ? `${ctx.region}-az${'abc'.indexOf(s) + 1}` : `${ctx.region}${s}`));
       }
+      if (computedOnly && kindOf(et) === 'object') return [generate(ctx, name, et, siblings, `${seed}[0]`, true)];
       return [];
     }
     case 'map': {
@@ -115,7 +120,7 @@ export function generate(ctx: MockContext, name: string, t: CtyType, siblings: O
     case 'object': {
       const attrs = (t as [string, Record<string, CtyType>])[1];
       const o: ObjectValue = {};
-      for (const [n, at] of Object.entries(attrs)) o[n] = generate(ctx, n, at, o, `${seed}.${name}`);
+      for (const [n, at] of Object.entries(attrs)) o[n] = generate(ctx, n, at, o, `${seed}.${name}`, computedOnly);
       return o;
     }
     default:
@@ -128,6 +133,18 @@ function generateString(ctx: MockContext, name: string, siblings: ObjectValue, h
   if (name === 'result' && typeof siblings.length === 'number') return password(h, siblings.length, siblings.special !== false);
   if (name === 'bcrypt_hash') return `$2a$10$${h.slice(0, 53)}`;
   if (name === 'region') return region;
+  if (ctx.typeName === 'aws_region' && (name === 'name' || name === 'id')) return region;
+  if (provider === 'aws' && (name === 'account_id' || name === 'owner_id')) return '123456789012';
+  // certificates and keys: PEM, or base64 of PEM (what base64decode() in a provider block expects)
+  const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(h).toString('base64')}\n-----END CERTIFICATE-----\n`;
+  if (/(^|_)pem$/.test(name)) return pem;
+  if (/^data$|certificate|(^|_)key$|base64|ca_cert/.test(name)) return Buffer.from(pem).toString('base64');
+  if (name === 'json' || name.endsWith('_json') || name === 'policy') return '{}';
+  if (name === 'partition') return 'aws';
+  if (name === 'dns_suffix') return 'amazonaws.com';
+  if (provider === 'azurerm' && /(^|_)(tenant|subscription|client|object|principal)_id$/.test(name)) {
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
   if (name === 'location') return provider === 'azurerm' ? 'westeurope' : region;
   if (name === 'availability_zone' || name === 'zone') return `${region}a`;
   if (provider === 'azurerm' && name === 'id') {
@@ -143,6 +160,8 @@ function generateString(ctx: MockContext, name: string, siblings: ObjectValue, h
   }
   if (name === 'self_link' || name.endsWith('_self_link')) return `https://www.googleapis.com/mock/v1/projects/mock-project/${bare}/${label}`;
   if (name === 'project') return 'mock-project';
+  if (name === 'issuer' || name.endsWith('_issuer')) return `https://oidc.${region}.mock.invalid/id/${h.slice(0, 32).toUpperCase()}`;
+  if (ctx.typeName === 'aws_eks_cluster' && name === 'endpoint') return `https://${h.slice(0, 32).toUpperCase()}.gr7.${region}.eks.mock.invalid`;
   if (name === 'url' || name.endsWith('_url') || name === 'endpoint' || name.endsWith('_endpoint')) {
     return name.includes('url') ? `https://${short}.${bare.replace(/_/g, '-')}.${region}.mock.invalid/${label}` : `${short}.${bare.replace(/_/g, '-')}.${region}.mock.invalid`;
   }
@@ -184,11 +203,7 @@ function resolve(ctx: MockContext, v: Value, t: CtyType, name: string, siblings:
       if (!isObject(v)) return v;
       const attrs = (t as [string, Record<string, CtyType>])[1];
       const out: ObjectValue = { ...v };
-      // known values first, then the id: generated ones may derive from them (tags_all from
-      // tags, an ARN from the id …)
-      const rank = (n: string) => (out[n] instanceof Unknown ? (n === 'id' ? 1 : 2) : 0);
-      const order = Object.keys(attrs).sort((a, b) => rank(a) - rank(b));
-      for (const n of order) out[n] = resolve(ctx, out[n] ?? null, attrs[n]!, n, out, `${seed}.${n}`);
+      for (const n of Object.keys(attrs)) out[n] = resolve(ctx, out[n] ?? null, attrs[n]!, n, out, `${seed}.${n}`);
       return out;
     }
     default:
@@ -196,21 +211,31 @@ function resolve(ctx: MockContext, v: Value, t: CtyType, name: string, siblings:
   }
 }
 
-/** The object type of a block: its attributes and its blocks (as they appear in values). */
-function blockObjectType(block: BlockSchema): CtyType {
-  const attrs: Record<string, CtyType> = {};
-  for (const [n, a] of Object.entries(block.attributes ?? {})) attrs[n] = attrTypeOf(a);
-  for (const [n, b] of Object.entries(block.block_types ?? {})) {
-    const obj = blockObjectType(b.block);
-    attrs[n] = b.nesting_mode === 'single' || b.nesting_mode === 'group' ? obj : [b.nesting_mode, obj];
+/** An object of a block (or of a nested attribute's value) with its unknowns made up. */
+function resolveBlock(ctx: MockContext, block: BlockSchema, v: ObjectValue, seed: string): ObjectValue {
+  const out: ObjectValue = { ...v };
+  // known values first, then the id: generated ones may derive from them (tags_all from tags,
+  // an ARN from the id …)
+  const attrs = Object.entries(block.attributes ?? {});
+  const rank = ([n]: [string, AttributeSchema]) => (out[n] instanceof Unknown ? (n === 'id' ? 1 : 2) : 0);
+  for (const [n, a] of attrs.sort((x, y) => rank(x) - rank(y))) {
+    const value = out[n] ?? null;
+    if (value instanceof Unknown) out[n] = generate(ctx, n, attrTypeOf(a), out, `${seed}.${n}`, !!a.computed && !a.optional);
+    else if (a.nested_type) {
+      const inner: BlockSchema = { attributes: a.nested_type.attributes };
+      out[n] = eachElement(value, a.nested_type.nesting_mode, (o) => resolveBlock(ctx, inner, o, `${seed}.${n}`));
+    } else out[n] = resolve(ctx, value, attrTypeOf(a), n, out, `${seed}.${n}`);
   }
-  return ['object', attrs];
+  for (const [n, b] of Object.entries(block.block_types ?? {})) {
+    let i = 0;
+    out[n] = eachElement(out[n] ?? null, b.nesting_mode, (o) => resolveBlock(ctx, b.block, o, `${seed}.${n}[${i++}]`));
+  }
+  return out;
 }
 
 export function applyResourceChange(ctx: MockContext, schema: Schema, planned: Value): Value {
   if (planned === null || !isObject(planned)) return planned;
-  const seed = hash(ctx.typeName, toPlain(planned));
-  return resolve(ctx, planned, blockObjectType(schema.block), '', {}, seed);
+  return resolveBlock(ctx, schema.block, planned, hash(ctx.typeName, toPlain(planned)));
 }
 
 /** A data source's result: its configuration, with computed values it leaves null made up. */
