@@ -178,3 +178,34 @@ t.test('apply: a computed-only list of objects gets one element (x.certificate_a
   ) as ObjectValue;
   t.equal(caller.account_id, '123456789012', 'the account id the ARNs use');
 });
+
+t.test('plan: a block of at most one with computed attributes, left out, is filled on create and kept on update', async (t) => {
+  const gke: Schema = {
+    version: 0,
+    block: {
+      attributes: { name: { type: 'string', required: true } },
+      block_types: {
+        master_auth: {
+          nesting_mode: 'list',
+          max_items: 1,
+          block: {
+            attributes: { cluster_ca_certificate: { type: 'string', computed: true } },
+            block_types: { client_certificate_config: { nesting_mode: 'list', min_items: 1, max_items: 1, block: { attributes: { issue_client_certificate: { type: 'bool', required: true } } } } },
+          },
+        },
+        timeouts: { nesting_mode: 'single', block: { attributes: { create: { type: 'string', optional: true } } } },
+        addons: { nesting_mode: 'list', max_items: 1, block: { attributes: { enabled: { type: 'bool', optional: true } } } },
+      },
+    },
+  };
+  const config: ObjectValue = { name: 'c', master_auth: [], timeouts: null, addons: [] };
+  const planned = planResourceChange(gke, null, config) as ObjectValue;
+  const auth = (planned.master_auth as ObjectValue[])[0]!;
+  t.ok(auth.cluster_ca_certificate instanceof Unknown, 'one element, its computed attributes unknown');
+  t.same(auth.client_certificate_config, [], 'nested blocks absent');
+  t.same(planned.addons, [], 'a block without computed attributes stays as configured');
+  const state = applyResourceChange({ ...ctx, provider: 'google', typeName: 'google_container_cluster' }, gke, planned) as ObjectValue;
+  t.equal(typeof (state.master_auth as ObjectValue[])[0]!.cluster_ca_certificate, 'string');
+  const update = planResourceChange(gke, state, { ...config, name: 'c' }) as ObjectValue;
+  t.same(update.master_auth, state.master_auth, 'on update the prior element is kept (no perpetual diff)');
+});

@@ -8,7 +8,7 @@
  * update), values that depend on other resources, computed values changing on update.
  */
 import { createHash } from 'node:crypto';
-import type { AttributeSchema, BlockSchema, CtyType, Schema } from './cdktf-schema.js';
+import type { AttributeSchema, BlockSchema, BlockType, CtyType, Schema } from './cdktf-schema.js';
 import { Dyn, isObject, nestedImpliedType, toPlain, Unknown, type ObjectValue, type Value } from './cty.js';
 
 export interface MockContext {
@@ -32,12 +32,30 @@ function eachElement(v: Value, mode: string, f: (o: ObjectValue) => ObjectValue)
 }
 
 /**
- * The planned value of an object for a block: on create, computed attributes that the
- * configuration leaves null become unknown (nested blocks and nested attributes too); on update
- * Terraform's proposed value (configuration over prior state) is the plan. Write-only attributes
- * are always null in a plan.
+ * A block of at most one element that has computed attributes is, in SDKv2 providers, almost
+ * always Optional+Computed: the provider fills it when the configuration has none (GKE's
+ * `master_auth`, an instance's `root_block_device`), and modules index it
+ * (`master_auth[0].cluster_ca_certificate`). The schema does not say so; this guess does.
  */
-function planObject(block: BlockSchema, proposed: ObjectValue, create: boolean): ObjectValue {
+const isComputedBlock = (b: BlockType) =>
+  (b.nesting_mode === 'list' || b.nesting_mode === 'set') && b.max_items === 1 && Object.values(b.block.attributes ?? {}).some((a) => a.computed);
+
+/** An element of a block with nothing configured: attributes null, nested blocks absent. */
+function emptyElement(block: BlockSchema): ObjectValue {
+  const o: ObjectValue = {};
+  for (const n of Object.keys(block.attributes ?? {})) o[n] = null;
+  for (const [n, b] of Object.entries(block.block_types ?? {})) o[n] = b.nesting_mode === 'single' || b.nesting_mode === 'group' ? null : b.nesting_mode === 'map' ? {} : [];
+  return o;
+}
+
+/**
+ * The planned value of an object for a block: on create, computed attributes that the
+ * configuration leaves null become unknown (nested blocks and nested attributes too), and a
+ * computed block (above) the configuration leaves out gets one element; on update Terraform's
+ * proposed value (configuration over prior state) is the plan, keeping such a block's prior
+ * element. Write-only attributes are always null in a plan.
+ */
+function planObject(block: BlockSchema, proposed: ObjectValue, create: boolean, prior: ObjectValue | null, fillBlocks = true): ObjectValue {
   const out: ObjectValue = { ...proposed };
   for (const [name, a] of Object.entries(block.attributes ?? {})) {
     const v = out[name] ?? null;
@@ -45,18 +63,35 @@ function planObject(block: BlockSchema, proposed: ObjectValue, create: boolean):
     else if (create && a.computed && v === null) out[name] = new Unknown();
     else if (a.nested_type && v !== null) {
       const nt = a.nested_type;
-      out[name] = eachElement(v, nt.nesting_mode, (o) => planObject({ attributes: nt.attributes }, o, create));
+      out[name] = eachElement(v, nt.nesting_mode, (o) => planObject({ attributes: nt.attributes }, o, create, null, fillBlocks));
     }
   }
   for (const [name, b] of Object.entries(block.block_types ?? {})) {
-    out[name] = eachElement(out[name] ?? null, b.nesting_mode, (o) => planObject(b.block, o, create));
+    const v = out[name] ?? null;
+    if (fillBlocks && isComputedBlock(b) && Array.isArray(v) && v.length === 0) {
+      const before = prior?.[name];
+      if (create) out[name] = [planObject(b.block, emptyElement(b.block), true, null, fillBlocks)];
+      else if (Array.isArray(before) && before.length === 1) out[name] = before;
+      continue;
+    }
+    // the prior element at the same place (lists; sets of one), so nested computed blocks keep theirs
+    const before = prior?.[name] ?? null;
+    const priorAt = (i: number): ObjectValue | null => {
+      if (b.nesting_mode === 'single' || b.nesting_mode === 'group') return isObject(before) ? before : null;
+      if (!Array.isArray(before) || !Array.isArray(v)) return null;
+      if (b.nesting_mode === 'set' && (before.length !== 1 || v.length !== 1)) return null;
+      const p = before[i];
+      return p !== undefined && isObject(p) ? p : null;
+    };
+    let i = 0;
+    out[name] = eachElement(v, b.nesting_mode, (o) => planObject(b.block, o, create, priorAt(i++), fillBlocks));
   }
   return out;
 }
 
 export function planResourceChange(schema: Schema, prior: Value, proposed: Value): Value {
   if (proposed === null || !isObject(proposed)) return proposed; // destroy: nothing planned
-  return planObject(schema.block, proposed, prior === null);
+  return planObject(schema.block, proposed, prior === null, isObject(prior) ? prior : null);
 }
 
 const hash = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
@@ -241,6 +276,7 @@ export function applyResourceChange(ctx: MockContext, schema: Schema, planned: V
 /** A data source's result: its configuration, with computed values it leaves null made up. */
 export function readDataSource(ctx: MockContext, schema: Schema, config: Value): Value {
   if (!isObject(config)) return config;
-  const planned = planObject(schema.block, config, true);
+  // no made-up blocks here: Terraform holds a data source's result to its configuration
+  const planned = planObject(schema.block, config, true, null, false);
   return applyResourceChange(ctx, schema, planned);
 }

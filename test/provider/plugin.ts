@@ -162,13 +162,17 @@ export function createProvider(file: SchemaFile) {
         planned_state: dv(planResourceChange(schema, prior, proposed), type),
         requires_replace: [],
         planned_private: req.prior_private,
+        // As SDKv2 providers do: Terraform then tolerates (logs) a plan with blocks the
+        // configuration does not have, like the computed blocks mock-values.ts fills.
+        legacy_type_system: true,
         diagnostics: [],
       };
     },
     ApplyResourceChange: (req) => {
       const { schema, type } = resource(req.type_name);
       const planned = read(req.planned_state, type);
-      return { new_state: dv(applyResourceChange(ctx(req.type_name), schema, planned), type), private: req.planned_private, diagnostics: [] };
+      const state = applyResourceChange(ctx(req.type_name), schema, planned);
+      return { new_state: dv(state, type), private: req.planned_private, legacy_type_system: true, diagnostics: [] };
     },
     ImportResourceState: (req) => {
       const { type } = resource(req.type_name);

@@ -308,6 +308,7 @@ export const RPC: Record<string, { req: Desc; res: Desc }> = {
       requires_replace: { n: 2, t: AttributePath, rep: true },
       planned_private: { n: 3, t: 'bytes' },
       diagnostics: diagnostics(4),
+      legacy_type_system: { n: 5, t: 'bool' },
     },
   },
   ApplyResourceChange: {
@@ -318,7 +319,12 @@ export const RPC: Record<string, { req: Desc; res: Desc }> = {
       config: { n: 4, t: DynamicValue },
       planned_private: { n: 5, t: 'bytes' },
     },
-    res: { new_state: { n: 1, t: DynamicValue }, private: { n: 2, t: 'bytes' }, diagnostics: diagnostics(3) },
+    res: {
+      new_state: { n: 1, t: DynamicValue },
+      private: { n: 2, t: 'bytes' },
+      diagnostics: diagnostics(3),
+      legacy_type_system: { n: 4, t: 'bool' },
+    },
   },
   ImportResourceState: {
     req: { type_name: { n: 1, t: 'string' }, id: { n: 2, t: 'string' } },

@@ -45,7 +45,7 @@ t.test('a module with mistakes: each one reported with file and line', async (t)
 });
 
 t.test('clean modules validate clean', async (t) => {
-  for (const name of ['network', 'tested', 'platform']) {
+  for (const name of ['network', 'tested', 'platform', 'gke']) {
     const r = await validateModule(join(FIXTURES, name), { mirror });
     t.comment(`${name}: init ${r.timings.init} ms, validate ${r.timings.validate} ms`);
     t.equal(r.valid, true, `${name} is valid`);
