@@ -200,7 +200,7 @@ function generateString(ctx: MockContext, name: string, siblings: ObjectValue, h
   if (name === 'url' || name.endsWith('_url') || name === 'endpoint' || name.endsWith('_endpoint')) {
     return name.includes('url') ? `https://${short}.${bare.replace(/_/g, '-')}.${region}.mock.invalid/${label}` : `${short}.${bare.replace(/_/g, '-')}.${region}.mock.invalid`;
   }
-  if (/(^|_)(host|hostname|address|fqdn|dns_name|domain)$/.test(name)) return `${short}.${region}.mock.invalid`;
+  if (/(^|_)(host|hostname|address|fqdn|dns_name|domain|server)$/.test(name)) return `${short}.${region}.mock.invalid`;
   if (/(^|_)ip(_address)?$/.test(name)) return `10.${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16)}.${parseInt(h.slice(4, 6), 16)}`;
   if (/cidr/.test(name)) return '10.0.0.0/16';
   if (/(_at|_time|_date|timestamp)$/.test(name)) return '2025-01-01T00:00:00Z';
