@@ -53,7 +53,8 @@ export const PROVIDER_PACKAGES: Record<string, string> = {
  * The generated code does not say which attributes are sensitive; these are, in the real
  * providers (`<type>` → attribute paths, `provider` for the provider block). Terraform uses the
  * flag to refuse outputs that expose them without `sensitive = true` and to hide them in plans.
- * A listed path must exist in the schema when its type is used.
+ * A listed path must exist in the schema when its type is used (the script stops otherwise); every
+ * entry was checked against the packages' generated code.
  */
 export const SENSITIVE: Record<string, Record<string, string[]>> = {
   aws: {
@@ -75,6 +76,7 @@ export const SENSITIVE: Record<string, Record<string, string[]>> = {
     google_secret_manager_secret_version: ['secret_data'],
     google_service_account_key: ['private_key'],
     google_redis_instance: ['auth_string'],
+    google_container_cluster: ['master_auth.client_key'],
     data_google_client_config: ['access_token'],
     data_google_secret_manager_secret_version: ['secret_data'],
   },
@@ -94,7 +96,20 @@ export const SENSITIVE: Record<string, Record<string, string[]>> = {
       'default_primary_key',
       'default_secondary_key',
     ],
-    azurerm_cosmosdb_account: ['primary_key', 'secondary_key', 'primary_readonly_key', 'secondary_readonly_key', 'connection_strings'],
+    azurerm_cosmosdb_account: [
+      'primary_key',
+      'secondary_key',
+      'primary_readonly_key',
+      'secondary_readonly_key',
+      'primary_sql_connection_string',
+      'secondary_sql_connection_string',
+      'primary_readonly_sql_connection_string',
+      'secondary_readonly_sql_connection_string',
+      'primary_mongodb_connection_string',
+      'secondary_mongodb_connection_string',
+      'primary_readonly_mongodb_connection_string',
+      'secondary_readonly_mongodb_connection_string',
+    ],
     data_azurerm_key_vault_secret: ['value'],
   },
   helm: { helm_release: ['set_sensitive'] },
