@@ -317,6 +317,12 @@ class FileParser {
       case 'set': {
         const single = !/listMapperHcl\(/.test(entry.value);
         const bt: BlockType = { nesting_mode: entry.type, block };
+        if (entry.type === 'set' && blockHasDynamic(block)) {
+          // Terraform refuses a set block holding a dynamic value (which the generator's skipped
+          // parts become): as a list the provider's schema at least loads.
+          this.warnings.push(`${where} is a set block with parts typed "any": taken as a list`);
+          bt.nesting_mode = 'list';
+        }
         if (flags.required) bt.min_items = 1;
         if (single) bt.max_items = 1;
         return bt;
@@ -435,6 +441,15 @@ class FileParser {
     }
     return this.fail(`${where}: cannot tell the type of a computed member from \`${ret || t.trim().split('\n')[0]}\``);
   }
+}
+
+const typeHasDynamic = (t: unknown): boolean =>
+  t === 'dynamic' || (Array.isArray(t) && (Array.isArray(t[1]) || typeof t[1] === 'string' ? typeHasDynamic(t[1]) : Object.values(t[1] as object).some(typeHasDynamic)));
+
+function blockHasDynamic(b: BlockSchema): boolean {
+  return (
+    Object.values(b.attributes ?? {}).some((a) => typeHasDynamic(attrType(a))) || Object.values(b.block_types ?? {}).some((bt) => blockHasDynamic(bt.block))
+  );
 }
 
 const objectOf = (attrs: Record<string, AttributeSchema>): CtyType => ['object', Object.fromEntries(Object.entries(attrs).map(([n, a]) => [n, attrType(a)]))];

@@ -209,3 +209,32 @@ t.test('plan: a block of at most one with computed attributes, left out, is fill
   const update = planResourceChange(gke, state, { ...config, name: 'c' }) as ObjectValue;
   t.same(update.master_auth, state.master_auth, 'on update the prior element is kept (no perpetual diff)');
 });
+
+t.test('plan on update: a set of blocks keeps the computed values deep inside its elements (no perpetual diff)', async (t) => {
+  const vmss: Schema = {
+    version: 0,
+    block: {
+      attributes: { name: { type: 'string', required: true } },
+      block_types: {
+        network_profile: {
+          nesting_mode: 'set',
+          block: {
+            attributes: { name: { type: 'string', required: true } },
+            block_types: {
+              ip_configuration: {
+                nesting_mode: 'list',
+                block: { attributes: { name: { type: 'string', required: true }, nat_rule_ids: { type: ['set', 'string'], optional: true, computed: true } } },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+  const config: ObjectValue = { name: 'v', network_profile: [{ name: 'p', ip_configuration: [{ name: 'ip', nat_rule_ids: null }] }] };
+  const state = applyResourceChange({ ...ctx, provider: 'azurerm', typeName: 'azurerm_virtual_machine_scale_set' }, vmss, planResourceChange(vmss, null, config)) as ObjectValue;
+  t.same((state.network_profile as ObjectValue[])[0]!.ip_configuration, [{ name: 'ip', nat_rule_ids: [] }]);
+  // Terraform's proposal cannot match set elements that differ in nested computed values: it
+  // sends the configuration's element; the plan must still be the prior state
+  t.same(planResourceChange(vmss, state, config), state);
+});

@@ -61,6 +61,7 @@ function planObject(block: BlockSchema, proposed: ObjectValue, create: boolean, 
     const v = out[name] ?? null;
     if (a.write_only) out[name] = null;
     else if (create && a.computed && v === null) out[name] = new Unknown();
+    else if (!create && a.computed && v === null && prior && prior[name] !== undefined) out[name] = prior[name]!; // what the provider set
     else if (a.nested_type && v !== null) {
       const nt = a.nested_type;
       out[name] = eachElement(v, nt.nesting_mode, (o) => planObject({ attributes: nt.attributes }, o, create, null, fillBlocks));
@@ -74,19 +75,41 @@ function planObject(block: BlockSchema, proposed: ObjectValue, create: boolean, 
       else if (Array.isArray(before) && before.length === 1) out[name] = before;
       continue;
     }
-    // the prior element at the same place (lists; sets of one), so nested computed blocks keep theirs
+    // The prior element of each element, so computed values deep inside keep theirs: for lists
+    // the one at the same index; for sets the one equal to it but for computed values (Terraform
+    // matches set elements only on their top-level computed attributes).
     const before = prior?.[name] ?? null;
-    const priorAt = (i: number): ObjectValue | null => {
+    const unused = Array.isArray(before) ? [...before] : [];
+    const priorOf = (o: ObjectValue, i: number): ObjectValue | null => {
       if (b.nesting_mode === 'single' || b.nesting_mode === 'group') return isObject(before) ? before : null;
-      if (!Array.isArray(before) || !Array.isArray(v)) return null;
-      if (b.nesting_mode === 'set' && (before.length !== 1 || v.length !== 1)) return null;
-      const p = before[i];
-      return p !== undefined && isObject(p) ? p : null;
+      if (b.nesting_mode === 'set') {
+        const key = JSON.stringify(withoutComputed(b.block, o));
+        const at = unused.findIndex((p) => isObject(p) && JSON.stringify(withoutComputed(b.block, p)) === key);
+        return at >= 0 ? (unused.splice(at, 1)[0] as ObjectValue) : null;
+      }
+      const p = Array.isArray(before) ? before[i] : undefined; // (maps of blocks: not matched)
+      return p !== undefined && p !== null && isObject(p) ? p : null;
     };
     let i = 0;
-    out[name] = eachElement(v, b.nesting_mode, (o) => planObject(b.block, o, create, priorAt(i++), fillBlocks));
+    out[name] = eachElement(v, b.nesting_mode, (o) => planObject(b.block, o, create, create ? null : priorOf(o, i++), fillBlocks));
   }
   return out;
+}
+
+/** A block element's configured part: computed attributes and computed blocks (at any depth) left out. */
+function withoutComputed(block: BlockSchema, o: ObjectValue): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [n, a] of Object.entries(block.attributes ?? {})) if (!a.computed) out[n] = toPlain(o[n] ?? null);
+  for (const [n, b] of Object.entries(block.block_types ?? {})) {
+    if (isComputedBlock(b)) continue;
+    const v = o[n] ?? null;
+    out[n] = Array.isArray(v)
+      ? v.map((e) => (isObject(e) ? withoutComputed(b.block, e) : null)).map((e) => JSON.stringify(e)).sort()
+      : isObject(v) && (b.nesting_mode === 'single' || b.nesting_mode === 'group')
+        ? withoutComputed(b.block, v)
+        : toPlain(v);
+  }
+  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
 }
 
 export function planResourceChange(schema: Schema, prior: Value, proposed: Value): Value {
