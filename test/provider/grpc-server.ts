@@ -6,9 +6,18 @@
  *
  * Why not @grpc/grpc-js: loading it costs a plugin process more time than all its work.
  */
-import { createSecureServer, createServer, constants, type Http2Server, type Http2SecureServer, type ServerHttp2Stream } from 'node:http2';
+import {
+  createSecureServer,
+  createServer,
+  constants,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
 
-export type UnaryHandler = (request: Buffer) => Buffer | Promise<Buffer>;
+/** A reply, or a reply and what to do once it has reached the client (go-plugin's Shutdown). */
+export type UnaryHandler = (request: Buffer) => Buffer | { reply: Buffer; after: () => void } | Promise<Buffer>;
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE } = constants;
 
@@ -48,7 +57,12 @@ export interface GrpcServerOptions {
   clientCa?: string;
 }
 
-export function createGrpcServer(handlers: Map<string, UnaryHandler>, opts: GrpcServerOptions = {}): Http2Server | Http2SecureServer {
+export type GrpcServer = (Http2Server | Http2SecureServer) & {
+  /** Stops listening and closes every connection once its calls are answered (GOAWAY). */
+  closeGracefully(): void;
+};
+
+export function createGrpcServer(handlers: Map<string, UnaryHandler>, opts: GrpcServerOptions = {}): GrpcServer {
   const server =
     opts.key && opts.cert
       ? createSecureServer({
@@ -75,11 +89,19 @@ export function createGrpcServer(handlers: Map<string, UnaryHandler>, opts: Grpc
     stream.on('end', () => {
       void (async () => {
         let reply: Buffer;
+        let after: (() => void) | undefined;
         try {
-          reply = await handler(unframe(Buffer.concat(chunks)));
+          // (not `then`: an object with a `then` method is a thenable, and `await` would call it)
+          const r = await handler(unframe(Buffer.concat(chunks)));
+          if (Buffer.isBuffer(r)) reply = r;
+          else ({ reply, after } = r);
         } catch (err) {
           trailersOnly(stream, GRPC_INTERNAL, (err as Error).message);
           return;
+        }
+        if (after) {
+          const f = after;
+          stream.once('close', () => setImmediate(f));
         }
         if (stream.destroyed) return;
         stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc' }, { waitForTrailers: true });
@@ -89,5 +111,15 @@ export function createGrpcServer(handlers: Map<string, UnaryHandler>, opts: Grpc
     });
   });
   server.on('sessionError', () => {});
-  return server;
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  return Object.assign(server, {
+    closeGracefully() {
+      server.close();
+      for (const s of sessions) s.close();
+    },
+  });
 }

@@ -244,10 +244,16 @@ function main(): void {
     server?.close();
     process.exit(code);
   };
-  routes.set('/plugin.GRPCController/Shutdown', () => {
-    setTimeout(() => stop(0), 5);
-    return Buffer.alloc(0);
-  });
+  routes.set('/plugin.GRPCController/Shutdown', () => ({
+    reply: Buffer.alloc(0),
+    // Once the answer is on its way: close the connections gracefully and let the process end
+    // by itself when they are (exiting at once could cut the answer off).
+    after: () => {
+      rmSync(socket, { force: true });
+      server?.closeGracefully();
+      setTimeout(() => process.exit(0), 2000).unref();
+    },
+  }));
   // Like go-plugin's servers: interrupts are Terraform's to handle (it calls StopProvider).
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => stop(0));
