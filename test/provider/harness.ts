@@ -377,7 +377,7 @@ export interface Workdir {
 }
 
 /**
- * A copy of `dir` with a local backend (override.tf replaces `backend "pg" {}`), initialised, for
+ * A copy of `dir` with a local backend (override.tf replaces `backend "http" {}`), initialised, for
  * plan / apply / destroy against the schema-only providers.
  */
 export async function prepareWorkdir(dir: string, opts: ModuleOptions = {}): Promise<Workdir> {

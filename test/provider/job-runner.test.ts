@@ -1,5 +1,5 @@
 /**
- * Vintner's own job runner (src/terraform: its CLI config, the pg backend, -json parsing) planning,
+ * Vintner's own job runner (src/terraform: its CLI config, the http state backend served by a Tendril, -json parsing) planning,
  * applying and destroying a cloud-shaped module against the schema-only providers: what the
  * tests of aws/gcp/azure vines will do. Nothing in src/ changes for it: the providers are found in
  * Terraform's implied local mirror under the work directory (HOME).
@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { createTerraformRun } from '../../src/terraform/index.js';
 import { freshDatabase } from '../helpers.js';
-import { recorder, runOptions, workDir } from '../terraform/helpers.js';
+import { recorder, runOptions, testState, workDir } from '../terraform/helpers.js';
 import { createProviderMirror, linkImpliedMirror } from './harness.js';
 
-t.test('src/terraform plans, applies and destroys the network fixture with the pg backend', async (t) => {
+t.test('src/terraform plans, applies and destroys the network fixture with the state kept by Trellis', async (t) => {
   const mirror = await createProviderMirror();
   t.teardown(() => mirror.remove());
   const modulesDir = mkdtempSync(join(tmpdir(), 'vintner-modules-'));
@@ -25,7 +25,7 @@ t.test('src/terraform plans, applies and destroys the network fixture with the p
   const dir = workDir(t);
   linkImpliedMirror(mirror, dir);
   const vars = { name_prefix: 'acme-shop-dev', region: 'eu-central-1' };
-  const run = createTerraformRun({ ...runOptions(t, { url: db.url, vars, rec, dir }), target: 'network', modulesDir });
+  const run = createTerraformRun({ ...runOptions(t, { state: await testState(t, db), vars, rec, dir }), target: 'network', modulesDir });
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T>) => {
     const t0 = Date.now();
