@@ -35,6 +35,10 @@ export interface Config {
   terraformBin: string;
   terraformTimeoutSeconds: number;
   terraformKillGraceSeconds: number;
+  /** How long one call of a cloud identity check (CONNECTION_TEST, FETCH_RESOURCES, AssumeRole) may take. */
+  cloudTimeoutSeconds: number;
+  /** The most resources one discovery keeps: an account with more is reported as truncated. */
+  cloudMaxResources: number;
   logLevel: LogLevel;
   /** Pretty logs for a person at a terminal, JSON otherwise. */
   logPretty: boolean;
@@ -181,6 +185,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     terraformBin: str(env, 'TERRAFORM_BIN') ?? 'terraform',
     terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
     terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),
+    cloudTimeoutSeconds: int(env, 'CLOUD_TIMEOUT_SECONDS', 10, 1, 300),
+    cloudMaxResources: int(env, 'CLOUD_MAX_RESOURCES', 5000, 1, 100_000),
     logLevel: logLevelRaw as LogLevel,
     logPretty: logFormat ? logFormat === 'pretty' : Boolean(process.stdout.isTTY),
     signupOpen: bool(env, 'SIGNUP_OPEN', true),

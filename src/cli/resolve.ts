@@ -9,7 +9,7 @@ import type { Json } from '../domain/schema.js';
 import type { Vineyard } from '../domain/vineyards/schema.js';
 import type { Component, Vine, VineDetail, VineDiff } from '../domain/vines/schema.js';
 import type { Job } from '../domain/jobs/schema.js';
-import type { Identity } from '../domain/identities/schema.js';
+import type { DiscoveredResource, Identity } from '../domain/identities/schema.js';
 import type { Tendril } from '../domain/tendrils/schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,6 +22,7 @@ export type ComponentJson = Json<Component>;
 export type VineDetailJson = Json<VineDetail>;
 export type JobJson = Json<Job>;
 export type IdentityJson = Json<Identity>;
+export type DiscoveredResourceJson = Json<DiscoveredResource>;
 export type TendrilJson = Json<Tendril>;
 export type VineDiffJson = Json<VineDiff>;
 export interface Page<T> {

@@ -13,7 +13,8 @@ import type { JobJson } from './resolve.js';
 import { JOB_TERMINAL } from '../domain/jobs/status.js';
 
 
-export async function waitForJob(ctx: Context, job: JobJson, opts: { printLogs: boolean; json: boolean }): Promise<number> {
+/** `quiet`: print no closing line (nor JSON): the caller reports the outcome its own way. */
+export async function waitForJob(ctx: Context, job: JobJson, opts: { printLogs: boolean; json: boolean; quiet?: boolean }): Promise<number> {
   const { io } = ctx;
   const api = ctx.api();
   const started = Date.now();
@@ -95,7 +96,9 @@ export async function waitForJob(ctx: Context, job: JobJson, opts: { printLogs: 
   held.splice(0).forEach((l) => io.stdout.write(`${l.line}\n`));
   const done = await api.call<JobJson>('GET', `/jobs/${job.id}`);
   const ok = done.status === 'SUCCESS';
-  if (opts.json) printJson(io, done);
+  if (opts.quiet) {
+    // the caller prints the outcome
+  } else if (opts.json) printJson(io, done);
   else {
     const mark = ok ? paint(ctx.color, 'green', '✔') : paint(ctx.color, 'red', '✘');
     const why = done.error ? `: ${done.error.split('\n')[0]}` : '';

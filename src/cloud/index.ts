@@ -3,12 +3,12 @@
  * see, for the CONNECTION_TEST and FETCH_RESOURCES jobs. Every failure is a CloudCheckError whose
  * message is one sentence with the cause and the fix, and which holds no secret.
  */
-import { testAws, discoverAws } from './aws/index.js';
+import { assumeAwsRole, testAws, discoverAws, type AwsRoleCredentials } from './aws/index.js';
 import { testAzure, discoverAzure } from './azure/index.js';
 import { createContext, type Ctx } from './context.js';
 import { CloudCheckError, providerCause } from './errors.js';
 import { testGcp, discoverGcp } from './gcp/index.js';
-import type { CheckOptions, CloudIdentity, ConnectionReport, Discovery } from './types.js';
+import type { AwsCloudIdentity, CheckOptions, CloudIdentity, ConnectionReport, Discovery } from './types.js';
 
 export { CloudCheckError, CLOUD_CHECK_ERROR_CODES, type CloudCheckErrorCode } from './errors.js';
 export type {
@@ -24,6 +24,10 @@ export type {
   ResourceKind,
   RetryOptions,
 } from './types.js';
+export type { AwsRoleCredentials } from './aws/index.js';
+
+/** AssumeRole's longest session a role allows by default (its MaxSessionDuration); the shortest is 900 s. */
+export const AWS_ROLE_SESSION_SECONDS = 3600;
 
 export function testConnection(identity: CloudIdentity, opts?: CheckOptions): Promise<ConnectionReport> {
   const ctx = createContext(opts);
@@ -51,6 +55,15 @@ export function discoverResources(identity: CloudIdentity, opts?: CheckOptions):
         return discoverAzure(identity, ctx);
     }
   });
+}
+
+/**
+ * Short-lived credentials of an AWS identity's role (`role_arn`, with its `external_id`), assumed
+ * with the identity's keys or the Tendril's own credentials, for `durationSeconds` (default 1 h).
+ */
+export function assumeRole(identity: AwsCloudIdentity, opts: CheckOptions & { durationSeconds?: number } = {}): Promise<AwsRoleCredentials> {
+  const ctx = createContext(opts);
+  return guard(ctx, () => assumeAwsRole(identity, ctx, opts.durationSeconds ?? AWS_ROLE_SESSION_SECONDS));
 }
 
 /** Whatever escapes a check leaves as a CloudCheckError, its message scrubbed of every secret the check saw. */

@@ -1,10 +1,12 @@
 /**
- * Cloud identities: list, add, delete (refused while a vine uses one), test the connection. Cloud
- * providers can be stored already; their targets arrive later, which the page says.
+ * Cloud identities: list, add, delete (refused while a vine uses one), test the connection and
+ * discover resources (each a job: with htmx the row follows the job until it ends, without it the
+ * job page does), and the resources the last discovery found.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PROVIDERS, type Provider } from '../domain/identities/schema.js';
-import { formAction, redirect, render, type FormProblem } from './page-kit.js';
+import { PROVIDERS, RESOURCE_KINDS, type Identity, type Provider } from '../domain/identities/schema.js';
+import type { OpenJobRow } from '../domain/identities/repository.js';
+import { formAction, isHtmx, redirect, render, type FormProblem } from './page-kit.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -51,12 +53,25 @@ export default async function identityPages(app: FastifyInstance): Promise<void>
   const { identities, jobs } = app.services;
   const auth = { preHandler: app.requirePageUser };
 
+  /** Each identity with its job still running, for the rows. */
+  const rowsOf = async (userId: string): Promise<Array<{ identity: Identity; job: OpenJobRow | undefined }>> => {
+    const [ids, open] = await Promise.all([identities.list(userId), identities.openJobs(userId)]);
+    return ids.map((identity) => ({ identity, job: open.get(identity.id) }));
+  };
+
+  /** One row of the table: what htmx swaps in after Test or Discover, and while their job runs. */
+  const row = async (req: IdReq, reply: FastifyReply) => {
+    const identity = await identities.get(req.user!.id, req.params.id);
+    const job = (await identities.openJobs(req.user!.id)).get(identity.id);
+    return render(req, reply, 'pages/identities/_row', { r: { identity, job } });
+  };
+
   const list = async (req: FastifyRequest, reply: FastifyReply, extra: { form?: Record<string, string>; problem?: FormProblem; listError?: string } = {}) => {
-    const ids = await identities.list(req.user!.id);
+    const rows = await rowsOf(req.user!.id);
     const form = extra.form ?? { name: '', provider: 'local' };
     // Secrets never travel back to the page, even after a failed submit.
     const shown = Object.fromEntries(Object.entries(form).filter(([k]) => !Object.values(PROVIDER_FIELDS).flat().some((f) => f.secret && f.name === k)));
-    return render(req, reply, 'pages/identities/index', { title: 'Cloud identities', identities: ids, providers: PROVIDERS, fields: PROVIDER_FIELDS, form: shown, problem: extra.problem, listError: extra.listError });
+    return render(req, reply, 'pages/identities/index', { title: 'Cloud identities', rows, providers: PROVIDERS, fields: PROVIDER_FIELDS, form: shown, problem: extra.problem, listError: extra.listError });
   };
 
   app.get('/identities', auth, (req, reply) => list(req, reply));
@@ -67,7 +82,7 @@ export default async function identityPages(app: FastifyInstance): Promise<void>
       reply,
       async () => {
         const created = await identities.create(req.user!.id, input);
-        const note = created.provider === 'local' ? '' : ` ${created.provider.toUpperCase()} targets arrive in a later release: the identity is stored, vines on it cannot run yet.`;
+        const note = created.provider === 'local' ? '' : ' Test it to check that its credentials work.';
         return redirect(req, reply, '/identities', `Identity “${created.name}” added.${note}`);
       },
       (problem) => list(req, reply, { form: input, problem }),
@@ -86,8 +101,21 @@ export default async function identityPages(app: FastifyInstance): Promise<void>
     );
   });
 
-  app.post('/identities/:id/test', auth, async (req: IdReq, reply) => {
-    const job = await jobs.create({ userId: req.user!.id, type: 'CONNECTION_TEST', identityId: req.params.id });
-    return redirect(req, reply, `/jobs/${job.id}`);
+  app.get('/identities/:id/row', auth, (req: IdReq, reply) => row(req, reply));
+
+  // Test and Discover: with htmx the row answers (and follows the job); without, the job's page.
+  for (const [action, type] of [['test', 'CONNECTION_TEST'], ['discover', 'FETCH_RESOURCES']] as const) {
+    app.post(`/identities/:id/${action}`, auth, async (req: IdReq, reply) => {
+      const job = await jobs.create({ userId: req.user!.id, type, identityId: req.params.id });
+      return isHtmx(req) ? row(req, reply) : redirect(req, reply, `/jobs/${job.id}`);
+    });
+  }
+
+  app.get('/identities/:id/resources', auth, async (req: IdReq, reply) => {
+    const identity = await identities.get(req.user!.id, req.params.id);
+    const [resources, open] = await Promise.all([identities.resources(req.user!.id, identity.id), identities.openJobs(req.user!.id)]);
+    const byKind = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, resources.filter((r) => r.kind === k)]));
+    const others = resources.filter((r) => !(RESOURCE_KINDS as readonly string[]).includes(r.kind));
+    return render(req, reply, 'pages/identities/resources', { title: `Resources of ${identity.name}`, identity, byKind, others, job: open.get(identity.id) });
   });
 }

@@ -2,6 +2,7 @@
  * Small formatting functions the templates call as `it.h.…`: times, durations, labels. Pure, so
  * pages and the fragments sent over SSE format the same way.
  */
+import { resourceCounts } from '../domain/identities/schema.js';
 import { componentKind } from '../domain/components/catalogue.js';
 import { VineStatus } from '../domain/vines/status.js';
 
@@ -100,4 +101,14 @@ export function fieldLabel(path: string): string {
     .replace(/ › (#\d+)/g, ' $1');
 }
 
-export const h = { badge, fieldError, fieldLabel, duration, ago, agoTag, between, dateTime, kindLabel, itemLabel, humanize, show, money };
+/** An adoptable resource as an option reads: "shop — 10.20.0.0/16 — eu-west-1 (vpc-0shop)". */
+export function resourceLabel(r: { name: string | null; external_id: string; region: string | null; data: Record<string, unknown> }): string {
+  const cidrs = Array.isArray(r.data.cidr_blocks) ? (r.data.cidr_blocks as unknown[]).join(', ') : typeof r.data.cidr === 'string' ? r.data.cidr : '';
+  const zone = typeof r.data.domain_name === 'string' ? `${r.data.domain_name}${r.data.private === true ? ' (private)' : ' (public)'}` : '';
+  const short = r.external_id.split('/').pop() ?? r.external_id;
+  const name = r.name && r.name !== r.data.domain_name ? r.name : '';
+  const parts = [zone || name, zone && name ? name : '', cidrs, r.region ?? '', r.data.is_default === true ? 'default' : ''].filter(Boolean);
+  return `${parts.join(' — ')} (${short})`;
+}
+
+export const h = { resourceCounts, resourceLabel, badge, fieldError, fieldLabel, duration, ago, agoTag, between, dateTime, kindLabel, itemLabel, humanize, show, money };

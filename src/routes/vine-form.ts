@@ -11,7 +11,7 @@
 import { COMPONENT_KINDS, servicesCaption, type ComponentKind } from '../domain/components/catalogue.js';
 import type { FieldError } from '../domain/errors.js';
 import { isStage, STAGES, STAGE_PROFILE, type Stage } from '../domain/vines/stage.js';
-import { humanize } from './view-helpers.js';
+import { humanize, resourceLabel } from './view-helpers.js';
 
 type Body = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -69,6 +69,10 @@ function parseValue(f: FieldSpec, raw: string | undefined): unknown {
   }
 }
 
+/** The select of an adoptable field (`network.existing_network_id__pick`): a discovered id, '' (create a new one), or TYPED. */
+export const PICK_SUFFIX = '__pick';
+export const TYPED = '__typed';
+
 function parseItem(k: ComponentKind, body: Body, prefix: string): Item {
   const item: Item = {};
   const name = str(body, `${prefix}.name`)?.trim();
@@ -81,7 +85,9 @@ function parseItem(k: ComponentKind, body: Body, prefix: string): Item {
       else if (str(body, `${prefix}.has_value`) === 'true') item.has_value = true;
       continue;
     }
-    const v = parseValue(f, str(body, `${prefix}.${f.key}`));
+    const pick = k.adopts?.field === f.key ? str(body, `${prefix}.${f.key}${PICK_SUFFIX}`) : undefined;
+    // A discovered id chosen in the select wins; "another id" (or no select) takes the typed one.
+    const v = pick !== undefined && pick !== TYPED ? (pick === '' ? null : pick) : parseValue(f, str(body, `${prefix}.${f.key}`));
     if (v !== undefined) item[f.key] = v;
   }
   return item;
@@ -99,7 +105,8 @@ function restage(k: ComponentKind, item: Item, from: Stage, to: Stage): void {
 export interface ParsedVineForm {
   /** The spec as typed (for the form); `toServiceSpec` gives what the service receives. */
   spec: Item;
-  action: 'save' | 'review' | 'add' | 'remove';
+  /** `discover`: "Discover again" without JavaScript (queue FETCH_RESOURCES, show the form again). */
+  action: 'save' | 'review' | 'add' | 'remove' | 'discover';
   /** `_add`: a kind; `_remove`: `<kind>.<position>`. */
   target: string;
 }
@@ -136,6 +143,7 @@ export function parseVineForm(body: unknown): ParsedVineForm {
 
   const add = str(b, '_add');
   if (add !== undefined) return { spec, action: 'add', target: add };
+  if (str(b, '_discover') !== undefined) return { spec, action: 'discover', target: '' };
   if (removeRef) return { spec, action: 'remove', target: removeTarget };
   return { spec, action: str(b, '_action') === 'review' ? 'review' : 'save', target: '' };
 }
@@ -192,6 +200,61 @@ export interface FieldView {
   error?: string;
   /** Secrets: a value is stored (the input is empty and keeps it). */
   stored?: boolean;
+  /** An id of an existing resource to adopt: the identity's discovered ones to pick from. */
+  adopt?: AdoptView;
+}
+
+/** What the plant form knows of the chosen identity's discovery, for the adoptable fields. */
+export interface AdoptionContext {
+  identity: { id: string; name: string; provider: string; discovery: { at: Date; stale: boolean; truncated: boolean; message: string | null } | null } | undefined;
+  /** Its discovered resources (the kinds the catalogue's `adopts` name). */
+  resources: Array<{ kind: string; external_id: string; name: string | null; region: string | null; data: Record<string, unknown> }>;
+  /** A job of that identity still running (a discovery the page waits for). */
+  job?: { id: string; type: string; status: string } | undefined;
+}
+
+export interface AdoptView {
+  /** The kind of resource discovery lists for it: network or dns_zone. */
+  resource: string;
+  /** "network", "DNS zone" and their plurals, for the notes. */
+  words: [string, string];
+  options: Array<{ value: string; label: string }>;
+  /** '' (create a new one), a discovered id, or TYPED. */
+  picked: string;
+  typed: string;
+  identity: AdoptionContext['identity'];
+  job: AdoptionContext['job'];
+  /** The identity has never discovered (a cloud identity), or is the sandbox (nothing to adopt). */
+  state: 'local' | 'unknown' | 'never' | 'discovering' | 'empty' | 'listed';
+  at: Date | null;
+  stale: boolean;
+  truncated: string | null;
+}
+
+const ADOPT_WORDS: Record<string, [string, string]> = { network: ['network', 'networks'], dns_zone: ['DNS zone', 'DNS zones'] };
+
+function adoptView(resource: string, value: unknown, ctx: AdoptionContext | undefined): AdoptView {
+  const identity = ctx?.identity;
+  const list = (ctx?.resources ?? []).filter((r) => r.kind === resource);
+  const options = list.map((r) => ({ value: r.external_id, label: resourceLabel(r) }));
+  const id = typeof value === 'string' ? value : '';
+  const picked = id === '' ? '' : options.some((o) => o.value === id) ? id : TYPED;
+  const d = identity?.discovery ?? null;
+  const discovering = ctx?.job?.type === 'FETCH_RESOURCES' || ctx?.job?.type === 'CONNECTION_TEST';
+  const state: AdoptView['state'] = !identity ? 'unknown' : identity.provider === 'local' ? 'local' : discovering ? 'discovering' : !d ? 'never' : options.length ? 'listed' : 'empty';
+  return {
+    resource,
+    words: ADOPT_WORDS[resource] ?? [resource, resource],
+    options,
+    picked,
+    typed: picked === TYPED ? id : '',
+    identity,
+    job: ctx?.job,
+    state,
+    at: d?.at ?? null,
+    stale: d?.stale === true,
+    truncated: d?.truncated ? (d.message ?? 'the discovery was truncated') : null,
+  };
 }
 
 export interface VineFormModel {
@@ -226,7 +289,7 @@ const display = (f: FieldSpec, v: unknown): string => {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 };
 
-function fieldViews(k: ComponentKind, item: Item, prefix: string, stage: Stage, errors: Record<string, string>, withName: boolean): FieldView[] {
+function fieldViews(k: ComponentKind, item: Item, prefix: string, stage: Stage, errors: Record<string, string>, withName: boolean, adoption?: AdoptionContext): FieldView[] {
   const defaults = k.defaults(stage) as Item;
   const views: FieldView[] = [];
   const err = (key: string) => errorAt(errors, `${prefix}.${key}`);
@@ -251,6 +314,7 @@ function fieldViews(k: ComponentKind, item: Item, prefix: string, stage: Stage, 
       ...(f.hint ? { hint: f.hint } : {}),
       ...(e ? { error: e } : {}),
     };
+    if (k.adopts?.field === f.key) view.adopt = adoptView(k.adopts.resource, v, adoption);
     if (f.type === 'secret') {
       view.stored = item.has_value === true;
       view.hint = view.stored ? 'a value is stored: leave empty to keep it' : 'leave empty and Terraform generates one';
@@ -273,7 +337,7 @@ const DEFAULTS_JSON = JSON.stringify(
 ).replace(/</g, '\\u003c');
 
 /** Everything the form template shows, from a spec (as typed, or as stored) and its errors. */
-export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFormModel {
+export function vineFormModel(spec: Item, errorList: FieldError[] = [], adoption?: AdoptionContext): VineFormModel {
   const errors: Record<string, string> = {};
   for (const e of errorList) errors[e.field] ??= e.message;
   const stage: Stage = isStage(spec.stage) ? spec.stage : 'development';
@@ -284,7 +348,7 @@ export function vineFormModel(spec: Item, errorList: FieldError[] = []): VineFor
 
   const singletons = KINDS.filter((k) => k.singleton).map((k) => {
     const item = (spec[k.kind] && typeof spec[k.kind] === 'object' ? spec[k.kind] : {}) as Item;
-    const fields = fieldViews(k, item, k.kind, stage, errors, false);
+    const fields = fieldViews(k, item, k.kind, stage, errors, false, adoption);
     for (const f of fields) placed.add(f.name), inputs.add(f.name);
     placed.add(k.kind).add(`${k.kind}.name`);
     const error = errors[`${k.kind}.name`] ?? errors[k.kind];

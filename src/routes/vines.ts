@@ -5,8 +5,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldError } from '../domain/errors.js';
 import type { VineDiff } from '../domain/vines/diff.js';
-import { formAction, formProblem, redirect, render } from './page-kit.js';
-import { applyRowAction, blankSpec, parseVineForm, toServiceSpec, vineFormModel } from './vine-form.js';
+import { field, formAction, formProblem, redirect, render } from './page-kit.js';
+import { applyRowAction, blankSpec, parseVineForm, toServiceSpec, vineFormModel, type AdoptionContext } from './vine-form.js';
+import { COMPONENT_KINDS } from '../domain/components/catalogue.js';
+import type { SpecWarning } from '../domain/vines/schema.js';
+import { fieldLabel } from './view-helpers.js';
 import { SANDBOX_IDENTITY } from '../domain/users/service.js';
 import { renderVinePage } from './vine-view.js';
 import { slugify } from '../domain/vines/stage.js';
@@ -21,13 +24,31 @@ interface FormPage {
   diff?: VineDiff | null;
 }
 
+/** The kinds of discovered resources the adoptable settings name (the catalogue's `adopts`). */
+const ADOPTED = [...new Set(COMPONENT_KINDS.flatMap((k) => (k.adopts ? [k.adopts.resource] : [])))];
+
+/** Warnings of a planted or saved spec, after the flash's own sentence. */
+const withWarnings = (message: string, warnings: SpecWarning[]) =>
+  warnings.length ? `${message} Note: ${warnings.map((w) => `${fieldLabel(w.field)}: ${w.message}`).join(' ')}` : message;
+
 export default async function vinePages(app: FastifyInstance): Promise<void> {
-  const { vineyards, vines, identities } = app.services;
+  const { vineyards, vines, identities, jobs } = app.services;
   const auth = { preHandler: app.requirePageUser };
+
+  /** What the form shows for `existing_network_id` / `existing_zone_id`: the identity's discovered ones. */
+  const adoptionOf = async (userId: string, ref: unknown): Promise<AdoptionContext> => {
+    const identity = typeof ref === 'string' && ref !== '' ? await identities.find(userId, ref) : undefined;
+    if (!identity) return { identity: undefined, resources: [] };
+    const [lists, open] = await Promise.all([
+      identity.provider === 'local' ? [] : Promise.all(ADOPTED.map((k) => identities.resources(userId, identity.id, k))),
+      identities.openJobs(userId),
+    ]);
+    return { identity, resources: lists.flat(), job: open.get(identity.id) };
+  };
 
   const formPage = async (req: FastifyRequest, reply: FastifyReply, ctx: { vineyard: { id: string; name: string }; vine?: { id: string; name: string; status: string } }, page: FormPage) => {
     const ids = await identities.list(req.user!.id);
-    const model = vineFormModel(page.spec, page.errors);
+    const model = vineFormModel(page.spec, page.errors, await adoptionOf(req.user!.id, page.spec.identity));
     const title = page.mode === 'plant' ? `Plant a vine in ${ctx.vineyard.name}` : `Edit ${ctx.vine!.name}`;
     const action = page.mode === 'plant' ? `/vineyards/${ctx.vineyard.id}/plant` : `/vines/${ctx.vine!.id}/edit`;
     const provider = ids.find((i) => i.name === model.identity || i.id === model.identity)?.provider ?? 'local';
@@ -46,17 +67,24 @@ export default async function vinePages(app: FastifyInstance): Promise<void> {
     return formPage(req, reply, { vineyard: vy }, { mode: 'plant', spec: blankSpec(SANDBOX_IDENTITY) });
   });
 
+  /** "Discover again" without JavaScript: the identity's FETCH_RESOURCES queued, the same form again. */
+  const discoverAgain = async (req: FastifyRequest): Promise<string> => {
+    const job = await jobs.create({ userId: req.user!.id, type: 'FETCH_RESOURCES', identityId: field(req.body, '_discover') });
+    return `Discovery queued (job ${job.id}): the lists of networks and zones show its findings once it ends; reload this form then (your changes are kept below).`;
+  };
+
   app.post('/vineyards/:id/plant', auth, async (req: IdReq, reply) => {
     const vy = await vineyards.get(req.user!.id, req.params.id);
     const parsed = parseVineForm(req.body);
     if (parsed.action === 'add' || parsed.action === 'remove') {
       return formPage(req, reply, { vineyard: vy }, { mode: 'plant', spec: parsed.spec, message: rowAction(parsed, reply) });
     }
+    if (parsed.action === 'discover') return formPage(req, reply, { vineyard: vy }, { mode: 'plant', spec: parsed.spec, message: await discoverAgain(req) });
     return formAction(
       reply,
       async () => {
         const created = await vines.create(req.user!.id, vy.id, toServiceSpec(parsed.spec));
-        return redirect(req, reply, `/vines/${created.vine.id}`, `Vine “${created.vine.name}” planted. Plan it to see what Terraform will create, or harvest it.`);
+        return redirect(req, reply, `/vines/${created.vine.id}`, withWarnings(`Vine “${created.vine.name}” planted. Plan it to see what Terraform will create, or harvest it.`, created.warnings));
       },
       (problem) => formPage(req, reply, { vineyard: vy }, { mode: 'plant', spec: parsed.spec, errors: problem.list, message: problem.message }),
     );
@@ -95,6 +123,7 @@ export default async function vinePages(app: FastifyInstance): Promise<void> {
     if (parsed.action === 'add' || parsed.action === 'remove') {
       return formPage(req, reply, ctx, { mode: 'edit', spec: parsed.spec, message: rowAction(parsed, reply), diff: null });
     }
+    if (parsed.action === 'discover') return formPage(req, reply, ctx, { mode: 'edit', spec: parsed.spec, message: await discoverAgain(req), diff: null });
     if (parsed.action === 'review') {
       const { diff, errors } = await diffOf(req.user!.id, ctx.vine.id, parsed.spec);
       if (errors.length) reply.status(422);
@@ -103,13 +132,25 @@ export default async function vinePages(app: FastifyInstance): Promise<void> {
     return formAction(
       reply,
       async () => {
-        const { diff } = await vines.replace(req.user!.id, ctx.vine.id, toServiceSpec(parsed.spec));
+        const { diff, warnings } = await vines.replace(req.user!.id, ctx.vine.id, toServiceSpec(parsed.spec));
         const n = diff.components.filter((c) => c.action !== 'none').length;
         const msg = diff.changed ? `Configuration saved: ${n} component${n === 1 ? '' : 's'} will change on the next harvest.` : 'Nothing changed.';
-        return redirect(req, reply, `/vines/${ctx.vine.id}`, msg);
+        return redirect(req, reply, `/vines/${ctx.vine.id}`, withWarnings(msg, warnings));
       },
       (problem) => formPage(req, reply, ctx, { mode: 'edit', spec: parsed.spec, errors: problem.list, message: problem.message, diff: null }),
     );
+  });
+
+  /**
+   * The adoptable fields again, out of band, for the identity the form names now (htmx: after the
+   * identity changed, after "Discover again", and every second while a discovery runs).
+   */
+  app.post('/vine-form/adoption', auth, async (req, reply) => {
+    const discover = field(req.body, '_discover');
+    if (discover) await jobs.create({ userId: req.user!.id, type: 'FETCH_RESOURCES', identityId: discover });
+    const spec = parseVineForm(req.body).spec;
+    const model = vineFormModel(spec, [], await adoptionOf(req.user!.id, spec.identity));
+    return render(req, reply, 'pages/vines/_adoption', { fields: model.singletons.flatMap((s) => s.fields).filter((f) => f.adopt) });
   });
 
   app.post('/vines/:id/delete', auth, async (req: IdReq, reply) => {

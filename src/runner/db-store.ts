@@ -113,8 +113,14 @@ export function createDbJobStore({ knex, sealer, tendrilId, stateUrl, leaseSecon
       return { address: stateUrl(job.vine_id ? { vineId: job.vine_id } : { poolId: job.pool_id! }), username: job.id, password: token };
     },
 
-    async stateWorkspaces() {
-      return knex('terraform_states').distinct('state_key').orderBy('state_key').pluck('state_key');
+    async states(job) {
+      const rows: Array<{ state_key: string; serial: string | number; vine: string; vineyard: string }> = await knex('terraform_states as s')
+        .join('vines as v', 'v.id', 's.vine_id')
+        .join('vineyards as y', 'y.id', 'v.vineyard_id')
+        .whereIn('y.user_id', knex('cloud_identities').where({ id: job.identity_id }).select('user_id'))
+        .orderBy(['y.name', 'v.name'])
+        .select('s.state_key', 's.serial', 'v.name as vine', 'y.name as vineyard');
+      return rows.map((r) => ({ key: r.state_key, name: `${r.vineyard}/${r.vine}`, serial: Number(r.serial) }));
     },
 
     async plan(job, planJobId) {

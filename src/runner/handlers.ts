@@ -6,13 +6,14 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { untilReachable } from '../db/errors.js';
-import { createTerraformRun, createWorkDir, terraformVersion, type ChangeAction, type PlanSummary, type ResourceEvent } from '../terraform/index.js';
+import { createTerraformRun, createWorkDir, type ChangeAction, type PlanSummary, type ResourceEvent } from '../terraform/index.js';
 import { KIND_NAMES } from '../domain/components/catalogue.js';
 import type { JobType } from '../domain/jobs/status.js';
 import type { JobContext } from './index.js';
 import { vineContext as buildVineContext, type VineContext } from './vine-context.js';
 import { createComponentTracker } from './component-tracker.js';
 import { estimateCost, infracostCost } from './cost.js';
+import { identityJob } from './identity-jobs.js';
 
 export interface HandlerOutcome {
   result?: Record<string, unknown>;
@@ -192,29 +193,6 @@ async function bootstrap(ctx: JobContext): Promise<HandlerOutcome> {
     ctx.logs.system(`the vine's state answers (${resources.length} resources in it); Terraform ${version}`);
     return { result: { backend: 'http', state_path: vc.statePath, resources: resources.length, terraform: version } };
   });
-}
-
-async function identityJob(ctx: JobContext, kind: 'test' | 'discover'): Promise<HandlerOutcome> {
-  const identity = await ctx.store.identity(ctx.job);
-  if (identity.provider !== 'local') {
-    const msg = `${identity.provider} connection tests arrive with the cloud identities issue; only local identities can be checked so far`;
-    if (kind === 'test') await ctx.store.recordTest(ctx.job, 'FAILED', msg);
-    throw new UnsupportedTargetError(msg);
-  }
-  const version = await terraformVersion(ctx.deps.terraformBin, ctx.signal);
-  ctx.logs.system(`terraform: ${version}`);
-  const workspaces = await ctx.store.stateWorkspaces();
-  ctx.logs.system('state backend: reachable');
-  ctx.logs.system(`state workspaces: ${workspaces.length}`);
-  if (kind === 'test') {
-    await ctx.store.recordTest(ctx.job, 'SUCCESS', `Terraform ${version}; state backend reachable`);
-    return { result: { terraform: version, backend: 'http', states: workspaces.length } };
-  }
-  await ctx.store.replaceDiscovered(
-    ctx.job,
-    workspaces.map((w) => ({ kind: 'state', external_id: w, name: w, region: 'local', data: { backend: 'http' } })),
-  );
-  return { result: { discovered: workspaces.length, kinds: { state: workspaces.length } } };
 }
 
 const notYet: Handler = async (ctx) => {

@@ -14,6 +14,7 @@ import type { JobOutcome, JobStore } from './store.js';
 import { LeaseLostError } from '../domain/jobs/lease.js';
 import { untilReachable } from '../db/errors.js';
 import type { LeaseKeeper } from '../tendril/leases.js';
+import type { CloudCheckSettings } from './identity-jobs.js';
 
 export interface RunnerDeps {
   store: JobStore;
@@ -27,6 +28,8 @@ export interface RunnerDeps {
   /** The leases of this Tendril's runs: renewed on each heartbeat, and what stops a run that lost its own. */
   leases?: LeaseKeeper;
   infracost?: { bin: string; apiKey: string };
+  /** Timeout and resource limit of the cloud identity checks (src/runner/identity-jobs.ts); the library's defaults without. */
+  cloud?: CloudCheckSettings;
 }
 
 /** Signals of the jobs this Tendril is running, so a cancel request can reach them. */

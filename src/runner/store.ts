@@ -75,8 +75,8 @@ export interface JobStore {
   identity(job: JobRecord): Promise<JobIdentity>;
   /** Where the job's Terraform keeps its state, with the job's own credential. */
   stateBackend(job: JobRecord): StateBackend;
-  /** The state workspaces that exist (the sandbox's connection test and discovery). */
-  stateWorkspaces(): Promise<string[]>;
+  /** The Terraform states of the job's user's vines (the sandbox's connection test and discovery). */
+  states(job: JobRecord): Promise<Array<{ key: string; name: string; serial: number }>>;
   /** A stored plan of the vine, opened: what a DEPLOY of it applies. */
   plan(job: JobRecord, planJobId: string): Promise<{ id: string; config_version: number | null; summary: unknown; file: Buffer }>;
   /** A run's changes to its vine's components (fenced by `job`'s lease). */

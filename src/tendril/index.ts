@@ -16,6 +16,8 @@ import { createInitCache, terraformVersion } from '../terraform/index.js';
 import { createSealer } from '../domain/crypto.js';
 import { CancelRegistry } from '../runner/index.js';
 import { createDbJobStore } from '../runner/db-store.js';
+import { setAwsRoleAssumer } from '../runner/targets.js';
+import { createAwsRoleAssumer } from '../runner/aws-role.js';
 import { CHANNEL } from '../domain/jobs/events.js';
 import { createNotifyHub, type NotifyHub } from '../db/notify.js';
 import { reap } from '../domain/tendrils/reaper.js';
@@ -50,7 +52,7 @@ function workerLogger(log: Logger): WorkerLogger {
 }
 
 export interface TendrilOptions {
-  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
+  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'cloudTimeoutSeconds' | 'cloudMaxResources' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
   knex: Knex;
   databaseUrl: string;
   log: Logger;
@@ -73,6 +75,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
     in_process: opts.inProcess,
   });
   const tlog = log.child({ tendril: name });
+  setAwsRoleAssumer(createAwsRoleAssumer({ timeoutMs: config.cloudTimeoutSeconds * 1000 }));
   const timing = leaseTiming({ heartbeatSeconds: config.tendrilHeartbeatSeconds, deadAfterSeconds: config.tendrilDeadAfterSeconds, killGraceSeconds: config.terraformKillGraceSeconds });
   const leases = createLeaseKeeper(timing, tlog);
   const jobs = createJobRepository(knex);
@@ -149,6 +152,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
         terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
         terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
         initCache,
+        cloud: { timeoutMs: config.cloudTimeoutSeconds * 1000, maxResources: config.cloudMaxResources },
         ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
       },
     }),

@@ -17,9 +17,10 @@ export interface BrowserApp extends TestApp {
   browser: Browser;
 }
 
-export async function startBrowserApp(t: Test, opts: { tendril?: boolean; beforeListen?: (app: FastifyInstance) => void } = {}): Promise<BrowserApp> {
-  const test = await buildTestApp(t);
-  if (opts.tendril !== false) await startTestTendril(t, test.db);
+/** `env`: configuration for both the app and its Tendril (e.g. one VINTNER_SECRET_KEY, so the Tendril opens what the app sealed). */
+export async function startBrowserApp(t: Test, opts: { tendril?: boolean; beforeListen?: (app: FastifyInstance) => void; env?: Record<string, string> } = {}): Promise<BrowserApp> {
+  const test = await buildTestApp(t, opts.env);
+  if (opts.tendril !== false) await startTestTendril(t, test.db, opts.env);
   opts.beforeListen?.(test.app);
   const url = await test.app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser(t);

@@ -131,7 +131,7 @@ t.test('against a server: validation errors name fields, plant reads files, 404 
   const added = await grape(['identities', 'add', 'lab', '--provider', 'aws', '--region', 'eu-west-1', '--role-arn', 'arn:aws:iam::123456789012:role/vintner'], env);
   t.equal(added.code, 0, `an AWS identity added ${added.stderr}`);
   t.match((await grape(['identities'], env)).stdout, /lab\s+aws\s+eu-west-1/, 'listed');
-  const queued = await grape(['identities', 'test', 'lab', '--json'], env);
+  const queued = await grape(['identities', 'test', 'lab', '--no-wait', '--json'], env);
   t.equal(JSON.parse(queued.stdout).type, 'CONNECTION_TEST', 'identities test queues a CONNECTION_TEST');
 
   const login = await grape(['login', '--url', server.url, '--email', ada.email], { HOME: home, VINTNER_PASSWORD: PASSWORD });

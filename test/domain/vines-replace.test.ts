@@ -17,7 +17,7 @@ t.test('diff and replace: create, update, delete, markRemoved, restore, config_v
     secrets: [{ name: 'token', value: 'first-value' }],
   });
   const id = planted.vine.id;
-  const comp = (d: typeof planted, kind: string, name: string) => d.components.find((c) => c.kind === kind && c.name === name);
+  const comp = (d: Pick<typeof planted, "components">, kind: string, name: string) => d.components.find((c) => c.kind === kind && c.name === name);
   const mainId = comp(planted, 'databases', 'main')!.id;
   // As if a harvest had created the database.
   await knex('vine_databases').where({ id: mainId }).update({ status: 'ACTIVE' });

@@ -29,6 +29,7 @@ t.test('the cross-user 404 matrix', async (t) => {
     ['GET', `/vines/${vine}/events`], ['POST', `/vines/${vine}/plan`], ['POST', `/vines/${vine}/harvest`], ['POST', `/vines/${vine}/destroy`],
     ['GET', `/jobs/${job}`], ['GET', `/jobs/${job}/events`], ['GET', `/jobs/${job}/log`], ['POST', `/jobs/${job}/cancel`],
     ['POST', `/identities/${identity}/delete`], ['POST', `/identities/${identity}/test`], ['GET', `/jobs?identity=${identity}`],
+    ['POST', `/identities/${identity}/discover`], ['GET', `/identities/${identity}/row`], ['GET', `/identities/${identity}/resources`],
   ];
   const form = { name: 'taken-over', stage: 'development', identity: 'sandbox', description: 'x' };
   for (const [method, url] of routes) {
@@ -47,7 +48,13 @@ t.test('the cross-user 404 matrix', async (t) => {
   t.equal((await knex('provision_jobs').where({ id: job }).first('status')).status, 'QUEUED', 'the job was not cancelled');
   t.equal((await knex('provision_jobs').where({ vine_id: vine }).count<{ c: number }[]>('* as c'))[0]!.c, 1, 'no job was started on it');
   t.ok(await knex('cloud_identities').where({ id: identity }).first(), 'the identity is untouched');
-  t.equal((await knex('provision_jobs').where({ identity_id: identity, type: 'CONNECTION_TEST' }).first()), undefined, 'and not tested');
+  t.equal((await knex('provision_jobs').where({ identity_id: identity }).first()), undefined, 'and not tested nor discovered');
+  // Nor discovered through the plant form's "Discover again", with or without JavaScript.
+  await a.get('/vineyards');
+  t.equal((await a.post('/vine-form/adoption', { identity: 'owner-lab', _discover: identity }, { 'hx-request': 'true' })).statusCode, 404, 'the form\'s Discover again: 404');
+  t.equal((await knex('provision_jobs').where({ identity_id: identity }).first()), undefined, 'still no job of the owner\'s identity');
+  const adopt = await a.post('/vine-form/adoption', { identity }, { 'hx-request': 'true' });
+  t.notOk(adopt.body.includes('owner-lab'), 'naming the owner\'s identity in the form shows nothing of it');
 
   // Their own pages show nothing of the owner's either; a plan id of the owner is not theirs to apply.
   for (const url of ['/vineyards', '/jobs', '/identities']) {

@@ -56,6 +56,11 @@ function describe(diff: VineDiff, color: boolean): string[] {
   return lines;
 }
 
+/** What the server accepted but could not confirm (an id to adopt that discovery has not seen): on stderr. */
+function printWarnings(ctx: Context, warnings: ReadonlyArray<{ field: string; message: string }> | undefined): void {
+  for (const w of warnings ?? []) ctx.io.stderr.write(`${paint(ctx.color, 'yellow', 'warning')}: ${w.field}: ${w.message}\n`);
+}
+
 export const plant: Command = {
   name: 'plant',
   usage: 'grape plant -f vine.json [--vineyard VINEYARD] [--dry-run] [--json]',
@@ -91,7 +96,8 @@ Settings left out take the stage's defaults.
         ctx.io.stdout.write(`${label} does not exist: plant would create it.\n`);
         return EXIT.OK;
       }
-      const created = await api.call<VineDetailJson>('POST', `/vineyards/${vy.id}/vines`, spec);
+      const created = await api.call<VineDetailJson & { warnings: Array<{ field: string; message: string }> }>('POST', `/vineyards/${vy.id}/vines`, spec);
+      printWarnings(ctx, created.warnings);
       if (values.json) {
         printJson(ctx.io, { action: 'created', vine: created });
         return EXIT.OK;
@@ -105,11 +111,13 @@ Settings left out take the stage's defaults.
     const id = existing.vine.id;
     const diff = await api.call<VineDiff>('POST', `/vines/${id}/diff`, spec);
     if (dry || !diff.changed) {
+      printWarnings(ctx, diff.warnings);
       if (values.json) printJson(ctx.io, { action: diff.changed ? 'would-update' : 'unchanged', diff, vine: existing });
       else ctx.io.stdout.write(diff.changed ? `${label} would change:\n${describe(diff, ctx.color).join('\n')}\n` : `${label}: no changes\n`);
       return EXIT.OK;
     }
-    const replaced = await api.call<{ diff: VineDiff; vine: VineDetailJson }>('PUT', `/vines/${id}`, spec);
+    const replaced = await api.call<{ diff: VineDiff; vine: VineDetailJson; warnings: Array<{ field: string; message: string }> }>('PUT', `/vines/${id}`, spec);
+    printWarnings(ctx, replaced.warnings);
     if (values.json) {
       printJson(ctx.io, { action: 'updated', ...replaced });
       return EXIT.OK;

@@ -34,6 +34,17 @@ interface ClientConfig {
 /** AssumeRole's shortest session: the check needs a minute at most. */
 const ROLE_SESSION_SECONDS = 900;
 
+/** Short-lived credentials of an assumed role, for a Terraform run. */
+export interface AwsRoleCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** When AWS ends the session (undefined when STS did not say). */
+  expiration: Date | undefined;
+  /** The assumed-role ARN of the session. */
+  arn: string;
+}
+
 /**
  * STS and DescribeRegions go to the partition's always-enabled region, not the identity's: a
  * mistyped region has no endpoint (its host name does not resolve), and this way it is reported
@@ -55,10 +66,12 @@ class AwsSession {
   private readonly clients: AnyClient[] = [];
   readonly signer: AwsSigner;
   keys: AwsKeys | undefined;
+  expiration: Date | undefined;
 
   constructor(
     readonly identity: AwsCloudIdentity,
     readonly ctx: Ctx,
+    readonly roleSessionSeconds = ROLE_SESSION_SECONDS,
   ) {
     const creds = identity.credentials;
     this.signer = {
@@ -140,14 +153,15 @@ class AwsSession {
     if (!roleArn) return;
     const sessionName = `vintner-${randomBytes(4).toString('hex')}`;
     const externalId = identity.config.external_id;
-    ctx.log(`AWS STS AssumeRole ${roleArn} as session ${sessionName} (${ROLE_SESSION_SECONDS / 60} min${externalId ? ', with the external id' : ''})`);
+    const duration = this.roleSessionSeconds;
+    ctx.log(`AWS STS AssumeRole ${roleArn} as session ${sessionName} (${duration / 60} min${externalId ? ', with the external id' : ''})`);
     const sts = this.client(STSClient, home);
     const out = await this.send(sts, this.call('sts', 'AssumeRole', home), (abortSignal) =>
       sts.send(
         new AssumeRoleCommand({
           RoleArn: roleArn,
           RoleSessionName: sessionName,
-          DurationSeconds: ROLE_SESSION_SECONDS,
+          DurationSeconds: duration,
           ...(externalId ? { ExternalId: externalId } : {}),
         }),
         { abortSignal },
@@ -160,6 +174,7 @@ class AwsSession {
     ctx.addSecret(c.SecretAccessKey);
     ctx.addSecret(c.SessionToken);
     this.keys = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+    this.expiration = c.Expiration;
     this.signer.principal = out.AssumedRoleUser?.Arn ?? roleArn;
     this.signer.keyLabel = `the session of role ${roleArn}`;
     ctx.log(`AWS: assumed ${this.signer.principal}`);
@@ -170,14 +185,33 @@ class AwsSession {
   }
 }
 
-async function withSession<T>(identity: AwsCloudIdentity, ctx: Ctx, use: (s: AwsSession) => Promise<T>): Promise<T> {
-  const session = new AwsSession(identity, ctx);
+async function withSession<T>(identity: AwsCloudIdentity, ctx: Ctx, use: (s: AwsSession) => Promise<T>, roleSessionSeconds?: number): Promise<T> {
+  const session = new AwsSession(identity, ctx, roleSessionSeconds);
   try {
     await session.start();
     return await use(session);
   } finally {
     session.close();
   }
+}
+
+/**
+ * The identity's role assumed for `durationSeconds` (with its keys, or the Tendril's own
+ * credentials, and its external id): what a Terraform run of an identity with a role signs with.
+ */
+export function assumeAwsRole(identity: AwsCloudIdentity, ctx: Ctx, durationSeconds: number): Promise<AwsRoleCredentials> {
+  if (!identity.config.role_arn) {
+    return Promise.reject(new CloudCheckError('role_not_assumable', "The identity names no role to assume: set its role ARN, or use its access keys directly."));
+  }
+  return withSession(
+    identity,
+    ctx,
+    async (s) => {
+      const k = s.keys!;
+      return { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey, sessionToken: k.sessionToken ?? '', expiration: s.expiration, arn: s.signer.principal ?? identity.config.role_arn! };
+    },
+    durationSeconds,
+  );
 }
 
 export function testAws(identity: AwsCloudIdentity, ctx: Ctx): Promise<ConnectionReport> {

@@ -162,6 +162,11 @@ export interface ComponentKind<P extends TProperties = TProperties> {
   max: number;
   /** A singleton the plant form starts switched on. */
   onByDefault?: boolean;
+  /**
+   * A setting naming an existing cloud resource the component adopts instead of creating one,
+   * and the kind of resource an identity's discovery lists for it (the plant form offers those).
+   */
+  adopts?: { field: string; resource: 'network' | 'dns_zone' };
   /** The keys of what every Terraform target answers for one component of this kind. */
   outputs: readonly string[];
   /** Monthly list price of one component with these settings, from the kind's prices. */
@@ -179,6 +184,7 @@ export const COMPONENT_KINDS = [
     kind: 'network', short: 'net', singleton: true, displayName: 'Network', itemName: 'network',
     services: { aws: 'VPC', gcp: 'VPC Network', azure: 'VNet' },
     settings: NetworkSettings, secretFields: [], max: 1, onByDefault: true,
+    adopts: { field: 'existing_network_id', resource: 'network' },
     defaults: (stage) => ({
       cidr_block: '10.0.0.0/16',
       az_count: STAGE_PROFILE[stage].zones,
@@ -206,6 +212,7 @@ export const COMPONENT_KINDS = [
     kind: 'dns', short: 'dns', singleton: true, displayName: 'DNS', itemName: 'DNS zone',
     services: { aws: 'Route53', gcp: 'Cloud DNS', azure: 'Azure DNS' },
     settings: DnsSettings, secretFields: [], max: 1,
+    adopts: { field: 'existing_zone_id', resource: 'dns_zone' },
     defaults: () => ({ domain_name: 'example.com', private_zone: false, existing_zone_id: null }),
     outputs: ['zone_id', 'arn', 'domain_name', 'private_zone', 'name_servers'],
     cost: (s, p) => (s.existing_zone_id ? 0 : p.zone),

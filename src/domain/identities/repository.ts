@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { identityTestLifecycle, type IdentityTestStatus } from './status.js';
 import type { Provider } from './schema.js';
 import { InvalidTransitionError } from '../errors.js';
+import { JOB_OPEN } from '../jobs/status.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -38,6 +39,22 @@ export interface DiscoveredRow {
   region: string | null;
   data: Record<string, unknown>;
   discovered_at: Date;
+}
+
+/** The identity's last successful discovery, as its job recorded it (FETCH_RESOURCES, or a CONNECTION_TEST's `discovery`). */
+export interface DiscoveryRow {
+  identity_id: string;
+  job_id: string;
+  finished_at: Date;
+  result: { discovered?: unknown; kinds?: unknown; truncated?: unknown; message?: unknown } | null;
+}
+
+/** An identity's job still to end (the page follows it). */
+export interface OpenJobRow {
+  identity_id: string;
+  id: string;
+  type: string;
+  status: string;
 }
 
 export const IDENTITY_NAME_UNIQUE = 'cloud_identities_user_id_name_unique';
@@ -82,6 +99,42 @@ export function createIdentityRepository(knex: Knex) {
       for (let i = 0; i < resources.length; i += 500) {
         await trx('discovered_resources').insert(resources.slice(i, i + 500).map((r) => ({ identity_id: identityId, ...r, data: JSON.stringify(r.data) })));
       }
+    },
+
+    /**
+     * The last successful discovery of each identity, from the jobs that ran it (their repository
+     * writes them; this only reads): a FETCH_RESOURCES, or a CONNECTION_TEST that went on to discover.
+     */
+    async lastDiscoveries(identityIds: string[], trx: Db = knex): Promise<Map<string, DiscoveryRow>> {
+      if (!identityIds.length) return new Map();
+      const rows = (await trx('provision_jobs')
+        .distinctOn('identity_id')
+        .whereIn('identity_id', identityIds)
+        .where({ status: 'SUCCESS' })
+        .where((q) => q.where({ type: 'FETCH_RESOURCES' }).orWhere((w) => w.where({ type: 'CONNECTION_TEST' }).whereRaw("result->'discovery'->>'discovered' IS NOT NULL")))
+        .orderBy([{ column: 'identity_id' }, { column: 'finished_at', order: 'desc' }])
+        .select('identity_id', 'id as job_id', 'finished_at', trx.raw("CASE WHEN type = 'CONNECTION_TEST' THEN result->'discovery' ELSE result END AS result"))) as DiscoveryRow[];
+      return new Map(rows.map((r) => [r.identity_id, r]));
+    },
+
+    /** Each identity's newest job that has not ended yet. */
+    async openJobs(identityIds: string[], trx: Db = knex): Promise<Map<string, OpenJobRow>> {
+      if (!identityIds.length) return new Map();
+      const rows = (await trx('provision_jobs')
+        .distinctOn('identity_id')
+        .whereIn('identity_id', identityIds)
+        .whereIn('status', JOB_OPEN)
+        .orderBy([{ column: 'identity_id' }, { column: 'created_at', order: 'desc' }])
+        .select('identity_id', 'id', 'type', 'status')) as OpenJobRow[];
+      return new Map(rows.map((r) => [r.identity_id, r]));
+    },
+
+    /** Whether the identity's discovered resources of `kind` hold `externalId`, and how many there are. */
+    async discoveredMatch(identityId: string, kind: string, externalId: string, trx: Db = knex): Promise<{ found: boolean; count: number }> {
+      const row = (await trx('discovered_resources')
+        .where({ identity_id: identityId, kind })
+        .first(trx.raw('count(*)::int AS count'), trx.raw('coalesce(bool_or(external_id = ?), false) AS found', [externalId]))) as { count: number; found: boolean } | undefined;
+      return { found: row?.found === true, count: row?.count ?? 0 };
     },
 
     /** The identity's discovered resources, optionally of one kind, by kind then name. */

@@ -94,6 +94,43 @@ export const SECRET_FIELDS: Record<Provider, readonly string[]> = {
   azure: ['client_secret'],
 };
 
+/** The kinds of resources a cloud discovery finds; a vine's `existing_network_id` / `existing_zone_id` adopt one. */
+export const RESOURCE_KINDS = ['network', 'subnet', 'dns_zone'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+export const ResourceKindSchema = literals(RESOURCE_KINDS, { description: 'network (VPC / VPC network / virtual network), subnet, or dns_zone' });
+
+/** A discovered list older than this is marked stale (pages, the plant form, Grape). */
+export const DISCOVERY_STALE_MS = 24 * 3600 * 1000;
+
+/** One resource of an identity's last discovery (FETCH_RESOURCES, or the discovery after a successful CONNECTION_TEST). */
+export const DiscoveredResourceSchema = Type.Object(
+  {
+    kind: Type.String({ description: 'network, subnet or dns_zone (the local sandbox lists its user’s Terraform states: state)' }),
+    external_id: Type.String({ description: "the cloud's id (AWS vpc-…, GCP and Azure resource paths): what existing_network_id and existing_zone_id take" }),
+    name: NullableString,
+    region: NullableString,
+    data: FreeObject('network: cidr_blocks, is_default; subnet: cidr, availability_zone (AWS) or region, network_id, public (AWS); dns_zone: domain_name, private, record_count'),
+    discovered_at: DateTime,
+  },
+  { title: 'DiscoveredResource' },
+);
+export type DiscoveredResource = Static<typeof DiscoveredResourceSchema>;
+
+/** What the identity's last discovery found, and when; null until one has run. */
+export const DiscoverySummarySchema = Type.Object(
+  {
+    at: DateTime,
+    job_id: Uuid,
+    resources: Type.Integer({ description: 'how many were kept' }),
+    kinds: Type.Record(Type.String(), Type.Integer(), { description: 'resources per kind' }),
+    truncated: Type.Boolean({ description: 'the account had more than the Tendril keeps (CLOUD_MAX_RESOURCES)' }),
+    message: Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'when truncated: what was left out and how to see it all' }),
+    stale: Type.Boolean({ description: 'older than a day' }),
+  },
+  { title: 'Discovery' },
+);
+export type DiscoverySummary = Static<typeof DiscoverySummarySchema>;
+
 /** An identity as pages, the API and Grape see it: never a secret. */
 export const IdentitySchema = Type.Object(
   {
@@ -105,6 +142,7 @@ export const IdentitySchema = Type.Object(
     last_test_status: Type.Unsafe<IdentityTestStatus | null>({ type: ['string', 'null'], enum: [...Object.values(IdentityTestStatus), null] }),
     last_test_message: NullableString,
     last_tested_at: NullableDateTime,
+    discovery: Type.Unsafe<DiscoverySummary | null>({ anyOf: [DiscoverySummarySchema, { type: 'null' }], description: 'the last discovery of the account’s networks, subnets and DNS zones; null until one ran' }),
     created_at: DateTime,
     updated_at: DateTime,
   },
@@ -120,4 +158,22 @@ export function maskKeyId(id: string): string {
 /** A stored config or credentials object with today's field names (rows stored before the API became snake_case). */
 export function currentFieldNames<T>(stored: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(stored).map(([k, v]) => [snakeCase(k), v]));
+}
+
+/** What a discovery finds, by kind, in words (pages and Grape): singular and plural. */
+const RESOURCE_WORDS: Record<string, [string, string]> = {
+  network: ['network', 'networks'],
+  subnet: ['subnet', 'subnets'],
+  dns_zone: ['DNS zone', 'DNS zones'],
+  state: ['Terraform state', 'Terraform states'],
+};
+
+/** `{ network: 2, subnet: 1, dns_zone: 0 }` → "2 networks · 1 subnet · 0 DNS zones" (`empty` when nothing). */
+export function resourceCounts(kinds: Record<string, number> | null | undefined, empty = 'nothing found'): string {
+  const order = Object.keys(RESOURCE_WORDS);
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  const parts = Object.entries(kinds ?? {})
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .map(([k, n]) => `${n} ${(RESOURCE_WORDS[k] ?? [k, k])[n === 1 ? 0 : 1]}`);
+  return parts.length ? parts.join(' · ') : empty;
 }

@@ -7,12 +7,33 @@ import type { Knex } from 'knex';
 import type { Sealer } from '../crypto.js';
 import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
 import { invalid, isUniqueViolation, isUuid, schemaErrors } from '../validation.js';
-import { createIdentityRepository, IDENTITY_NAME_UNIQUE, type IdentityRow } from './repository.js';
-import { currentFieldNames, IDENTITY_INPUT_SCHEMAS, PROVIDERS, SECRET_FIELDS, maskKeyId, type Identity, type Provider } from './schema.js';
+import { createIdentityRepository, IDENTITY_NAME_UNIQUE, type DiscoveryRow, type IdentityRow, type OpenJobRow } from './repository.js';
+import {
+  currentFieldNames, DISCOVERY_STALE_MS, IDENTITY_INPUT_SCHEMAS, PROVIDERS, RESOURCE_KINDS, SECRET_FIELDS, maskKeyId,
+  type DiscoveredResource, type DiscoverySummary, type Identity, type Provider, type ResourceKind,
+} from './schema.js';
 
 type Db = Knex | Knex.Transaction;
 
-export function toIdentityView(row: IdentityRow): Identity {
+/** A discovery job's result as the identity shows it. */
+export function toDiscoverySummary(row: DiscoveryRow | undefined, now = Date.now()): DiscoverySummary | null {
+  if (!row) return null;
+  const r = row.result ?? {};
+  const kinds: Record<string, number> = {};
+  if (r.kinds && typeof r.kinds === 'object') for (const [k, v] of Object.entries(r.kinds)) if (typeof v === 'number') kinds[k] = v;
+  const at = new Date(row.finished_at);
+  return {
+    at,
+    job_id: row.job_id,
+    resources: typeof r.discovered === 'number' ? r.discovered : Object.values(kinds).reduce((a, b) => a + b, 0),
+    kinds,
+    truncated: r.truncated === true,
+    message: typeof r.message === 'string' ? r.message : null,
+    stale: now - at.getTime() > DISCOVERY_STALE_MS,
+  };
+}
+
+export function toIdentityView(row: IdentityRow, discovery: DiscoveryRow | undefined = undefined): Identity {
   return {
     id: row.id,
     name: row.name,
@@ -22,6 +43,7 @@ export function toIdentityView(row: IdentityRow): Identity {
     last_test_status: row.last_test_status,
     last_test_message: row.last_test_message,
     last_tested_at: row.last_tested_at,
+    discovery: toDiscoverySummary(discovery),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -90,19 +112,45 @@ export function createIdentityService({ knex, sealer }: IdentityServiceDeps) {
     return row;
   }
 
+  const withDiscovery = async (rows: IdentityRow[]): Promise<Identity[]> => {
+    const found = await repo.lastDiscoveries(rows.map((r) => r.id));
+    return rows.map((r) => toIdentityView(r, found.get(r.id)));
+  };
+
   return {
     async list(userId: string): Promise<Identity[]> {
-      return (await repo.listByUser(userId)).map(toIdentityView);
+      return withDiscovery(await repo.listByUser(userId));
     },
 
     async get(userId: string, id: string): Promise<Identity> {
-      return toIdentityView(await rowById(userId, id));
+      return (await withDiscovery([await rowById(userId, id)]))[0]!;
     },
 
     async getByName(userId: string, name: string): Promise<Identity> {
       const row = typeof name === 'string' ? await repo.findByName(userId, name) : undefined;
       if (!row) throw notFound(String(name));
-      return toIdentityView(row);
+      return (await withDiscovery([row]))[0]!;
+    },
+
+    /** The user's identities by reference (name or id), as a vine spec names them; undefined when none. */
+    async find(userId: string, ref: string): Promise<Identity | undefined> {
+      const row = (isUuid(ref) ? await repo.findById(userId, ref) : undefined) ?? (await repo.findByName(userId, ref));
+      return row ? (await withDiscovery([row]))[0] : undefined;
+    },
+
+    /**
+     * The resources the identity's last discovery found, optionally of one kind (by kind, then
+     * name). Another user's identity answers like a missing one.
+     */
+    async resources(userId: string, id: string, kind?: ResourceKind): Promise<DiscoveredResource[]> {
+      if (kind !== undefined && !RESOURCE_KINDS.includes(kind)) throw invalid('query', [{ field: 'kind', message: `must be one of: ${RESOURCE_KINDS.join(', ')}` }]);
+      const row = await rowById(userId, id);
+      return repo.discovered(row.id, kind);
+    },
+
+    /** Each of the user's identities' job still running, if any (the Identities page follows them). */
+    async openJobs(userId: string): Promise<Map<string, OpenJobRow>> {
+      return repo.openJobs((await repo.listByUser(userId)).map((r) => r.id));
     },
 
     async create(userId: string, input: unknown): Promise<Identity> {

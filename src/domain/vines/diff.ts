@@ -9,7 +9,7 @@ import type { FieldError } from '../errors.js';
 import type { VineOptions } from './spec-schema.js';
 import type { ResolvedComponent, ResolvedSpec } from './spec.js';
 import type { Stage } from './stage.js';
-import type { ComponentDiff, VineDiff } from './schema.js';
+import type { ComponentDiff, SpecWarning, VineDiff } from './schema.js';
 
 export type DiffAction = ComponentDiff['action'];
 export type { ComponentDiff, VineDiff };
@@ -93,7 +93,7 @@ export function planChanges(
   return { vineFields, changes, errors };
 }
 
-export function toDiff(vineFields: string[], changes: PlannedChange[]): VineDiff {
+export function toDiff(vineFields: string[], changes: PlannedChange[], warnings: SpecWarning[] = []): VineDiff {
   const components = changes.map(({ kind, name, action, changed_fields, status }) => ({ kind, name, action, changed_fields, status }));
-  return { changed: vineFields.length > 0 || components.some((c) => c.action !== 'none'), vine: { changed_fields: vineFields }, components };
+  return { changed: vineFields.length > 0 || components.some((c) => c.action !== 'none'), vine: { changed_fields: vineFields }, components, warnings };
 }

@@ -77,12 +77,28 @@ export const ComponentDiffSchema = Type.Object({
 });
 export type ComponentDiff = Static<typeof ComponentDiffSchema>;
 
+/** Something a spec names that the server accepts but could not confirm (an id discovery has not seen). */
+export const SpecWarningSchema = Type.Object(
+  { field: Type.String({ description: 'the spec path, e.g. network.existing_network_id' }), message: Type.String() },
+  { title: 'SpecWarning' },
+);
+export type SpecWarning = Static<typeof SpecWarningSchema>;
+const Warnings = Type.Array(SpecWarningSchema, { description: 'accepted, but worth a look: e.g. an existing_network_id the identity’s last discovery did not list' });
+
 export const VineDiffSchema = Type.Object(
   {
     changed: Type.Boolean({ description: 'whether replacing would change anything (and so bump config_version)' }),
     vine: Type.Object({ changed_fields: Type.Array(Type.String(), { description: 'name, stage, identity, options' }) }),
     components: Type.Array(ComponentDiffSchema),
+    warnings: Warnings,
   },
   { title: 'VineDiff' },
 );
 export type VineDiff = Static<typeof VineDiffSchema>;
+
+/** A planted vine (POST): its detail, and the spec's warnings. */
+export const VineCreatedSchema = Type.Object({ ...VineDetailSchema.properties, warnings: Warnings }, { title: 'VineCreated' });
+export type VineCreated = VineDetail & { warnings: SpecWarning[] };
+
+/** A replaced spec (PUT): what changed, the vine now, and the spec's warnings. */
+export const VineReplacedSchema = Type.Object({ diff: VineDiffSchema, vine: VineDetailSchema, warnings: Warnings }, { title: 'VineReplaced' });

@@ -15,7 +15,8 @@ import { createIdentityRepository, type IdentityRow } from '../identities/reposi
 import { createVineyardRepository } from '../vineyards/repository.js';
 import { NEVER_IN_CLOUD, planChanges, toDiff, type PlannedChange, type VineDiff } from './diff.js';
 import { createVineRepository, VINE_NAME_UNIQUE, type VineRecord } from './repository.js';
-import type { Component, Vine, VineDetail } from './schema.js';
+import type { Component, SpecWarning, Vine, VineCreated, VineDetail } from './schema.js';
+import { componentKind } from '../components/catalogue.js';
 import { publicSettings, renderSpec, resolveSpec, type ResolvedComponent, type ResolvedSpec } from './spec.js';
 import { isStage, namePrefix, statePath, STAGES, type Stage } from './stage.js';
 import { VINE_BUSY, VINE_DELETABLE } from './status.js';
@@ -84,6 +85,36 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
     return row;
   }
 
+  const RESOURCE_WORDS: Record<string, string> = { network: 'networks', dns_zone: 'DNS zones' };
+
+  /**
+   * An id to adopt (`existing_network_id`, `existing_zone_id`) that the identity's last discovery
+   * did not list is accepted — discovery may be stale, the resource newer — with a warning.
+   */
+  async function adoptionWarnings(identity: IdentityRow, resolved: ResolvedSpec, trx: Db): Promise<SpecWarning[]> {
+    const wanted = resolved.components.flatMap((c) => {
+      const adopts = componentKind(c.kind)?.adopts;
+      const id = adopts ? c.settings[adopts.field] : undefined;
+      return adopts && typeof id === 'string' && id !== '' ? [{ field: `${c.path}.${adopts.field}`, resource: adopts.resource, id }] : [];
+    });
+    if (!wanted.length) return [];
+    const last = (await identities.lastDiscoveries([identity.id], trx)).get(identity.id);
+    const warnings: SpecWarning[] = [];
+    for (const { field, resource, id } of wanted) {
+      const words = RESOURCE_WORDS[resource] ?? resource;
+      if (identity.provider === 'local') {
+        warnings.push({ field, message: `the local sandbox discovers no ${words}: "${id}" is kept as given` });
+      } else if (!last) {
+        warnings.push({ field, message: `identity "${identity.name}" has not discovered its ${words} yet, so "${id}" could not be checked: it is kept as given; discover them (Identities page, or grape identities discover ${identity.name}) to check it` });
+      } else {
+        const { found, count } = await identities.discoveredMatch(identity.id, resource, id, trx);
+        const truncated = last.result?.truncated === true ? ' (that discovery was truncated: the id may be past its limit)' : '';
+        if (!found) warnings.push({ field, message: `"${id}" is not among the ${count} ${words} identity "${identity.name}" last discovered${truncated}: it is kept as given; check the id, or discover again if it is new` });
+      }
+    }
+    return warnings;
+  }
+
   /** Same vineyard and stage: no two names alike; any of the user's vines: no shared cloud prefix. */
   async function assertNameFree(userId: string, vineyard: { id: string; name: string }, name: string, stage: Stage, exceptId: string | undefined, trx: Db) {
     const prefix = namePrefix(vineyard.name, name, stage);
@@ -128,7 +159,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
     const rows = await components.listByVine(vine.id, trx);
     const planned = planChanges(vine, rows, spec, identity.id, secretEquals);
     if (planned.errors.length) throw invalid('vine spec', planned.errors);
-    return { ...planned, identity, rows };
+    return { ...planned, identity, rows, warnings: await adoptionWarnings(identity, spec, trx) };
   }
 
   async function apply(vineId: string, changes: PlannedChange[], rows: ComponentRow[], trx: Knex.Transaction): Promise<void> {
@@ -193,10 +224,11 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
     },
 
     /** Plants a vine: DRAFT, with every component PENDING, in one transaction. */
-    async create(userId: string, vineyardId: string, spec: unknown): Promise<VineDetail> {
+    async create(userId: string, vineyardId: string, spec: unknown): Promise<VineCreated> {
       const resolved = resolveSpec(spec);
       if (!isUuid(vineyardId) || !isUuid(userId)) throw vineyardNotFound(vineyardId);
       try {
+        let warnings: SpecWarning[] = [];
         const id = await knex.transaction(async (trx) => {
           const vy = await vineyards.lock(userId, vineyardId, trx);
           if (!vy) throw vineyardNotFound(vineyardId);
@@ -205,11 +237,12 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
           const planned = planChanges(empty, [], resolved, identity.id, secretEquals);
           if (planned.errors.length) throw invalid('vine spec', planned.errors);
           await assertNameFree(userId, vy, resolved.name, resolved.stage, undefined, trx);
+          warnings = await adoptionWarnings(identity, resolved, trx);
           const vineId = await vines.insert({ vineyard_id: vy.id, name: resolved.name, stage: resolved.stage, identity_id: identity.id, options: resolved.options }, trx);
           for (const c of resolved.components) await components.insert(c.kind, vineId, c.name, settingsToWrite(c), trx);
           return vineId;
         });
-        return await detail(userId, id);
+        return { ...(await detail(userId, id)), warnings };
       } catch (err) {
         if (isUniqueViolation(err, VINE_NAME_UNIQUE)) throw uniqueName(resolved.name, resolved.stage);
         if (isForeignKeyViolation(err, 'vines_identity_id_foreign')) throw identityGone(resolved.identity);
@@ -222,8 +255,8 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
       const resolved = resolveSpec(spec);
       const vine = isUuid(vineId) && isUuid(userId) ? await vines.findById(userId, vineId) : undefined;
       if (!vine) throw vineNotFound(vineId);
-      const { vineFields, changes } = await plan(userId, vine, resolved, knex);
-      return toDiff(vineFields, changes);
+      const { vineFields, changes, warnings } = await plan(userId, vine, resolved, knex);
+      return toDiff(vineFields, changes, warnings);
     },
 
     /**
@@ -231,13 +264,13 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
      * (never in the cloud) or marked removed (the next harvest destroys them). Name, stage and
      * identity change only while nothing of the vine is in the cloud (DRAFT or DESTROYED).
      */
-    async replace(userId: string, vineId: string, spec: unknown): Promise<{ diff: VineDiff; vine: VineDetail }> {
+    async replace(userId: string, vineId: string, spec: unknown): Promise<{ diff: VineDiff; vine: VineDetail; warnings: SpecWarning[] }> {
       const resolved = resolveSpec(spec);
       let result: VineDiff;
       try {
         result = await knex.transaction(async (trx) => {
           const vine = await lockVine(userId, vineId, trx);
-          const { vineFields, changes, identity, rows } = await plan(userId, vine, resolved, trx);
+          const { vineFields, changes, identity, rows, warnings } = await plan(userId, vine, resolved, trx);
           const fixed = vineFields.filter((f) => f !== 'options');
           if (fixed.length && !VINE_DELETABLE.includes(vine.status)) {
             throw new ConflictError(`vine is ${vine.status}: its ${fixed.join(', ')} can change only while it is DRAFT or DESTROYED (they are part of its cloud resources); destroy it first`);
@@ -245,7 +278,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
           if (vineFields.includes('name') || vineFields.includes('stage')) {
             await assertNameFree(userId, { id: vine.vineyard_id, name: vine.vineyard_name }, resolved.name, resolved.stage, vine.id, trx);
           }
-          const diff = toDiff(vineFields, changes);
+          const diff = toDiff(vineFields, changes, warnings);
           if (!diff.changed) return diff;
           await apply(vine.id, changes, rows, trx);
           await vines.updateConfig(
@@ -265,7 +298,7 @@ export function createVineService({ knex, sealer }: VineServiceDeps) {
         if (isForeignKeyViolation(err, 'vines_identity_id_foreign')) throw identityGone(resolved.identity);
         throw err;
       }
-      return { diff: result, vine: await detail(userId, vineId) };
+      return { diff: result, vine: await detail(userId, vineId), warnings: result.warnings };
     },
 
     /** Deletes a vine's configuration: only when nothing of it is in the cloud and no job is running. */

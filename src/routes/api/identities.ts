@@ -3,10 +3,14 @@
  * `test` and `discover` queue CONNECTION_TEST and FETCH_RESOURCES jobs.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { DiscoveredResourceSchema, ResourceKindSchema } from '../../domain/identities/schema.js';
 import { IdParams, Identity, IdentityCreate, Job, NameParams, NoContent, Page, PageQuery, problems } from './schemas.js';
 import { paginate } from './validation.js';
 
 const tags = ['identities'];
+
+const ResourcesQuery = Type.Object({ ...PageQuery.properties, kind: Type.Optional(ResourceKindSchema) }, { additionalProperties: false });
 
 const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { identities, jobs } = app.services;
@@ -36,6 +40,17 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => {
     await identities.delete(req.user!.id, req.params.id);
     return reply.status(204).send(null);
+  });
+
+  app.get('/identities/:id/resources', {
+    schema: {
+      summary: 'What the identity’s last discovery found: networks, subnets, DNS zones',
+      description: 'Replaced whole by each FETCH_RESOURCES (and by the discovery that follows a successful CONNECTION_TEST); the identity’s `discovery` says when it ran and whether it was truncated. By kind, then name.',
+      tags, params: IdParams, querystring: ResourcesQuery, response: { 200: Page(DiscoveredResourceSchema, 'DiscoveredResourcePage'), ...problems(400, 401, 404) },
+    },
+  }, async (req) => {
+    const { kind, ...page } = req.query;
+    return paginate(await identities.resources(req.user!.id, req.params.id, kind), (r) => [r.kind, r.name ?? '', r.external_id], page);
   });
 
   app.post('/identities/:id/test', {

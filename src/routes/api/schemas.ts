@@ -17,14 +17,13 @@ import { ApiTokenSchema, UserSchema } from '../../domain/users/schema.js';
 import { DESCRIPTION_MAX } from '../../domain/vineyards/service.js';
 import { DISPLAY_NAME_RULE } from '../../domain/validation.js';
 import { literals, NullableString } from '../../domain/schema.js';
-import { VineDetailSchema, VineDiffSchema } from '../../domain/vines/schema.js';
 
 export { JobSchema as Job, LogLineSchema as LogLine } from '../../domain/jobs/schema.js';
 export { IdentitySchema as Identity } from '../../domain/identities/schema.js';
 export { TendrilSchema as Tendril } from '../../domain/tendrils/schema.js';
 export { UserSchema as User, ApiTokenSchema as ApiToken } from '../../domain/users/schema.js';
 export { VineyardSchema as Vineyard } from '../../domain/vineyards/schema.js';
-export { VineSchema as Vine, ComponentSchema as Component, VineDetailSchema as VineDetail, VineDiffSchema as VineDiff } from '../../domain/vines/schema.js';
+export { VineSchema as Vine, ComponentSchema as Component, VineDetailSchema as VineDetail, VineDiffSchema as VineDiff, VineCreatedSchema as VineCreated, VineReplacedSchema as VineReplaced } from '../../domain/vines/schema.js';
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, description: 'the object’s id (a UUID)' }) });
 export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, description: 'the object’s name' }) });
@@ -80,7 +79,6 @@ export const VineyardPatch = Type.Object(
 
 export const VineSpec = Type.Object({ ...VineSpecSchema.properties }, { additionalProperties: false, title: 'VineSpec', description: 'everything a vine is: the document `grape plant -f` reads' });
 
-export const VineReplaced = Type.Object({ diff: VineDiffSchema, vine: VineDetailSchema }, { title: 'VineReplaced' });
 
 export const VineListQuery = Type.Object(
   { ...PageQuery.properties, vineyard: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'only this vineyard’s vines (its id or name)' })) },

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { isUuid } from '../../domain/validation.js';
 import {
-  IdParams, NoContent, Page, PageQuery, problems, StageQuery, Vine, VineByNameParams, VineDetail, VineDiff, VineListQuery, VineReplaced, VineSpec,
+  IdParams, NoContent, Page, PageQuery, problems, StageQuery, Vine, VineByNameParams, VineCreated, VineDetail, VineDiff, VineListQuery, VineReplaced, VineSpec,
 } from './schemas.js';
 import { paginate } from './validation.js';
 import type { VineDetailCache } from './vine-cache.js';
@@ -26,7 +26,8 @@ const vineRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async 
   app.post('/vineyards/:id/vines', {
     schema: {
       summary: 'Plant a vine: a spec in, a DRAFT vine out (every component PENDING)',
-      tags, params: IdParams, body: VineSpec, response: { 201: VineDetail, ...problems(400, 401, 404) },
+      description: 'An `existing_network_id` or `existing_zone_id` the identity’s last discovery did not list is accepted (discovery may be stale) with a warning in `warnings`.',
+      tags, params: IdParams, body: VineSpec, response: { 201: VineCreated, ...problems(400, 401, 404) },
     },
   }, async (req, reply) => reply.status(201).send(await vines.create(req.user!.id, req.params.id, req.body)));
 
