@@ -55,6 +55,10 @@ export interface Config {
   pageCacheMs: number;
   /** Seconds between keep-alive comments on an idle event stream (below any proxy's idle timeout). */
   sseKeepAliveSeconds: number;
+  /** The Tendril image a DEPLOY_WORKER deploys when its request names none (docs/clouds/aws-tendril.md). */
+  tendrilImage: string | undefined;
+  /** Trellis's address as in-account Tendrils reach it (their TRELLIS_URL); unset: the address a request came to. */
+  trellisPublicUrl: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -170,6 +174,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError(`TENDRIL_DEAD_AFTER_SECONDS (${deadAfter}) must be at least three heartbeats (3 × TENDRIL_HEARTBEAT_SECONDS = ${3 * heartbeat}): a job's lease must survive two missed renewals`);
   }
 
+  const tendrilImage = str(env, 'TENDRIL_IMAGE');
+  if (tendrilImage !== undefined && /\s/.test(tendrilImage)) throw new ConfigError(`TENDRIL_IMAGE must be an image reference such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vintner-tendril:0.1.0, got "${tendrilImage}"`);
+  const trellisPublicUrl = str(env, 'TRELLIS_PUBLIC_URL')?.replace(/\/+$/, '');
+  if (trellisPublicUrl !== undefined && !/^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/.test(trellisPublicUrl)) {
+    throw new ConfigError(`TRELLIS_PUBLIC_URL must be an http(s) URL such as https://vintner.example.com, got "${trellisPublicUrl}"`);
+  }
+
   return {
     databaseUrl,
     dataDir,
@@ -198,5 +209,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     viewsReload: bool(env, 'VIEWS_RELOAD', false),
     pageCacheMs: int(env, 'PAGE_CACHE_MS', 5000, 0, 60_000),
     sseKeepAliveSeconds: int(env, 'SSE_KEEPALIVE_SECONDS', 15, 1, 300),
+    tendrilImage,
+    trellisPublicUrl,
   };
 }

@@ -18,6 +18,8 @@ import { LeaseLostError, type Lease } from '../domain/jobs/lease.js';
 import { generateToken, hashToken } from '../domain/users/tokens.js';
 import { releaseStateLocks, type StateOwner } from '../domain/state/service.js';
 import { LEASE_HELD, leaseBindings, type JobRecord } from '../domain/jobs/repository.js';
+import { createInAccountPools } from '../domain/pools/in-account.js';
+import type { ResolvedWorkerSettings } from '../domain/jobs/worker-settings.js';
 import type { JobStore, JobIdentity } from './store.js';
 
 export interface DbStoreDeps {
@@ -40,6 +42,7 @@ export function createDbJobStore({ knex, sealer, tendrilId, stateUrl, leaseSecon
   const vines = createVineRepository(knex);
   const components = createComponentRepository(knex);
   const identities = createIdentityRepository(knex);
+  const inAccount = createInAccountPools(knex);
 
   /** Inside a transaction: the run still holds its lease (the job row locked until the commit). */
   async function holdLease(trx: Knex.Transaction, job: JobRecord): Promise<void> {
@@ -162,6 +165,24 @@ export function createDbJobStore({ knex, sealer, tendrilId, stateUrl, leaseSecon
         await holdLease(trx, job);
         await jobs.clearKeptState(fromJobId, trx);
       }),
+
+    pools: {
+      async facts(job) {
+        const pool = job.pool_id ? await inAccount.find(job.pool_id) : undefined;
+        if (!pool) throw new NotFoundError(`pool ${job.pool_id} not found`);
+        return { pool: { id: pool.id, name: pool.name }, identity: await identityById(job.identity_id), settings: (job.params ?? {}) as ResolvedWorkerSettings };
+      },
+      mintToken: (job) =>
+        knex.transaction(async (trx) => {
+          await holdLease(trx, job);
+          return inAccount.mintWorkerToken(job.pool_id!, job.id, trx);
+        }),
+      retireTokens: (job, keepId) =>
+        knex.transaction(async (trx) => {
+          await holdLease(trx, job);
+          return inAccount.retireWorkerTokens(job.pool_id!, keepId, trx);
+        }),
+    },
 
     async finish(job, outcome) {
       await knex.transaction(async (trx) => {

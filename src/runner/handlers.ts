@@ -14,6 +14,7 @@ import { vineContext as buildVineContext, type VineContext } from './vine-contex
 import { createComponentTracker } from './component-tracker.js';
 import { estimateCost, infracostCost } from './cost.js';
 import { identityJob } from './identity-jobs.js';
+import { deployWorker, destroyWorker } from './worker-jobs.js';
 
 export interface HandlerOutcome {
   result?: Record<string, unknown>;
@@ -22,16 +23,16 @@ export interface HandlerOutcome {
 }
 type Handler = (ctx: JobContext) => Promise<HandlerOutcome>;
 
-export class UnsupportedTargetError extends Error {
-  override name = 'UnsupportedTargetError';
-}
-
-type TerraformRun = ReturnType<typeof createTerraformRun> & {
+export type TerraformRun = ReturnType<typeof createTerraformRun> & {
   onResourceEvent(fn: (ev: ResourceEvent) => void): void;
   onPlannedChange(fn: (c: { address: string; action: ChangeAction }) => void): void;
 };
 
-async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: TerraformRun, workDir: string) => Promise<T>): Promise<T> {
+/** What a Terraform run of a job needs: a vine's context, or a pool's Tendrils' (worker-jobs.ts). */
+export type TerraformSetup = Pick<VineContext, 'vars' | 'sensitiveVars' | 'env' | 'secrets' | 'statePath'> & { target: { module: string } };
+export type WithTerraform = <T>(ctx: JobContext, vc: TerraformSetup, fn: (tf: TerraformRun, workDir: string) => Promise<T>) => Promise<T>;
+
+async function withTerraform<T>(ctx: JobContext, vc: TerraformSetup, fn: (tf: TerraformRun, workDir: string) => Promise<T>): Promise<T> {
   const workDir = await createWorkDir(ctx.job.id);
   ctx.addSecrets(vc.secrets);
   let listener: ((ev: ResourceEvent) => void) | undefined;
@@ -195,10 +196,6 @@ async function bootstrap(ctx: JobContext): Promise<HandlerOutcome> {
   });
 }
 
-const notYet: Handler = async (ctx) => {
-  throw new UnsupportedTargetError(`${ctx.job.type}: target not supported yet (Tendrils inside a cloud account arrive with the remote Tendrils issue)`);
-};
-
 /** Each kind's output of a target (`<kind>`: name → outputs) as "<kind>/<name>" → that component's outputs. */
 export function componentOutputs(outputs: Record<string, unknown>): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
@@ -218,6 +215,6 @@ export const HANDLERS: Record<JobType, Handler> = {
   BOOTSTRAP: bootstrap,
   CONNECTION_TEST: (ctx) => identityJob(ctx, 'test'),
   FETCH_RESOURCES: (ctx) => identityJob(ctx, 'discover'),
-  DEPLOY_WORKER: notYet,
-  DESTROY_WORKER: notYet,
+  DEPLOY_WORKER: (ctx) => deployWorker(ctx, withTerraform),
+  DESTROY_WORKER: (ctx) => destroyWorker(ctx, withTerraform),
 };

@@ -41,6 +41,27 @@ export interface VineFacts {
 }
 
 import type { StateBackend } from '../terraform/index.js';
+import type { ResolvedWorkerSettings } from '../domain/jobs/worker-settings.js';
+
+/** What a DEPLOY_WORKER / DESTROY_WORKER knows: the pool, the identity (opened), the settings. */
+export interface WorkerFacts {
+  pool: { id: string; name: string };
+  identity: JobIdentity;
+  /** The job's `params`: what the pool's Tendrils are deployed with. */
+  settings: ResolvedWorkerSettings;
+}
+
+/**
+ * A pool's in-account Tendrils, as DEPLOY_WORKER / DESTROY_WORKER change them (fenced by the
+ * job's lease). Only in-house stores have it: a pool's own Tendrils never deploy themselves.
+ */
+export interface PoolJobStore {
+  facts(job: JobRecord): Promise<WorkerFacts>;
+  /** A new pool token for the Tendrils this job deploys (its hash stored; the plaintext answered once). */
+  mintToken(job: JobRecord): Promise<{ id: string; token: string; prefix: string }>;
+  /** Revokes the tokens worker jobs minted for the job's pool, all but `keepId`; answers how many. */
+  retireTokens(job: JobRecord, keepId: string | null): Promise<number>;
+}
 
 export interface DiscoveredResourceInput {
   kind: string;
@@ -94,4 +115,6 @@ export interface JobStore {
   replaceDiscovered(job: JobRecord, resources: DiscoveredResourceInput[]): Promise<void>;
   /** The job's end: its status (and the vine's) in one transaction. */
   finish(job: JobRecord, outcome: JobOutcome): Promise<void>;
+  /** DEPLOY_WORKER / DESTROY_WORKER: in-house Tendrils only. */
+  pools?: PoolJobStore;
 }

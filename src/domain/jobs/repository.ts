@@ -36,6 +36,9 @@ const STAMP: Partial<Record<JobStatus, string>> = { CLAIMED: 'claimed_at', PROCE
 export interface NewJob {
   vine_id?: string | null;
   identity_id?: string | null;
+  pool_id?: string | null;
+  /** DEPLOY_WORKER / DESTROY_WORKER: the settings (JSON). */
+  params?: string | null;
   created_by: string;
   type: JobType;
   previous_vine_status?: string | null;
@@ -51,13 +54,14 @@ export interface JobPageRequest {
 }
 
 export function createJobRepository(knex: Knex) {
-  /** Jobs the user may see: their vine's vineyard, or their identity, is theirs. */
+  /** Jobs the user may see: their vine's vineyard, their identity, or their pool is theirs. */
   const scoped = (userId: string, db: Db = knex) =>
     db('provision_jobs as j')
       .leftJoin('vines as v', 'v.id', 'j.vine_id')
       .leftJoin('vineyards as vy', 'vy.id', 'v.vineyard_id')
       .leftJoin('cloud_identities as ci', 'ci.id', 'j.identity_id')
-      .where((q) => q.where('vy.user_id', userId).orWhere('ci.user_id', userId));
+      .leftJoin('tendril_pools as tp', 'tp.id', 'j.pool_id')
+      .where((q) => q.where('vy.user_id', userId).orWhere('ci.user_id', userId).orWhere('tp.user_id', userId));
 
   return {
     scoped,
@@ -210,14 +214,14 @@ export function createJobRepository(knex: Knex) {
     },
 
     /**
-     * A vine's (or an identity's) jobs one page at a time, newest first. Keyset paging on
+     * A vine's (an identity's, a pool's) jobs one page at a time, newest first. Keyset paging on
      * (created_at, id): the cursor holds the last row's exact timestamp (as Postgres prints it, to
      * the microsecond; a JS Date would round it and skip rows), so pages never repeat or skip a job.
-     * The caller has checked that the vine or identity is the user's.
+     * The caller has checked that the vine, identity or pool is the user's.
      */
-    async page(of: { vineId: string } | { identityId: string }, page: JobPageRequest): Promise<{ jobs: JobRecord[]; last?: { createdAt: string; id: string }; more: boolean }> {
+    async page(of: { vineId: string } | { identityId: string } | { poolId: string }, page: JobPageRequest): Promise<{ jobs: JobRecord[]; last?: { createdAt: string; id: string }; more: boolean }> {
       const q = knex('provision_jobs as j')
-        .where('vineId' in of ? { 'j.vine_id': of.vineId } : { 'j.identity_id': of.identityId })
+        .where('vineId' in of ? { 'j.vine_id': of.vineId } : 'poolId' in of ? { 'j.pool_id': of.poolId } : { 'j.identity_id': of.identityId })
         .orderBy([{ column: 'j.created_at', order: 'desc' }, { column: 'j.id', order: 'desc' }])
         .limit(page.limit + 1)
         .select([...qualified('j'), knex.raw('j.created_at::text AS cursor_at')]);

@@ -20,6 +20,7 @@ export const JobSchema = Type.Object(
     tendril_id: NullableUuid,
     error: NullableString,
     result: NullableObject('plan summary and cost, connection-test findings …'),
+    params: NullableObject('DEPLOY_WORKER / DESTROY_WORKER: the settings the pool’s Tendrils are deployed with (image, size, network; nothing secret)'),
     queued_at: DateTime,
     claimed_at: NullableDateTime,
     processing_at: NullableDateTime,

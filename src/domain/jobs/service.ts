@@ -12,10 +12,14 @@ import { JobStatus, JOB_TERMINAL, JOB_TYPE_INFO, isJobType, type JobType } from 
 import { readLogs } from './log-writer.js';
 import type { StoredLogLine } from './schema.js';
 import { createJobRepository, type JobRecord } from './repository.js';
-import { isUuid } from '../validation.js';
+import { assertSchema, invalid, isUniqueViolation, isUuid } from '../validation.js';
+import { createInAccountPools } from '../pools/in-account.js';
+import { WorkerSettingsSchema, type ResolvedWorkerSettings } from './worker-settings.js';
 
 export const queueName = (vineId: string) => `vine:${vineId}`;
 export const identityQueueName = (identityId: string) => `identity:${identityId}`;
+/** A pool's DEPLOY_WORKER and DESTROY_WORKER, one at a time, in order (not the pool's own jobs' queue). */
+export const poolWorkerQueueName = (poolId: string) => `pool-workers:${poolId}`;
 
 export interface CreateJobInput {
   userId: string;
@@ -25,12 +29,19 @@ export interface CreateJobInput {
   planJobId?: string;
   /** BOOTSTRAP: push back the state kept with that failed job of the vine. */
   recoverJobId?: string;
+  /** DEPLOY_WORKER / DESTROY_WORKER: the pool whose in-account Tendrils the job deploys or destroys. */
+  poolId?: string;
+  /** DEPLOY_WORKER: the Tendrils' settings (WorkerSettingsSchema); unchecked input. */
+  settings?: unknown;
+  /** DEPLOY_WORKER: the image and Trellis address when neither the request nor the last deployment names one. */
+  workerDefaults?: { image?: string | undefined; trellisUrl?: string | undefined };
 }
 
 export function createJobService(knex: Knex) {
   const jobs = createJobRepository(knex);
   const vines = createVineRepository(knex);
   const identities = createIdentityRepository(knex);
+  const pools = createInAccountPools(knex);
 
   async function get(userId: string, jobId: string, db: Knex | Knex.Transaction = knex): Promise<JobRecord> {
     const job = isUuid(jobId) && isUuid(userId) ? await jobs.findForUser(userId, jobId, db) : undefined;
@@ -102,17 +113,75 @@ export function createJobService(knex: Knex) {
     return enqueue(trx, job, identityQueueName(identity.id));
   }
 
+  /**
+   * DEPLOY_WORKER / DESTROY_WORKER of a pool of the user's, with an aws identity of theirs that
+   * holds credentials (keys or a role): the settings — the request's over the last successful
+   * deployment's — are stored with the job. A destroy takes the last deployment's identity and
+   * settings (the region and names it created things with) unless an identity is named.
+   */
+  async function createPoolJob(trx: Knex.Transaction, input: CreateJobInput): Promise<JobRecord> {
+    const pool = isUuid(input.poolId) && isUuid(input.userId) ? await pools.lockForUser(input.userId, input.poolId, trx) : undefined;
+    if (!pool) throw new NotFoundError(`pool ${input.poolId} not found`);
+    const open = await pools.openWorkerJob(pool.id, trx);
+    if (open) throw new ConflictError(`${open.type} job ${open.id} of pool ${pool.name} is ${open.status}: it must finish (or be cancelled) before a ${input.type} can start`);
+    const deploy = input.type === 'DEPLOY_WORKER';
+    const last = await pools.lastDeployment(pool.id, deploy ? { succeeded: true } : {}, trx);
+    if (!deploy && !last) throw new ConflictError(`no DEPLOY_WORKER of pool ${pool.name} ever ran: there is nothing to destroy`);
+    if (!deploy && input.settings !== undefined) throw invalid('input', [{ field: 'settings', message: 'only for DEPLOY_WORKER: a destroy uses the settings of the last deployment' }]);
+
+    const identityId = input.identityId ?? last?.identity_id ?? undefined;
+    if (identityId === undefined) throw invalid('input', [{ field: 'identity_id', message: 'is required: the aws identity whose credentials create the Tendrils' }]);
+    const identity = isUuid(identityId) ? await identities.findById(input.userId, identityId, trx) : undefined;
+    if (!identity) {
+      throw input.identityId === undefined
+        ? invalid('input', [{ field: 'identity_id', message: 'is required: the identity of the last deployment is gone' }])
+        : new NotFoundError(`identity ${identityId} not found`);
+    }
+    if (identity.provider !== 'aws') throw invalid('input', [{ field: 'identity_id', message: `must be an aws identity (in-account Tendrils run on AWS); ${identity.name} is ${identity.provider}` }]);
+    if (!identity.credentials_encrypted && !(identity.config as { role_arn?: unknown } | null)?.role_arn) {
+      throw new ConflictError(`identity ${identity.name} holds no keys and no role: creating the Tendrils needs credentials that can (docs/clouds/aws-tendril.md)`);
+    }
+
+    let params: Record<string, unknown>;
+    if (deploy) {
+      assertSchema(WorkerSettingsSchema, input.settings ?? {}, 'settings', 'settings');
+      const merged = { ...(last?.params ?? {}), ...(input.settings as Record<string, unknown> | undefined) } as Partial<ResolvedWorkerSettings>;
+      merged.image ??= input.workerDefaults?.image;
+      merged.trellis_url ??= input.workerDefaults?.trellisUrl;
+      const missing = [
+        ...(merged.image ? [] : [{ field: 'settings.image', message: 'is required: the Tendril image (no TENDRIL_IMAGE default is set)' }]),
+        ...(merged.trellis_url ? [] : [{ field: 'settings.trellis_url', message: 'is required: the address the Tendrils reach Trellis at' }]),
+      ];
+      if (missing.length) throw invalid('settings', missing);
+      assertSchema(WorkerSettingsSchema, merged, 'settings', 'settings');
+      params = merged;
+    } else {
+      params = last!.params ?? {};
+    }
+    const job = await jobs.insert({ pool_id: pool.id, identity_id: identity.id, created_by: input.userId, type: input.type, params: JSON.stringify(params) }, trx);
+    return enqueue(trx, job, poolWorkerQueueName(pool.id));
+  }
+
   return {
     get,
+
+    /** 404 unless the pool is the user's (its job list). */
+    async pool(userId: string, poolId: string): Promise<{ id: string; name: string }> {
+      const pool = isUuid(poolId) && isUuid(userId) ? await knex('tendril_pools').where({ id: poolId, user_id: userId }).first('id', 'name') : undefined;
+      if (!pool) throw new NotFoundError(`pool ${poolId} not found`);
+      return pool;
+    },
 
     /** Creates a job and enqueues it, or refuses with the reason the vine's state gives. */
     async create(input: CreateJobInput): Promise<JobRecord> {
       if (!isJobType(input.type)) throw new ValidationError(`unknown job type ${String(input.type)}`, [{ field: 'type', message: 'unknown job type' }]);
       if (!isUuid(input.userId)) throw new NotFoundError('user not found');
       try {
-        return await knex.transaction((trx) => (JOB_TYPE_INFO[input.type].subject === 'identity' ? createIdentityJob(trx, input) : createVineJob(trx, input)));
+        const subject = JOB_TYPE_INFO[input.type].subject;
+        return await knex.transaction((trx) => (subject === 'identity' ? createIdentityJob(trx, input) : subject === 'pool' ? createPoolJob(trx, input) : createVineJob(trx, input)));
       } catch (err) {
-        // The partial unique index: a concurrent request won the race for this vine.
+        // The partial unique indexes: a concurrent request won the race for this vine or pool.
+        if (isUniqueViolation(err, 'provision_jobs_one_open_worker_job')) throw new ConflictError('another DEPLOY_WORKER or DESTROY_WORKER of this pool is already queued or running');
         if ((err as { code?: string }).code === '23505') throw new ConflictError('another DEPLOY or DESTROY of this vine is already queued or running');
         throw err;
       }

@@ -52,8 +52,13 @@ export interface VineMove {
 }
 
 export interface JobTypeInfo {
-  /** What the job is about: a vine, or an identity (connection tests, discovery). */
-  subject: 'vine' | 'identity';
+  /** What the job is about: a vine, an identity (connection tests, discovery), or a pool's in-account Tendrils. */
+  subject: 'vine' | 'identity' | 'pool';
+  /**
+   * Runs on in-house Tendrils only, never on a pool's own (remote) Tendrils: DEPLOY_WORKER and
+   * DESTROY_WORKER create and remove those Tendrils with the identity's stored credentials.
+   */
+  inHouse?: boolean;
   /** graphile-worker attempts: Terraform jobs are never blindly retried (the user retries a FAILED vine). */
   maxAttempts: number;
   /** Set for the types that move a vine's lifecycle (at most one open per vine). */
@@ -68,14 +73,18 @@ export const JOB_TYPE_INFO: Record<JobType, JobTypeInfo> = {
   PLAN: { subject: 'vine', maxAttempts: 1 },
   DEPLOY: { subject: 'vine', maxAttempts: 1, vine: { start: 'QUEUED', running: 'PROVISIONING', success: 'ACTIVE' } },
   DESTROY: { subject: 'vine', maxAttempts: 1, vine: { start: 'DESTROYING', success: 'DESTROYED' } },
-  DEPLOY_WORKER: { subject: 'vine', maxAttempts: 1 },
-  DESTROY_WORKER: { subject: 'vine', maxAttempts: 1 },
+  DEPLOY_WORKER: { subject: 'pool', maxAttempts: 1, inHouse: true },
+  DESTROY_WORKER: { subject: 'pool', maxAttempts: 1, inHouse: true },
 };
 
 /** Only these move a vine's lifecycle; at most one of them per vine is open at a time. */
 export const LIFECYCLE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].vine);
 /** Jobs about an identity rather than a vine. */
 export const IDENTITY_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'identity');
+/** Jobs about a pool's in-account Tendrils (DEPLOY_WORKER, DESTROY_WORKER). */
+export const POOL_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'pool');
+/** Jobs no pool's own Tendril may claim. */
+export const IN_HOUSE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].inHouse);
 /** Jobs about a vine. */
 export const VINE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'vine');
 export const isJobType = (v: unknown): v is JobType => typeof v === 'string' && (JOB_TYPES as string[]).includes(v);

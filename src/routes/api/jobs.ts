@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { JOB_TERMINAL } from '../../domain/jobs/status.js';
 import type { JobService } from '../../domain/jobs/service.js';
 import { resumeSeq, streamJobLogs } from '../sse.js';
-import { IdParams, Job, LogPage, LogQuery, Page, PageQuery, problems, VineJobBody } from './schemas.js';
+import { IdParams, Job, LogPage, LogQuery, Page, PageQuery, PoolJobBody, problems, VineJobBody } from './schemas.js';
 import { decodeCursor, DEFAULT_PAGE, encodeCursor } from './validation.js';
 import { invalid, isUuid } from '../../domain/validation.js';
 import type { VineDetailCache } from './vine-cache.js';
@@ -58,6 +58,36 @@ const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (
   }, async (req) => {
     const identity = await identities.get(req.user!.id, req.params.id); // 404 unless it is the user's
     return jobsPage(jobs, { identityId: identity.id }, req.query);
+  });
+
+  app.post('/pools/:id/jobs', {
+    schema: {
+      summary: 'Deploy or destroy a pool’s in-account Tendrils: DEPLOY_WORKER or DESTROY_WORKER',
+      description:
+        'Answers 202 with the QUEUED job; it runs on an in-house Tendril with the aws identity’s credentials (terraform/tendril-aws, docs/clouds/aws-tendril.md). ' +
+        'Settings left out keep the last successful deployment’s; `image` defaults to TENDRIL_IMAGE and `trellis_url` to TRELLIS_PUBLIC_URL, else the address this request came to. ' +
+        'A destroy takes the last deployment’s identity and settings unless `identity_id` names another.',
+      tags: ['pools', ...tags], params: IdParams, body: PoolJobBody, response: { 202: Job, ...problems(400, 401, 404, 409) },
+    },
+  }, async (req, reply) => {
+    const { type, identity_id: identityId, settings } = req.body;
+    const trellisUrl = app.deps.config.trellisPublicUrl ?? `${req.protocol}://${req.host}`;
+    const job = await jobs.create({
+      userId: req.user!.id,
+      poolId: req.params.id,
+      type,
+      ...(identityId !== undefined ? { identityId } : {}),
+      ...(settings !== undefined ? { settings } : {}),
+      workerDefaults: { image: app.deps.config.tendrilImage, trellisUrl },
+    });
+    return reply.status(202).send(job);
+  });
+
+  app.get('/pools/:id/jobs', {
+    schema: { summary: 'A pool’s DEPLOY_WORKER and DESTROY_WORKER jobs, newest first', tags: ['pools', ...tags], params: IdParams, querystring: PageQuery, response: { 200: Page(Job, 'PoolJobPage'), ...problems(400, 401, 404) } },
+  }, async (req) => {
+    const pool = await jobs.pool(req.user!.id, req.params.id); // 404 unless it is the user's
+    return jobsPage(jobs, { poolId: pool.id }, req.query);
   });
 
   app.get('/jobs/:id', {

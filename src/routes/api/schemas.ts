@@ -11,6 +11,7 @@ import { VineSpecSchema } from '../../domain/vines/spec-schema.js';
 import { StageSchema } from '../../domain/vines/stage.js';
 import { JobSchema, LogLineSchema } from '../../domain/jobs/schema.js';
 import { JobStatus } from '../../domain/jobs/status.js';
+import { WorkerSettingsSchema } from '../../domain/jobs/worker-settings.js';
 import { IDENTITY_INPUT_SCHEMAS, PROVIDERS } from '../../domain/identities/schema.js';
 import { PASSWORD_MAX, PASSWORD_MIN, SignupSchema, TokenInputSchema } from '../../domain/users/service.js';
 import { ApiTokenSchema, UserSchema } from '../../domain/users/schema.js';
@@ -94,6 +95,15 @@ export const VineJobBody = Type.Object(
     recover_job_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'BOOTSTRAP only: push back the state Terraform could not save, kept with this failed job' })),
   },
   { additionalProperties: false, title: 'JobInput' },
+);
+
+export const PoolJobBody = Type.Object(
+  {
+    type: literals(['DEPLOY_WORKER', 'DESTROY_WORKER'] as const, { description: 'deploy (or update) the pool’s in-account Tendrils, or destroy them' }),
+    identity_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'the aws identity whose credentials create them (default: the last deployment’s)' })),
+    settings: Type.Optional(WorkerSettingsSchema),
+  },
+  { additionalProperties: false, title: 'PoolJobInput' },
 );
 
 export const LogQuery = Type.Object(

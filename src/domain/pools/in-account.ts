@@ -1,0 +1,67 @@
+/**
+ * What DEPLOY_WORKER / DESTROY_WORKER need of a Tendril pool: the pool (scoped to its user), its
+ * last successful deployment, and the pool tokens minted for the Tendrils a deployment runs
+ * (`pool_tokens.job_id`: the DEPLOY_WORKER that minted it; only its hash is stored, like every
+ * token). A deployment mints a new token each time — the plaintext lives only in that job's
+ * Terraform environment and then in the customer's Secrets Manager — and once it succeeded, the
+ * tokens earlier deployments minted are revoked; a destroy revokes them all.
+ */
+import type { Knex } from 'knex';
+import { generateToken, hashToken, tokenDisplayPrefix } from '../users/tokens.js';
+import { JOB_OPEN } from '../jobs/status.js';
+
+type Db = Knex | Knex.Transaction;
+
+export interface PoolRow {
+  id: string;
+  user_id: string;
+  name: string;
+}
+
+export const WORKER_JOB_TYPES = ['DEPLOY_WORKER', 'DESTROY_WORKER'] as const;
+
+/** The token's name in the pool's list: says which job minted it and for what. */
+export const workerTokenName = (jobId: string) => `in-account Tendrils (DEPLOY_WORKER ${jobId.slice(0, 8)})`;
+
+export function createInAccountPools(knex: Knex) {
+  return {
+    /** The user's pool, locked for the transaction (one worker job of a pool is created at a time). */
+    lockForUser: (userId: string, poolId: string, trx: Knex.Transaction): Promise<PoolRow | undefined> =>
+      trx('tendril_pools').where({ id: poolId, user_id: userId }).forUpdate().first('id', 'user_id', 'name'),
+
+    /** A pool by id, whoever owns it: for a Tendril running that pool's job only. */
+    find: (poolId: string, db: Db = knex): Promise<PoolRow | undefined> => db('tendril_pools').where({ id: poolId }).first('id', 'user_id', 'name'),
+
+    /** The pool's DEPLOY_WORKER or DESTROY_WORKER that is queued or running, if any. */
+    openWorkerJob: (poolId: string, db: Db = knex): Promise<{ id: string; type: string; status: string } | undefined> =>
+      db('provision_jobs').where({ pool_id: poolId }).whereIn('type', WORKER_JOB_TYPES).whereIn('status', JOB_OPEN).first('id', 'type', 'status'),
+
+    /**
+     * The pool's last DEPLOY_WORKER that ran (it may have created something even when it failed),
+     * or with `succeeded` its last successful one: its identity and settings.
+     */
+    lastDeployment(poolId: string, opts: { succeeded?: boolean } = {}, db: Db = knex): Promise<{ id: string; identity_id: string | null; params: Record<string, unknown> | null } | undefined> {
+      const q = db('provision_jobs').where({ pool_id: poolId, type: 'DEPLOY_WORKER' }).whereNotNull('processing_at');
+      if (opts.succeeded) q.where({ status: 'SUCCESS' });
+      return q.orderBy([{ column: 'processing_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('id', 'identity_id', 'params');
+    },
+
+    /** A new pool token for the Tendrils `jobId` deploys: the plaintext is answered once, its hash stored. */
+    async mintWorkerToken(poolId: string, jobId: string, db: Db = knex): Promise<{ id: string; token: string; prefix: string }> {
+      const token = generateToken();
+      const [row] = await db('pool_tokens')
+        .insert({ pool_id: poolId, job_id: jobId, name: workerTokenName(jobId), token_hash: hashToken(token), prefix: tokenDisplayPrefix(token) })
+        .returning(['id', 'prefix']);
+      return { id: row.id as string, token, prefix: row.prefix as string };
+    },
+
+    /** Revokes the tokens earlier worker jobs minted for the pool, all but `keepId`; answers how many. */
+    async retireWorkerTokens(poolId: string, keepId: string | null, db: Db = knex): Promise<number> {
+      const q = db('pool_tokens').where({ pool_id: poolId }).whereNotNull('job_id').whereNull('revoked_at');
+      if (keepId) q.whereNot({ id: keepId });
+      return q.update({ revoked_at: db.fn.now() });
+    },
+  };
+}
+
+export type InAccountPools = ReturnType<typeof createInAccountPools>;
