@@ -29,6 +29,8 @@ locals {
     {
       TRELLIS_URL         = var.trellis_url
       TENDRIL_CONCURRENCY = tostring(var.concurrency)
+      # Where the Tendrils run, as the Tendrils page shows it.
+      TENDRIL_LOCATION = "AWS ECS ${local.cluster_name}/${local.name} (${var.region})"
     },
   )
 

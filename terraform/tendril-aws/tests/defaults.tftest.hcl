@@ -66,7 +66,10 @@ run "fargate_service_and_task" {
   assert {
     condition = (
       { for e in jsondecode(aws_ecs_task_definition.tendril.container_definitions)[0].environment : e.name => e.value }
-      == { TRELLIS_URL = "https://vintner.example.com", TENDRIL_CONCURRENCY = "2", VINTNER_DATA_DIR = "/tmp/vintner", LOG_FORMAT = "json" }
+      == {
+        TRELLIS_URL      = "https://vintner.example.com", TENDRIL_CONCURRENCY = "2", VINTNER_DATA_DIR = "/tmp/vintner", LOG_FORMAT = "json"
+        TENDRIL_LOCATION = "AWS ECS tendril-ci-3f2a9c1b/tendril-ci-3f2a9c1b (eu-west-1)"
+      }
     )
     error_message = "the plain environment is Trellis's URL and the plain settings, nothing else"
   }

@@ -97,7 +97,7 @@ run "arm64_smaller_and_scaled" {
     desired_count      = 3
     concurrency        = 1
     log_retention_days = 7
-    environment        = { LOG_LEVEL = "debug", LOG_FORMAT = "pretty" }
+    environment        = { LOG_LEVEL = "debug", LOG_FORMAT = "pretty", TENDRIL_LOCATION = "overridden?" }
     tags               = { team = "platform", "managed-by" = "someone-else" }
   }
 
@@ -109,9 +109,12 @@ run "arm64_smaller_and_scaled" {
   assert {
     condition = (
       { for e in jsondecode(aws_ecs_task_definition.tendril.container_definitions)[0].environment : e.name => e.value }
-      == { TRELLIS_URL = "https://vintner.example.com:8443/", TENDRIL_CONCURRENCY = "1", VINTNER_DATA_DIR = "/tmp/vintner", LOG_FORMAT = "pretty", LOG_LEVEL = "debug" }
+      == {
+        TRELLIS_URL      = "https://vintner.example.com:8443/", TENDRIL_CONCURRENCY = "1", VINTNER_DATA_DIR = "/tmp/vintner", LOG_FORMAT = "pretty", LOG_LEVEL = "debug"
+        TENDRIL_LOCATION = "AWS ECS platform-tools/tendril-ci-3f2a9c1b (eu-west-1)"
+      }
     )
-    error_message = "more settings join the environment (and may change the defaults), the concurrency is the variable's"
+    error_message = "more settings join the environment and may change the defaults (LOG_FORMAT); the module's own (TENDRIL_LOCATION, the concurrency) win"
   }
   assert {
     condition     = aws_iam_role.task.tags["team"] == "platform" && aws_iam_role.task.tags["managed-by"] == "vintner-tendril"
