@@ -5,7 +5,7 @@
  * provider in which the pool token — given only as TF_VAR_tendril_token — reaches neither the
  * saved plan nor the state.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { createProviderMirror, fmtCheck, formatDiagnostic, prepareWorkdir, runTerraformTest, validateModule, type ProviderMirror } from '../provider/harness.js';
@@ -109,6 +109,24 @@ t.test('plan, apply, re-plan and destroy: the token is in neither the plan nor t
   t.equal(destroy.code, 0, `destroy needs no token ${destroy.stderr}`);
   const after = JSON.parse(readFileSync(join(w.dir, 'terraform.tfstate'), 'utf8')) as { resources: unknown[] };
   t.same(after.resources.filter((r) => (r as { mode: string }).mode === 'managed'), [], 'nothing is left');
+});
+
+t.test('permissions.json names every type the module uses, and the docs’ policy every action', async (t) => {
+  const permissions = JSON.parse(readFileSync(join(MODULE, 'permissions.json'), 'utf8')) as Record<string, string[]>;
+  const used = new Set<string>();
+  for (const f of readdirSync(MODULE).filter((n) => n.endsWith('.tf'))) {
+    for (const m of readFileSync(join(MODULE, f), 'utf8').matchAll(/^(resource|data) "([a-z0-9_]+)"/gm)) used.add(m[1] === 'data' ? `data.${m[2]}` : m[2]!);
+  }
+  t.same([...used].sort(), Object.keys(permissions).sort(), 'one entry per resource and data type, no more');
+  const doc = readFileSync(join(MODULE, '../../docs/clouds/aws-tendril.md'), 'utf8');
+  const block = /<!-- deploy-permissions:begin -->\s*```json\n([\s\S]*?)```\s*<!-- deploy-permissions:end -->/.exec(doc);
+  t.ok(block, 'docs/clouds/aws-tendril.md holds the deploying identity’s policy');
+  const policy = JSON.parse(block![1]!) as { Statement: Array<{ Action: string[] }> };
+  const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
+  const missing = [...new Set(Object.values(permissions).flat())].filter((a) => !allowed.has(a));
+  t.same(missing, [], 'every action the module needs is in it');
+  const extra = [...allowed].filter((a) => !Object.values(permissions).flat().includes(a));
+  t.same(extra, [], 'and nothing the module does not need');
 });
 
 /** A command in the work directory without TF_VAR_tendril_token in its environment. */
