@@ -17,7 +17,8 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { buildTestApp } from '../helpers.js';
-import { signupWithToken } from '../api/helpers.js';
+import { PASSWORD, signupWithToken } from '../api/helpers.js';
+import { agent } from '../routes/agent.js';
 import { jobLog, startTestTendril, waitForJob } from './harness.js';
 import { createProviderMirror } from '../provider/harness.js';
 import { AWS_TARGET_POLICY_FILE } from '../../src/runner/worker-jobs.js';
@@ -127,6 +128,16 @@ t.test('DEPLOY_WORKER: the pool’s Tendrils created, its token in Secrets Manag
   t.same(container!.environment.find((e) => e.name === 'TRELLIS_URL')?.value, 'https://vintner.example.com', 'TRELLIS_URL in the plain environment');
   t.equal(attrs('aws_secretsmanager_secret_version', 'token').secret_string_wo_version, Math.floor(new Date(((await knex('provision_jobs').where({ id: queued.id }).first('claimed_at')) as { claimed_at: Date }).claimed_at).getTime() / 1000), 'the secret’s version is the claim’s time');
   await noSecrets(t, 'after the deployment');
+
+  const browser = agent(app);
+  await browser.get('/login');
+  await browser.post('/login', { email: alice.email, password: PASSWORD });
+  const page = await browser.get(`/jobs/${queued.id}`);
+  t.equal(page.statusCode, 200, 'the job page shows a DEPLOY_WORKER');
+  t.match(page.body, /data-worker-result/, 'with what it made');
+  t.ok(page.body.includes(String(tendrils.service_name)) && page.body.includes(String(tendrils.task_role_arn)), 'the service and the task role');
+  t.match(page.body, /Pool token<\/dt><dd><code>vnt_[A-Za-z0-9_-]{8}…<\/code>/, 'the token by its prefix only');
+  t.notMatch(page.body, TOKEN_SHAPE, 'never the token');
 });
 
 t.test('a redeployment keeps what it does not change and rotates the token', async (t) => {
