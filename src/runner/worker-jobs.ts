@@ -78,6 +78,7 @@ export function workerVars(facts: WorkerFacts, taskPolicyJson: string, tokenVers
 
 async function setup(ctx: JobContext, facts: WorkerFacts, vars: Record<string, unknown>, sensitiveVars: Record<string, unknown>): Promise<TerraformSetup> {
   if (facts.identity.provider !== 'aws') throw new Error(`${ctx.job.type} needs an aws identity; ${facts.identity.name} is ${facts.identity.provider}`);
+  if (facts.settings.region && facts.settings.region !== vars.region) throw new Error(`the pool's Tendrils are in ${facts.settings.region}, identity ${facts.identity.name} is for ${String(vars.region)}`);
   const access = await TARGETS.aws.access(facts.identity);
   return { target: { module: TENDRIL_AWS_MODULE }, vars, sensitiveVars, env: access.env, secrets: access.secrets, statePath: `pools/${facts.pool.name}` };
 }

@@ -99,7 +99,7 @@ t.test('DEPLOY_WORKER: the pool’s Tendrils created, its token in Secrets Manag
   const { queued, done, log } = await runPoolJob({ type: 'DEPLOY_WORKER', identity_id: aws.id, settings: SETTINGS });
   t.equal(queued.pool_id, pool.id, 'the job names the pool');
   t.equal(queued.identity_id, aws.id, 'and the identity whose credentials create the Tendrils');
-  t.same(queued.params, { ...SETTINGS, trellis_url: 'https://vintner.example.com' }, 'its settings, Trellis’s address from TRELLIS_PUBLIC_URL');
+  t.same(queued.params, { ...SETTINGS, trellis_url: 'https://vintner.example.com', region: 'eu-central-1' }, 'its settings, Trellis’s address from TRELLIS_PUBLIC_URL, the identity’s region');
   t.equal(done.status, 'SUCCESS', `DEPLOY_WORKER succeeds ${done.error ?? ''}`);
   t.match(log, /target terraform\/tendril-aws/, 'it ran terraform/tendril-aws');
   t.match(log, /state: pools\/CI runners \(kept by Vintner, encrypted\)/, 'with the pool’s state');
@@ -145,7 +145,7 @@ t.test('a redeployment keeps what it does not change and rotates the token', asy
   const { queued, done } = await runPoolJob({ type: 'DEPLOY_WORKER', settings: { desired_count: 2, cpu: 2048, memory: 4096 } });
   t.equal(done.status, 'SUCCESS', `DEPLOY_WORKER succeeds again ${done.error ?? ''}`);
   t.equal(queued.identity_id, aws.id, 'the last deployment’s identity');
-  t.same(queued.params, { ...SETTINGS, trellis_url: 'https://vintner.example.com', desired_count: 2, cpu: 2048, memory: 4096 }, 'the last deployment’s settings, with the changes');
+  t.same(queued.params, { ...SETTINGS, trellis_url: 'https://vintner.example.com', region: 'eu-central-1', desired_count: 2, cpu: 2048, memory: 4096 }, 'the last deployment’s settings, with the changes');
   const after = await activeTokens();
   t.equal(after.length, 1, 'still one active token');
   t.not(after[0]!.id, before[0]!.id, 'a new one');
@@ -184,6 +184,12 @@ t.test('what the requests refuse', async (t) => {
   t.match(JSON.stringify(problem(res).errors), /cpu/, 'the field is named');
   res = await post(alice, pool.id, { type: 'DESTROY_WORKER', settings: { desired_count: 0 } });
   t.equal(res.statusCode, 400, 'a destroy takes no settings');
+  const virginia = await createIdentity(alice, { name: 'us-aws', provider: 'aws', region: 'us-east-1', access_key_id: 'AKIAIOSFODNN7EXAMPL3', secret_access_key: SECRET_KEY });
+  for (const type of ['DEPLOY_WORKER', 'DESTROY_WORKER']) {
+    res = await post(alice, pool.id, { type, identity_id: virginia.id });
+    t.equal(res.statusCode, 409, `${type} with an identity of another region while the Tendrils stand: 409`);
+    t.match(problem(res).detail, /Tendrils run in eu-central-1; identity us-aws is for us-east-1/);
+  }
   res = await post(alice, pool.id, { type: 'DEPLOY' });
   t.equal(res.statusCode, 400, 'only the pool job types');
 

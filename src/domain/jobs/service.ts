@@ -141,11 +141,19 @@ export function createJobService(knex: Knex) {
     if (!identity.credentials_encrypted && !(identity.config as { role_arn?: unknown } | null)?.role_arn) {
       throw new ConflictError(`identity ${identity.name} holds no keys and no role: creating the Tendrils needs credentials that can (docs/clouds/aws-tendril.md)`);
     }
+    // The state names resources of one region: another region's identity would see none of them
+    // (and a redeployment would make a second set, leaving the first behind).
+    const region = String((identity.config as { region?: unknown } | null)?.region ?? '');
+    const standing = await pools.deployedRegion(pool.id, trx);
+    if (standing && standing !== region) {
+      throw new ConflictError(`pool ${pool.name}'s Tendrils run in ${standing}; identity ${identity.name} is for ${region}: use an identity of ${standing}${deploy ? ', or destroy them first' : ''}`);
+    }
 
     let params: Record<string, unknown>;
     if (deploy) {
       assertSchema(WorkerSettingsSchema, input.settings ?? {}, 'settings', 'settings');
-      const merged = { ...(last?.params ?? {}), ...(input.settings as Record<string, unknown> | undefined) } as Partial<ResolvedWorkerSettings>;
+      const { region: _previous, ...lastSettings } = last?.params ?? {};
+      const merged = { ...lastSettings, ...(input.settings as Record<string, unknown> | undefined) } as Partial<ResolvedWorkerSettings>;
       merged.image ??= input.workerDefaults?.image;
       merged.trellis_url ??= input.workerDefaults?.trellisUrl;
       const missing = [
@@ -154,9 +162,9 @@ export function createJobService(knex: Knex) {
       ];
       if (missing.length) throw invalid('settings', missing);
       assertSchema(WorkerSettingsSchema, merged, 'settings', 'settings');
-      params = merged;
+      params = { ...merged, region };
     } else {
-      params = last!.params ?? {};
+      params = { ...(last!.params ?? {}), region };
     }
     const job = await jobs.insert({ pool_id: pool.id, identity_id: identity.id, created_by: input.userId, type: input.type, params: JSON.stringify(params) }, trx);
     return enqueue(trx, job, poolWorkerQueueName(pool.id));

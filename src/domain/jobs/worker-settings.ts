@@ -33,5 +33,9 @@ export const WorkerSettingsSchema = Type.Object(
 );
 export type WorkerSettings = Static<typeof WorkerSettingsSchema>;
 
-/** What a DEPLOY_WORKER job stores: the settings, with the image and Trellis's URL always set. */
-export type ResolvedWorkerSettings = WorkerSettings & { image: string; trellis_url: string };
+/**
+ * What a DEPLOY_WORKER / DESTROY_WORKER job stores: the settings, with the image and Trellis's URL
+ * always set, and the identity's region when the job was created (a later job's must match it
+ * while the Tendrils stand).
+ */
+export type ResolvedWorkerSettings = WorkerSettings & { image: string; trellis_url: string; region?: string };

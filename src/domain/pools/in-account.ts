@@ -46,6 +46,22 @@ export function createInAccountPools(knex: Knex) {
       return q.orderBy([{ column: 'processing_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('id', 'identity_id', 'params');
     },
 
+    /**
+     * The region the pool's Tendrils stand in (their last DEPLOY_WORKER that ran), or undefined
+     * when none stand: never deployed, or destroyed since.
+     */
+    async deployedRegion(poolId: string, db: Db = knex): Promise<string | undefined> {
+      const last = await db('provision_jobs')
+        .where({ pool_id: poolId })
+        .whereIn('type', WORKER_JOB_TYPES)
+        .whereNotNull('processing_at')
+        .orderBy([{ column: 'processing_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .first('type', 'status', 'params');
+      if (!last || (last.type === 'DESTROY_WORKER' && last.status === 'SUCCESS')) return undefined;
+      const region = (last.params as { region?: unknown } | null)?.region;
+      return typeof region === 'string' && region ? region : undefined;
+    },
+
     /** A new pool token for the Tendrils `jobId` deploys: the plaintext is answered once, its hash stored. */
     async mintWorkerToken(poolId: string, jobId: string, db: Db = knex): Promise<{ id: string; token: string; prefix: string }> {
       const token = generateToken();
