@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { generateToken, hashToken } from '../../src/domain/users/tokens.js';
 import type { SeededVine } from '../fixtures.js';
+import type { StateCaller } from '../../src/domain/state/service.js';
 
 /** A value no stored byte, log line or answer may show in clear. */
 export const CANARY = 'canary-state-Qx7#not-in-clear';
@@ -91,3 +92,17 @@ export async function tendril(knex: Knex, name = 'tendril-a'): Promise<string> {
 
 /** `Basic` credentials of a job, as Terraform's http backend sends them. */
 export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/**
+ * States written as a finished job's Terraform would have written them, for tests of what users see
+ * (pages, API, Grape) without running Terraform. Answers the job's id.
+ */
+export async function writeVersions(app: { deps: { knex: Knex }; services: { state: { write(o: { vineId: string }, b: Buffer, c: StateCaller, l: undefined): Promise<void> } } }, vineId: string, docs: Buffer[], type = 'DEPLOY'): Promise<string> {
+  const { knex } = app.deps;
+  const vine = await knex('vines as v').join('vineyards as vy', 'vy.id', 'v.vineyard_id').where('v.id', vineId).first('v.identity_id', 'vy.user_id');
+  const [job] = await knex('provision_jobs')
+    .insert({ vine_id: vineId, identity_id: vine.identity_id, created_by: vine.user_id, type, status: 'SUCCESS', claimed_at: knex.fn.now(), processing_at: knex.fn.now(), finished_at: knex.fn.now() })
+    .returning('id');
+  for (const d of docs) await app.services.state.write({ vineId }, d, { jobId: job.id, tendrilId: null }, undefined);
+  return job.id;
+}
