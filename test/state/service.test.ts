@@ -304,6 +304,11 @@ t.test('a state the former pg backend kept is sealed into the store on first use
   const page = await svc.versions(v.userId, second.vineId);
   t.same(page.items.map((s) => [s.version, s.serial, s.origin]), [[1, 3, 'import']], 'listed as imported');
   t.same(await knex('terraform_state.states').pluck('name'), ['vine-unrelated'], 'only states of vines that asked were moved');
+  // A job's first read and the State tab at once: moved in once.
+  const third = await seedVine(knex, { name: 'third', user: { userId: v.userId, identityId: v.identityId } });
+  await knex('terraform_state.states').insert({ name: `vine-${third.vineId}`, data: stateDoc({ serial: 4, lineage }).toString('utf8') });
+  await Promise.all([svc.read({ vineId: third.vineId }), svc.versions(v.userId, third.vineId), svc.read({ vineId: third.vineId })]);
+  t.equal((await versionsOf(knex, third.vineId)).length, 1, 'concurrent first reads move it in once');
   const none = await seedVine(knex, { name: 'none' });
   t.equal(await svc.read({ vineId: none.vineId }), undefined, 'a vine with no legacy state: none');
 });

@@ -71,7 +71,8 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
     if (!('vineId' in owner)) return;
     const exists = await trx('information_schema.tables').where({ table_schema: 'terraform_state', table_name: 'states' }).first();
     if (!exists) return;
-    const legacy = await trx('terraform_state.states').where({ name: `vine-${owner.vineId}` }).first('data');
+    // FOR UPDATE: a job's first read and the State tab at once move it in once, not twice.
+    const legacy = await trx('terraform_state.states').where({ name: `vine-${owner.vineId}` }).forUpdate().first('data');
     if (!legacy?.data) return;
     const body = Buffer.from(String(legacy.data));
     const meta = parseState(body);
