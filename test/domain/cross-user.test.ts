@@ -7,6 +7,7 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { domain, fieldErrors } from './fixtures.js';
 import { NotFoundError, ValidationError } from '../../src/domain/errors.js';
+import { createStateService } from '../../src/domain/state/service.js';
 
 t.test('cross-user matrix', async (t) => {
   const d = await domain(t);
@@ -17,6 +18,7 @@ t.test('cross-user matrix', async (t) => {
   const { row: token } = await d.users.createToken(ada.user.id, 'laptop');
   const spec = vine.spec;
   const B = bob.user.id;
+  const state = createStateService({ knex: d.knex, sealer: d.sealer });
 
   /** [what, kind of id, ada's id, call with an id] */
   const cases: Array<[string, string, string, (id: string) => Promise<unknown>]> = [
@@ -29,6 +31,9 @@ t.test('cross-user matrix', async (t) => {
     ['vines.diff', 'vine', vine.vine.id, (id) => d.vines.diff(B, id, { ...spec, identity: 'sandbox' })],
     ['vines.replace', 'vine', vine.vine.id, (id) => d.vines.replace(B, id, { ...spec, identity: 'sandbox' })],
     ['vines.delete', 'vine', vine.vine.id, (id) => d.vines.delete(B, id)],
+    ['state.versions', 'vine', vine.vine.id, (id) => state.versions(B, id)],
+    ['state.inspect', 'vine', vine.vine.id, (id) => state.inspect(B, id, '1')],
+    ['state.restore', 'vine', vine.vine.id, (id) => state.restore(B, id, '1')],
     ['identities.get', 'identity', adaIdentity.id, (id) => d.identities.get(B, id)],
     ['identities.delete', 'identity', adaIdentity.id, (id) => d.identities.delete(B, id)],
     ['users.revokeToken', 'token', token.id, (id) => d.users.revokeToken(B, id)],

@@ -20,6 +20,7 @@ import { buildOpenApi, type CollectedRoute } from './openapi.js';
 import { renderReference } from './reference.js';
 import tendrilRoutes from './tendrils.js';
 import stateRoutes from './state.js';
+import stateVersionRoutes from './state-versions.js';
 import { apiValidatorCompiler } from './validation.js';
 import vineRoutes from './vines.js';
 import vineyardRoutes from './vineyards.js';
@@ -101,6 +102,7 @@ export default async function apiV1(parent: FastifyInstance) {
   await app.register(identityRoutes);
   await app.register(tendrilRoutes);
   await app.register(stateRoutes, { state: app.services.state });
+  await app.register(stateVersionRoutes);
 
   let doc: Record<string, unknown> | undefined;
   let html: string | undefined;
