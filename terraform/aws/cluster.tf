@@ -38,8 +38,9 @@ check "repositories_need_argocd" {
   }
 }
 
-# IAM roles live under the path /vintner/, so the identity's policy can scope iam:* and
-# iam:PassRole to arn:aws:iam::<account>:role/vintner/*.
+# IAM role names start with "vintner-", so the identity's policy can scope iam:* and iam:PassRole
+# to arn:aws:iam::<account>:role/vintner-* (not an IAM path: nodes whose role has a path fail to
+# join EKS, the authenticator sees the role's ARN without it).
 data "aws_iam_policy_document" "cluster__assume" {
   for_each = local.cluster
   statement {
@@ -64,8 +65,7 @@ data "aws_iam_policy_document" "cluster__node_assume" {
 
 resource "aws_iam_role" "cluster" {
   for_each           = local.cluster
-  name               = "${local.name["cluster/${each.key}"]["55"]}-cluster"
-  path               = "/vintner/"
+  name               = "vintner-${local.name["cluster/${each.key}"]["47"]}-cluster"
   assume_role_policy = data.aws_iam_policy_document.cluster__assume[each.key].json
 }
 
@@ -77,8 +77,7 @@ resource "aws_iam_role_policy_attachment" "cluster" {
 
 resource "aws_iam_role" "cluster__node" {
   for_each           = local.cluster
-  name               = "${local.name["cluster/${each.key}"]["55"]}-node"
-  path               = "/vintner/"
+  name               = "vintner-${local.name["cluster/${each.key}"]["47"]}-node"
   assume_role_policy = data.aws_iam_policy_document.cluster__node_assume[each.key].json
 }
 

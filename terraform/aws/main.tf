@@ -45,11 +45,12 @@ locals {
     )
   }
   # name[id][limit]: the name cut to `limit` characters, a cut name ending in 4 hex of the whole so
-  # it stays unique and stable. AWS limits: ElastiCache ids 40, Helm releases 53, IAM roles 64 (55
-  # + "-cluster"), RDS identifiers and EKS node groups 63, SQS 80 (70 + "-dlq" + ".fifo").
+  # it stays unique and stable. AWS limits: ElastiCache ids 40, Helm releases 53, IAM roles 64
+  # ("vintner-" + 47 + "-cluster"), RDS identifiers and EKS node groups 63, SQS 80 (70 + "-dlq" +
+  # ".fifo").
   name = {
     for id, r in local.rn : id => {
-      for limit in [40, 53, 55, 63, 70] : tostring(limit) => (
+      for limit in [40, 47, 53, 55, 63, 70] : tostring(limit) => (
         length(r) <= limit ? r : "${trimsuffix(substr(r, 0, limit - 5), "-")}-${substr(sha1(r), 0, 4)}"
       )
     }

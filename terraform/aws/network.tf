@@ -125,9 +125,10 @@ resource "aws_internet_gateway" "network" {
 }
 
 resource "aws_eip" "network__nat" {
-  for_each = local.nat_gateways
-  domain   = "vpc"
-  tags     = { Name = "${local.rn["network/${each.value.network}"]}-nat-${each.value.index}" }
+  for_each   = local.nat_gateways
+  domain     = "vpc"
+  tags       = { Name = "${local.rn["network/${each.value.network}"]}-nat-${each.value.index}" }
+  depends_on = [aws_internet_gateway.network]
 }
 
 resource "aws_nat_gateway" "network__nat" {

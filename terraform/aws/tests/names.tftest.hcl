@@ -12,7 +12,7 @@ mock_provider "aws" {
   }
   # Realistic identifiers where the provider validates the argument that receives them.
   mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/vintner/mock" }
+    defaults = { arn = "arn:aws:iam::123456789012:role/vintner-mock" }
   }
   mock_resource "aws_sns_topic" {
     defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
@@ -82,8 +82,8 @@ run "long_names_fit" {
     error_message = "ElastiCache ids: 40 characters at most"
   }
   assert {
-    condition     = length(aws_iam_role.cluster["cluster"].name) <= 64 && length(aws_iam_role.cluster__node["cluster"].name) <= 64
-    error_message = "IAM role names: 64 characters at most"
+    condition     = length(aws_iam_role.cluster["cluster"].name) <= 64 && length(aws_iam_role.cluster__node["cluster"].name) <= 64 && startswith(aws_iam_role.cluster["cluster"].name, "vintner-") && startswith(aws_iam_role.cluster__node["cluster"].name, "vintner-")
+    error_message = "IAM role names: 64 characters at most, starting with vintner- (the permissions' scope)"
   }
   assert {
     condition     = length(aws_eks_node_group.cluster__nodes["cluster"].node_group_name) <= 63 && length(aws_eks_cluster.cluster["cluster"].name) <= 100

@@ -13,7 +13,7 @@ mock_provider "aws" {
   }
   # Realistic identifiers where the provider validates the argument that receives them.
   mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/vintner/mock" }
+    defaults = { arn = "arn:aws:iam::123456789012:role/vintner-mock" }
   }
   mock_resource "aws_sns_topic" {
     defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
