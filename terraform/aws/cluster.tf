@@ -135,6 +135,40 @@ resource "aws_eks_cluster" "cluster" {
   }
 }
 
+# Nodes: IMDSv2 only, with a hop limit of 1 so pods cannot borrow the node role's credentials
+# (workloads get theirs through IRSA), an encrypted gp3 root volume, and the vine's tags on the
+# instances and volumes (default_tags reach only what Terraform itself creates).
+resource "aws_launch_template" "cluster__nodes" {
+  for_each               = local.cluster
+  name_prefix            = "${local.name["cluster/${each.key}"]["55"]}-"
+  description            = "Vintner EKS nodes of ${local.cluster_name[each.key]}"
+  update_default_version = true
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size           = 20
+      volume_type           = "gp3"
+      encrypted             = "true"
+      delete_on_termination = "true"
+    }
+  }
+
+  dynamic "tag_specifications" {
+    for_each = toset(["instance", "volume"])
+    content {
+      resource_type = tag_specifications.value
+      tags          = merge(local.tags, { Name = "${local.cluster_name[each.key]}-node" })
+    }
+  }
+}
+
 resource "aws_eks_node_group" "cluster__nodes" {
   for_each        = local.cluster
   cluster_name    = aws_eks_cluster.cluster[each.key].name
@@ -144,6 +178,11 @@ resource "aws_eks_node_group" "cluster__nodes" {
   ami_type        = "AL2023_x86_64_STANDARD"
   capacity_type   = "ON_DEMAND"
   instance_types  = [local.sizes.node[try(each.value.node_size, "small")]]
+
+  launch_template {
+    id      = aws_launch_template.cluster__nodes[each.key].id
+    version = tostring(aws_launch_template.cluster__nodes[each.key].latest_version)
+  }
 
   scaling_config {
     min_size = each.value.node_min

@@ -226,3 +226,65 @@ data "aws_nat_gateways" "network" {
     values = ["available"]
   }
 }
+
+# Production: VPC flow logs (all traffic) into CloudWatch Logs, kept as long as the stage's logs.
+locals {
+  network_flow_logs = local.is_production ? local.network_create : {}
+}
+
+data "aws_caller_identity" "current" {}
+
+resource "aws_cloudwatch_log_group" "network__flow_logs" {
+  for_each          = local.network_flow_logs
+  name              = "/vintner/${local.rn["network/${each.key}"]}/vpc-flow-logs"
+  retention_in_days = local.log_retention
+}
+
+data "aws_iam_policy_document" "network__flow_logs_assume" {
+  for_each = local.network_flow_logs
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+    # Only flow logs of this account may use the role (confused deputy).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "network__flow_logs" {
+  for_each = local.network_flow_logs
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${aws_cloudwatch_log_group.network__flow_logs[each.key].arn}:*"]
+  }
+}
+
+resource "aws_iam_role" "network__flow_logs" {
+  for_each           = local.network_flow_logs
+  name               = "vintner-${local.name["network/${each.key}"]["47"]}-flowlog"
+  assume_role_policy = data.aws_iam_policy_document.network__flow_logs_assume[each.key].json
+}
+
+resource "aws_iam_role_policy" "network__flow_logs" {
+  for_each = local.network_flow_logs
+  name     = "write-flow-logs"
+  role     = aws_iam_role.network__flow_logs[each.key].id
+  policy   = data.aws_iam_policy_document.network__flow_logs[each.key].json
+}
+
+resource "aws_flow_log" "network" {
+  for_each                 = local.network_flow_logs
+  vpc_id                   = aws_vpc.network[each.key].id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.network__flow_logs[each.key].arn
+  iam_role_arn             = aws_iam_role.network__flow_logs[each.key].arn
+  max_aggregation_interval = 600
+  depends_on               = [aws_iam_role_policy.network__flow_logs]
+}

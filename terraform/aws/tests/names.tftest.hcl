@@ -86,7 +86,7 @@ run "long_names_fit" {
     error_message = "IAM role names: 64 characters at most, starting with vintner- (the permissions' scope)"
   }
   assert {
-    condition     = length(aws_eks_node_group.cluster__nodes["cluster"].node_group_name) <= 63 && length(aws_eks_cluster.cluster["cluster"].name) <= 100
+    condition     = length(aws_eks_node_group.cluster__nodes["cluster"].node_group_name) <= 63 && length(aws_eks_cluster.cluster["cluster"].name) <= 100 && length(aws_launch_template.cluster__nodes["cluster"].name_prefix) <= 99
     error_message = "EKS names within their limits"
   }
   assert {

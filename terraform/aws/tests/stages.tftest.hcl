@@ -158,6 +158,18 @@ run "development_is_small_single_zone_and_disposable" {
     condition     = aws_cloudwatch_log_group.cluster["cluster"].retention_in_days == 7
     error_message = "development keeps control-plane logs a week"
   }
+  assert {
+    condition     = length(aws_flow_log.network) == 0 && length(aws_iam_role.network__flow_logs) == 0
+    error_message = "development: no VPC flow logs"
+  }
+  assert {
+    condition = (
+      aws_launch_template.cluster__nodes["cluster"].metadata_options[0].http_tokens == "required"
+      && aws_launch_template.cluster__nodes["cluster"].metadata_options[0].http_put_response_hop_limit == 1
+      && aws_launch_template.cluster__nodes["cluster"].block_device_mappings[0].ebs[0].encrypted == "true"
+    )
+    error_message = "nodes: IMDSv2 only, hop limit 1, encrypted root volume"
+  }
 }
 
 run "production_is_ha_protected_and_per_zone" {
@@ -268,6 +280,18 @@ run "production_is_ha_protected_and_per_zone" {
   assert {
     condition     = jsondecode(aws_ecr_lifecycle_policy.container_registries["app"].policy).rules[0].selection.countNumber == 200
     error_message = "the lifecycle policy keeps keep_images images"
+  }
+  assert {
+    condition     = aws_flow_log.network["network"].traffic_type == "ALL" && aws_flow_log.network["network"].log_destination == aws_cloudwatch_log_group.network__flow_logs["network"].arn
+    error_message = "production: VPC flow logs of all traffic into CloudWatch Logs"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.network__flow_logs["network"].retention_in_days == 90 && aws_cloudwatch_log_group.cluster["cluster"].retention_in_days == 90
+    error_message = "production keeps logs 90 days"
+  }
+  assert {
+    condition     = aws_eks_node_group.cluster__nodes["cluster"].launch_template[0].id == aws_launch_template.cluster__nodes["cluster"].id
+    error_message = "the node group launches from the hardened launch template"
   }
 }
 
