@@ -2,7 +2,8 @@
 # secretsmanager:* to …:secret:vintner/*) and its value: the user's, from var.secret_values, or a
 # generated one of generate_length characters.
 #
-# The value is a write-only argument: the user's value never enters the state or the plan. A
+# The value is a write-only argument: the user's value never enters the state (a saved plan holds
+# it only as the variable's value, which Vintner redacts from the plan JSON it keeps). A
 # generated value lives in the state as random_password's result (kept so it stays stable across
 # applies). The version number tells the provider when to write again: for a user's value a 32-bit
 # hash of it (so a changed value is written, the same one not), for a generated one its length (a
