@@ -59,7 +59,9 @@ locals {
 data "aws_availability_zones" "network" {
   for_each = local.network_create
   state    = "available"
-  # Regular zones only (no Local or Wavelength Zones: no NAT gateway, EKS or RDS there).
+  # Regular zones only (no Local or Wavelength Zones: no NAT gateway, EKS or RDS there), and not
+  # the zones where EKS places no control plane (their letters differ per account).
+  exclude_zone_ids = ["use1-az3", "usw1-az2", "cac1-az3"]
   filter {
     name   = "opt-in-status"
     values = ["opt-in-not-required"]
