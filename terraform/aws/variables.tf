@@ -37,10 +37,20 @@ variable "network" {
 variable "cluster" {
   type    = any
   default = null
+  # What needs the vine's network says so at once (the resources' own checks come later, after
+  # AWS-side validation that would name a missing CIDR or subnet instead).
+  validation {
+    condition     = var.cluster == null || var.network != null
+    error_message = "cluster: the vine needs a network (EKS runs in its private subnets)."
+  }
 }
 variable "dns" {
   type    = any
   default = null
+  validation {
+    condition     = try(var.dns.private_zone, false) != true || var.network != null
+    error_message = "dns: a private zone is attached to the vine's network; add a network."
+  }
 }
 variable "repositories" {
   type    = any
@@ -51,10 +61,18 @@ variable "repositories" {
 variable "databases" {
   type    = any
   default = {}
+  validation {
+    condition     = try(length(var.databases), 0) == 0 || var.network != null
+    error_message = "databases: the vine needs a network (RDS runs in its private subnets)."
+  }
 }
 variable "caches" {
   type    = any
   default = {}
+  validation {
+    condition     = try(length(var.caches), 0) == 0 || var.network != null
+    error_message = "caches: the vine needs a network (ElastiCache runs in its private subnets)."
+  }
 }
 variable "queues" {
   type    = any

@@ -102,7 +102,28 @@ run "a_database_needs_the_network" {
       }
     }
   }
-  expect_failures = [aws_db_subnet_group.databases]
+  expect_failures = [var.databases]
+}
+
+run "a_cache_needs_the_network" {
+  command = plan
+  variables {
+    network = null
+    caches  = { c = { name = "c", resource_name = "acme-shop-dev-cache-c", engine = "redis", size = "small", node_count = 1, high_availability = false } }
+  }
+  expect_failures = [var.caches]
+}
+
+run "a_cluster_needs_the_network" {
+  command = plan
+  variables {
+    network = null
+    cluster = {
+      name               = "cluster", resource_name = "acme-shop-dev-k8s"
+      kubernetes_version = "1.31", node_size = "small", node_min = 1, node_max = 2, argocd_enabled = false
+    }
+  }
+  expect_failures = [var.cluster]
 }
 
 run "a_private_zone_needs_the_network" {
@@ -111,5 +132,5 @@ run "a_private_zone_needs_the_network" {
     network = null
     dns     = { name = "dns", resource_name = "acme-shop-dev-dns", domain_name = "internal.example.com", private_zone = true, existing_zone_id = null }
   }
-  expect_failures = [aws_route53_zone.dns]
+  expect_failures = [var.dns]
 }
