@@ -57,7 +57,6 @@ locals {
   }
 
   is_production = var.stage == "production"
-  is_dev        = var.stage == "development"
   log_retention = { development = 7, staging = 30, production = 90 }[var.stage]
 
   # Tag values: AWS allows letters, digits, spaces and _ . : / = + - @ (Unicode letters included),

@@ -43,10 +43,6 @@ locals {
     [for key, s in local.private_subnets : aws_subnet.network__private[key].id],
     flatten([for v in data.aws_subnets.network__private : v.ids]),
   )
-  public_subnet_ids = local.net_key == null ? [] : concat(
-    [for key, s in local.public_subnets : aws_subnet.network__public[key].id],
-    flatten([for v in data.aws_subnets.network__public : v.ids]),
-  )
   # EKS nodes: the private subnets of the first az_count zones (all of an adopted network's).
   node_subnet_ids = local.net_key == null ? [] : concat(
     [for key, s in local.private_subnets : aws_subnet.network__private[key].id if s.index < local.az_count],
