@@ -107,6 +107,37 @@ export const SENSITIVE: Record<string, Record<string, string[]>> = {
   tls: { tls_private_key: ['private_key_pem', 'private_key_openssh', 'private_key_pem_pkcs8'] },
 };
 
+/**
+ * The generated code of a provider's own configuration keeps no block limits (every block there
+ * is an optional list); these are the real providers'. `a.*` is every block nested in `a`.
+ */
+export const PROVIDER_BLOCK_LIMITS: Record<string, Record<string, { min_items?: number; max_items?: number }>> = {
+  aws: { assume_role: { max_items: 1 }, assume_role_with_web_identity: { max_items: 1 }, default_tags: { max_items: 1 }, ignore_tags: { max_items: 1 } },
+  google: { batching: { max_items: 1 }, external_credentials: { max_items: 1 } },
+  azurerm: { features: { min_items: 1, max_items: 1 }, 'features.*': { max_items: 1 } },
+  kubernetes: { exec: { max_items: 1 }, experiments: { max_items: 1 } },
+};
+
+export function applyBlockLimits(block: BlockSchema, limits: Record<string, { min_items?: number; max_items?: number }>, where: string): void {
+  for (const [path, limit] of Object.entries(limits)) {
+    const parts = path.split('.');
+    let targets: BlockSchema[] = [block];
+    let names: Array<[BlockSchema, string]> = [];
+    for (const part of parts) {
+      names = [];
+      for (const b of targets) {
+        const keys = part === '*' ? Object.keys(b.block_types ?? {}) : [part];
+        for (const k of keys) {
+          if (!b.block_types?.[k]) throw new Error(`PROVIDER_BLOCK_LIMITS names ${where}.${path}, which the schema does not have`);
+          names.push([b, k]);
+        }
+      }
+      targets = names.map(([b, k]) => b.block_types![k]!.block);
+    }
+    for (const [b, k] of names) Object.assign(b.block_types![k]!, limit);
+  }
+}
+
 export interface SchemaFile {
   provider: string;
   source: string;
@@ -352,6 +383,7 @@ function main(): void {
         resource_schemas: {},
         data_source_schemas: {},
       };
+      applyBlockLimits(file.provider_schema.block, PROVIDER_BLOCK_LIMITS[provider] ?? {}, `${provider} provider`);
       const sensitive = SENSITIVE[provider] ?? {};
       if (sensitive.provider) for (const s of sensitive.provider) markSensitive(file.provider_schema.block, s, `${provider} provider`);
       const seen = new Set<string>();

@@ -9,9 +9,9 @@
  * - `synthesizeHclAttributes()` / `<struct>ToHclTerraform()`: `isBlock`, `type` (simple, list,
  *   set, map, struct) and `storageClassType` (`string`, `stringList`, `<Struct>List` …) of every
  *   settable argument; whether a list/set goes through `listMapperHcl` (absent: max one item);
- * - the config interfaces' JSDoc, where a real block is documented as "`<name> block`" (an
- *   attribute of object type — SDKv2's ConfigModeAttr, plugin framework nested attributes — is
- *   not);
+ * - `listMapperHcl(f, isBlockType)` and the config interfaces' JSDoc, where a real block is
+ *   documented as "`<name> block`": what tells a block from an attribute of object type (SDKv2's
+ *   ConfigModeAttr, plugin framework nested attributes);
  * - computed-only members through their getters (`getStringAttribute`, `new XList(this, "x",
  *   wrapsSet)` …).
  *
@@ -269,7 +269,11 @@ class FileParser {
       // cdktn marks write-only attributes in their docs; older cdktf packages only by the name
       const writeOnly = !flags.computed && ((m && /@deprecated Write-only/.test(m.text)) || /_wo$/.test(name));
 
-      if (entry?.isBlock && !flags.computed && prop && new RegExp(`^\\s*\\* ${name} block\\s*$`, 'm').test(prop.doc)) {
+      // A block, or an attribute whose value is objects? `listMapperHcl(f, isBlockType)` says so
+      // for lists and sets; otherwise (single items) the docs do: blocks are "<name> block".
+      const mapper = entry ? /listMapperHcl\(\w+, (true|false)\)/.exec(entry.value)?.[1] : undefined;
+      const documentedBlock = !!prop && new RegExp(`^\\s*\\* ${name} block\\s*$`, 'm').test(prop.doc);
+      if (entry?.isBlock && (mapper ? mapper === 'true' : !flags.computed && documentedBlock)) {
         try {
           blockTypes[name] = this.blockType(entry, flags, where);
           continue;

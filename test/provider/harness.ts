@@ -155,7 +155,7 @@ function localModuleDirs(dir: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-const SKIP = new Set(['.terraform', '.terraform.lock.hcl', 'terraform.tfstate', 'terraform.tfstate.backup', 'override.tf', '.terraformrc']);
+const SKIP = new Set(['.terraform', '.terraform.d', '.terraform.lock.hcl', 'override.tf', '.terraformrc']);
 
 /**
  * A copy of a module (and of the local modules it calls, at the same relative places) in a new
@@ -169,7 +169,7 @@ export function copyModule(dir: string): { root: string; workDir: string } {
   for (const d of dirs) {
     cpSync(d, join(root, relative(common, d)), {
       recursive: true,
-      filter: (src) => !SKIP.has(basename(src)) && !/\.tfstate/.test(basename(src)) && !(src !== d && basename(src) === 'terraform.d'),
+      filter: (src) => !SKIP.has(basename(src)) && !/\.tfstate/.test(basename(src)),
     });
   }
   return { root, workDir: join(root, relative(common, resolve(dir))) };
@@ -205,6 +205,11 @@ function toDiagnostic(d: TfJsonDiagnostic, moduleDir: string, copyDir: string): 
   }
   if (d.snippet?.code) out.snippet = d.snippet.code;
   return out;
+}
+
+/** Terraform reports in no fixed order: by file, line and column. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 export interface ValidateResult {
@@ -258,7 +263,7 @@ export async function validateModule(dir: string, opts: ModuleOptions = {}): Pro
     }
     return {
       valid: parsed.valid,
-      diagnostics: parsed.diagnostics.map((d) => toDiagnostic(d, moduleDir, copy.workDir)),
+      diagnostics: sortDiagnostics(parsed.diagnostics.map((d) => toDiagnostic(d, moduleDir, copy.workDir))),
       timings: { init: init.ms, validate: v.ms },
     };
   } finally {
@@ -378,6 +383,59 @@ export async function prepareWorkdir(dir: string, opts: ModuleOptions = {}): Pro
     run: (args) => runTerraform(args, copy.workDir, tfEnv),
     remove: () => rmSync(copy.root, { recursive: true, force: true }),
   };
+}
+
+export interface PlanResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** resource address → action (create, update, delete, replace, read, noop) */
+  changes: Record<string, string>;
+  summary?: { add: number; change: number; remove: number };
+  timings: { init: number; plan: number };
+}
+
+export interface PlanOptions extends ModuleOptions {
+  /** written as terraform.tfvars.json in the copy */
+  vars?: Record<string, unknown>;
+  /** `-var-file`s (absolute or relative to the current directory) */
+  varFiles?: string[];
+}
+
+/**
+ * `terraform plan -json` of `dir` against the schema-only providers (local backend in the copy):
+ * what validate cannot see — values, `for_each` keys, sensitive outputs, indexes — with the
+ * diagnostics mapped back to the module's files.
+ */
+export async function planModule(dir: string, opts: PlanOptions = {}): Promise<PlanResult> {
+  const moduleDir = resolve(dir);
+  let w: Workdir;
+  try {
+    w = await prepareWorkdir(moduleDir, opts);
+  } catch (err) {
+    return { ok: false, diagnostics: [{ severity: 'error', summary: 'terraform init failed', detail: (err as Error).message, file: moduleDir }], changes: {}, timings: { init: 0, plan: 0 } };
+  }
+  try {
+    if (opts.vars) writeFileSync(join(w.dir, 'terraform.tfvars.json'), JSON.stringify(opts.vars));
+    const args = ['plan', '-json', '-input=false', '-lock=false'];
+    for (const f of opts.varFiles ?? []) args.push(`-var-file=${resolve(f)}`);
+    const r = await w.run(args);
+    const diagnostics: Diagnostic[] = [];
+    const changes: Record<string, string> = {};
+    let summary: PlanResult['summary'];
+    for (const line of r.stdout.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const m = JSON.parse(line) as { type: string; diagnostic?: TfJsonDiagnostic; change?: { resource: { addr: string }; action: string }; changes?: PlanResult['summary'] };
+      if (m.type === 'diagnostic' && m.diagnostic) diagnostics.push(toDiagnostic(m.diagnostic, moduleDir, w.dir));
+      else if (m.type === 'planned_change' && m.change) changes[m.change.resource.addr] = m.change.action;
+      else if (m.type === 'change_summary' && m.changes) summary = { add: m.changes.add, change: m.changes.change, remove: m.changes.remove };
+    }
+    if (r.code !== 0 && !diagnostics.some((d) => d.severity === 'error')) {
+      diagnostics.push({ severity: 'error', summary: `terraform plan failed (exit ${r.code})`, detail: r.stderr.trim(), file: moduleDir });
+    }
+    return { ok: r.code === 0, diagnostics, changes, summary, timings: { init: w.initMs, plan: r.ms } };
+  } finally {
+    w.remove();
+  }
 }
 
 /** `file:line:column: severity: summary: detail` — the one-line form tools print. */

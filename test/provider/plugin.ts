@@ -43,7 +43,6 @@ interface DynamicValue {
   json?: Buffer;
 }
 
-type Diag = { severity: number; summary: string; detail?: string };
 
 const NESTING: Record<string, number> = { single: 1, list: 2, set: 3, map: 4, group: 5 };
 
@@ -188,7 +187,7 @@ export function createProvider(file: SchemaFile) {
     },
   };
 
-    return handlers;
+  return handlers;
 }
 
 /** The gRPC methods: every tfplugin6 RPC through its protobuf codec; failures become diagnostics. */
