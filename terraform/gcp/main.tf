@@ -15,7 +15,7 @@ provider "google" {
 provider "helm" {
   kubernetes = {
     host                   = local.gke == null ? null : "https://${local.gke.endpoint}"
-    cluster_ca_certificate = local.gke == null ? null : base64decode(local.gke.ca_certificate)
+    cluster_ca_certificate = local.gke == null ? null : try(base64decode(local.gke.ca_certificate), null)
     token                  = local.gke == null ? null : data.google_client_config.current.access_token
   }
 }
