@@ -78,7 +78,7 @@ run "adopts_without_creating" {
     error_message = "the cluster joins the adopted network's subnet in the region"
   }
   assert {
-    condition     = google_container_cluster.cluster["cluster"].ip_allocation_policy[0].cluster_secondary_range_name == null
+    condition     = google_container_cluster.cluster["cluster"].ip_allocation_policy[0].cluster_secondary_range_name != "pods"
     error_message = "on an adopted network GKE manages its own pod and service ranges"
   }
   assert {

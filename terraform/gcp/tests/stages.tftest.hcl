@@ -238,7 +238,7 @@ run "no_nat" {
 }
 
 run "single_nat_covers_every_subnet" {
-  command = plan
+  command = apply
 
   variables {
     stage       = "staging"
