@@ -18,12 +18,13 @@ locals {
       xlarge = "db-custom-8-30720" # 8 vCPU, 30 GB
     }
     sql_tier_small_ha = "db-custom-1-3840" # 1 vCPU, 3.75 GB
-    # Memorystore for Redis capacity (GB).
+    # Memorystore for Redis capacity (GB), at the start of a price band (M1 1–4 GB, M2 5–10,
+    # M3 11–35: a 5 GB instance costs less than a 4 GB one). Read replicas need 5 GB or more.
     redis_memory_gb = {
       small  = 1
-      medium = 4
-      large  = 8
-      xlarge = 16
+      medium = 5
+      large  = 11
+      xlarge = 24
     }
     # Memorystore for Valkey node types.
     valkey_node_type = {

@@ -192,8 +192,8 @@ run "production" {
   }
   # Memorystore: STANDARD_HA with a replica, 8 GB, RDB snapshots.
   assert {
-    condition     = google_redis_instance.caches["session"].tier == "STANDARD_HA" && google_redis_instance.caches["session"].memory_size_gb == 8 && google_redis_instance.caches["session"].replica_count == 1
-    error_message = "production: an 8 GB STANDARD_HA Redis with one replica"
+    condition     = google_redis_instance.caches["session"].tier == "STANDARD_HA" && google_redis_instance.caches["session"].memory_size_gb == 11 && google_redis_instance.caches["session"].replica_count == 1
+    error_message = "production: an 11 GB STANDARD_HA Redis with one replica"
   }
   assert {
     condition     = google_firestore_database.nosql_tables["items"].delete_protection_state == "DELETE_PROTECTION_ENABLED"
