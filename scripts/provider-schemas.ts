@@ -145,11 +145,11 @@ export function scanHcl(text: string, file: string): { uses: Use[]; providers: S
   // Blank out comments but keep line numbers: /* … */ blocks and whole-line # or // comments.
   const clean = text
     .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
-    .replace(/^\s*(#|\/\/).*$/gm, '');
+    .replace(/^[ \t]*(#|\/\/).*$/gm, '');
   const uses: Use[] = [];
   const providers = new Set<string>();
   const lineAt = (i: number) => clean.slice(0, i).split('\n').length;
-  const re = /^\s*(resource|data|mock_resource|mock_data|override_resource|provider|mock_provider)\s+"([^"]+)"/gm;
+  const re = /^[ \t]*(resource|data|mock_resource|mock_data|override_resource|provider|mock_provider)\s+"([^"]+)"/gm;
   for (let m = re.exec(clean); m; m = re.exec(clean)) {
     const [, word, name] = m as unknown as [string, string, string];
     if (word === 'provider' || word === 'mock_provider') providers.add(name);
@@ -262,6 +262,38 @@ function markSensitive(block: BlockSchema, path: string, where: string): void {
   throw new Error(`SENSITIVE lists ${where}.${path}, which the schema does not have`);
 }
 
+/**
+ * What stops the script: a type of a provider that is not one of the seven, or that its provider
+ * does not have (`has`), as `file:line: message`.
+ */
+export function checkUses(
+  uses: Use[],
+  named: Set<string>,
+  has: (provider: string, kind: 'resource' | 'data', type: string) => boolean,
+  describe: (provider: string) => string,
+): string[] {
+  const problems: string[] = [];
+  const known = Object.keys(PROVIDER_PACKAGES);
+  for (const p of [...named].sort()) {
+    if (!PROVIDER_PACKAGES[p] && p !== 'terraform') problems.push(`provider "${p}" is named in a module but is not one of ${known.join(', ')}`);
+  }
+  const seen = new Set<string>();
+  for (const u of uses) {
+    const p = providerOfType(u.type);
+    if (p === 'terraform') continue; // built in: terraform_data, terraform_remote_state
+    if (!PROVIDER_PACKAGES[p]) {
+      problems.push(`${u.file}:${u.line}: ${u.kind} "${u.type}": provider "${p}" is not one of ${known.join(', ')}`);
+      continue;
+    }
+    if (seen.has(`${u.kind}:${u.type}`)) continue;
+    seen.add(`${u.kind}:${u.type}`);
+    if (!has(p, u.kind, u.type)) {
+      problems.push(`${u.file}:${u.line}: ${u.kind === 'data' ? 'data source' : 'resource type'} "${u.type}" does not exist in ${describe(p)}`);
+    }
+  }
+  return problems;
+}
+
 /** One type per line, keys sorted: small diffs when a module starts using a type. */
 export function formatSchemaFile(f: SchemaFile): string {
   const map = (m: Record<string, Schema>) => {
@@ -299,20 +331,18 @@ function main(): void {
       uses.push(...r.uses);
       r.providers.forEach((p) => named.add(p));
     }
-    const problems: string[] = [];
-    for (const u of uses) {
-      const p = providerOfType(u.type);
-      if (p === 'terraform') continue; // built in: terraform_data, terraform_remote_state
-      if (!PROVIDER_PACKAGES[p]) problems.push(`${u.file}:${u.line}: ${u.kind} "${u.type}": provider "${p}" is not one of ${Object.keys(PROVIDER_PACKAGES).join(', ')}`);
-    }
-    for (const p of named) {
-      if (!PROVIDER_PACKAGES[p] && p !== 'terraform') problems.push(`provider "${p}" is named in a module but is not one of ${Object.keys(PROVIDER_PACKAGES).join(', ')}`);
-    }
+    const unpacked = new Map<string, Unpacked>();
+    const packageOf = (p: string) => {
+      let u = unpacked.get(p);
+      if (!u) unpacked.set(p, (u = unpack(p, packDir, work)));
+      return u;
+    };
+    const problems = checkUses(uses, named, (p, kind, type) => packageOf(p).dirOf(kind, type) !== undefined, (p) => `${packageOf(p).source} ${packageOf(p).version}`);
 
     const outputs: Array<[string, string]> = [];
     for (const provider of Object.keys(PROVIDER_PACKAGES)) {
       const mine = uses.filter((u) => providerOfType(u.type) === provider);
-      const pkg = unpack(provider, packDir, work);
+      const pkg = packageOf(provider);
       const file: SchemaFile = {
         provider,
         source: pkg.source,
@@ -330,10 +360,7 @@ function main(): void {
         if (seen.has(key)) continue;
         seen.add(key);
         const dir = pkg.dirOf(u.kind, u.type);
-        if (!dir) {
-          problems.push(`${u.file}:${u.line}: ${u.kind === 'data' ? 'data source' : 'resource type'} "${u.type}" does not exist in ${pkg.source} ${pkg.version}`);
-          continue;
-        }
+        if (!dir) continue; // reported by checkUses
         const parsed = parseGeneratedSource(generatedSource(dir), relative(work, dir));
         for (const w of parsed.warnings) process.stderr.write(`warning: ${w}\n`);
         const list = sensitive[u.kind === 'data' ? `data_${u.type}` : u.type] ?? [];

@@ -266,7 +266,8 @@ class FileParser {
       if (m) flags = m;
       else if (prop) flags = { computed: false, optional: prop.optional, required: !prop.optional };
       else flags = { computed: false, optional: true, required: false };
-      const writeOnly = (m && /@deprecated Write-only/.test(m.text)) || /_wo$/.test(name);
+      // cdktn marks write-only attributes in their docs; older cdktf packages only by the name
+      const writeOnly = !flags.computed && ((m && /@deprecated Write-only/.test(m.text)) || /_wo$/.test(name));
 
       if (entry?.isBlock && !flags.computed && prop && new RegExp(`^\\s*\\* ${name} block\\s*$`, 'm').test(prop.doc)) {
         try {
@@ -333,15 +334,22 @@ class FileParser {
     return b.attributes ?? {};
   }
 
-  private objectValue(struct: string, parent: Flags, where: string): { type?: CtyType; nested?: Record<string, AttributeSchema> } {
+  /**
+   * An attribute whose value is a struct: a plain object type, or a nested type (plugin
+   * framework). The generated code keeps the difference only in the fields' flags: an object
+   * type's fields copy their parent's, a nested attribute's carry their own. When they match,
+   * a single object or a map is taken as nested (SDKv2 has no such attributes; the plugin
+   * framework's are nested, where fields may be left out), and a list or set as an object type
+   * (SDKv2's blocks-as-attributes, which keep the block syntax).
+   */
+  private objectValue(struct: string, parent: Flags, mode: 'single' | 'list' | 'set' | 'map', where: string): { type?: CtyType; nested?: Record<string, AttributeSchema> } {
     const attrs = this.structAttributes(struct, where);
-    // An object-typed attribute's fields copy their parent's flags; nested attributes (plugin
-    // framework) carry their own: the only trace of the difference.
     const same = Object.values(attrs).every(
       (a) => !!a.computed === parent.computed && !!a.optional === parent.optional && !!a.required === parent.required,
     );
-    if (same) return { type: ['object', Object.fromEntries(Object.entries(attrs).map(([n, a]) => [n, attrType(a)]))] };
-    return { nested: attrs };
+    if (parent.computed && !parent.optional) return { type: objectOf(attrs) }; // read-only: either way
+    if (!same || mode === 'single' || mode === 'map') return { nested: attrs };
+    return { type: objectOf(attrs) };
   }
 
   private attrFromHcl(entry: HclEntry, flags: Flags, where: string): AttributeSchema {
@@ -353,8 +361,8 @@ class FileParser {
       return { type: this.simpleType(entry.type, entry.storageClassType, where) };
     }
     const struct = this.structOf(entry.storageClassType);
-    const v = this.objectValue(struct, flags, where);
     const mode = entry.type === 'struct' ? 'single' : (entry.type as 'list' | 'set' | 'map');
+    const v = this.objectValue(struct, flags, mode, where);
     if (v.nested) return { nested_type: { nesting_mode: mode, attributes: v.nested } };
     return { type: mode === 'single' ? v.type! : [mode, v.type] };
   }
@@ -394,7 +402,7 @@ class FileParser {
         mode = 'map';
         struct = c.slice(0, -3);
       } else return this.fail(`${where}: unexpected member class ${c}`);
-      const v = this.objectValue(this.structOf(struct), flags, where);
+      const v = this.objectValue(this.structOf(struct), flags, mode, where);
       if (v.nested) return { nested_type: { nesting_mode: mode, attributes: v.nested } };
       return { type: mode === 'single' ? v.type! : [mode, v.type] };
     }
@@ -424,6 +432,8 @@ class FileParser {
     return this.fail(`${where}: cannot tell the type of a computed member from \`${ret || t.trim().split('\n')[0]}\``);
   }
 }
+
+const objectOf = (attrs: Record<string, AttributeSchema>): CtyType => ['object', Object.fromEntries(Object.entries(attrs).map(([n, a]) => [n, attrType(a)]))];
 
 function blockAsType(bt: BlockType): CtyType {
   const attrs: Record<string, unknown> = {};
