@@ -44,8 +44,9 @@ resource "google_redis_instance" "caches" {
   transit_encryption_mode = "SERVER_AUTHENTICATION"
   auth_enabled            = true
 
-  replica_count      = local.cache_ha[each.key] ? max(1, local.cache_nodes[each.key] - 1) : 0
-  read_replicas_mode = local.redis_read_replicas[each.key] ? "READ_REPLICAS_ENABLED" : "READ_REPLICAS_DISABLED"
+  # STANDARD_HA: node_count − 1 replicas (read replicas beyond one); BASIC: the service's defaults.
+  replica_count      = local.cache_ha[each.key] ? max(1, local.cache_nodes[each.key] - 1) : null
+  read_replicas_mode = local.cache_ha[each.key] ? (local.redis_read_replicas[each.key] ? "READ_REPLICAS_ENABLED" : "READ_REPLICAS_DISABLED") : null
 
   persistence_config {
     persistence_mode    = local.production ? "RDB" : "DISABLED"
