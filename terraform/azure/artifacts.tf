@@ -72,7 +72,7 @@ resource "azurerm_role_assignment" "container_registries__pull" {
   for_each                         = { for k, c in local.registries : k => c if local.cluster_key != null }
   scope                            = azurerm_container_registry.container_registries[each.key].id
   role_definition_name             = "AcrPull"
-  principal_id                     = azurerm_kubernetes_cluster.cluster[local.cluster_key].kubelet_identity[0].object_id
+  principal_id                     = azurerm_user_assigned_identity.cluster__kubelet[local.cluster_key].principal_id
   principal_type                   = "ServicePrincipal"
   skip_service_principal_aad_check = true
 }

@@ -49,6 +49,26 @@ resource "azurerm_user_assigned_identity" "cluster__identity" {
   tags                = local.tags
 }
 
+# The nodes' identity (kubelet): pulls images from the vine's registries (AcrPull, artifacts.tf).
+# Made here rather than by AKS so its principal is known to Terraform before the cluster exists.
+resource "azurerm_user_assigned_identity" "cluster__kubelet" {
+  for_each            = local.cluster
+  name                = "${local.rn["cluster/${each.key}"]}-kubelet"
+  location            = azurerm_resource_group.vine.location
+  resource_group_name = azurerm_resource_group.vine.name
+  tags                = local.tags
+}
+
+# AKS's control plane assigns the kubelet identity to the nodes.
+resource "azurerm_role_assignment" "cluster__kubelet_operator" {
+  for_each                         = local.cluster
+  scope                            = azurerm_user_assigned_identity.cluster__kubelet[each.key].id
+  role_definition_name             = "Managed Identity Operator"
+  principal_id                     = azurerm_user_assigned_identity.cluster__identity[each.key].principal_id
+  principal_type                   = "ServicePrincipal"
+  skip_service_principal_aad_check = true
+}
+
 # The control plane joins the node subnets, places internal load balancers and uses the NAT gateway.
 resource "azurerm_role_assignment" "cluster__network" {
   for_each                         = { for k, c in local.cluster : k => c if local.has_network }
@@ -110,6 +130,12 @@ resource "azurerm_kubernetes_cluster" "cluster" {
     identity_ids = [azurerm_user_assigned_identity.cluster__identity[each.key].id]
   }
 
+  kubelet_identity {
+    client_id                 = azurerm_user_assigned_identity.cluster__kubelet[each.key].client_id
+    object_id                 = azurerm_user_assigned_identity.cluster__kubelet[each.key].principal_id
+    user_assigned_identity_id = azurerm_user_assigned_identity.cluster__kubelet[each.key].id
+  }
+
   network_profile {
     network_plugin      = "azure"
     network_plugin_mode = "overlay"
@@ -136,6 +162,7 @@ resource "azurerm_kubernetes_cluster" "cluster" {
 
   depends_on = [
     azurerm_role_assignment.cluster__network,
+    azurerm_role_assignment.cluster__kubelet_operator,
     azurerm_subnet_nat_gateway_association.network__nat,
     azurerm_nat_gateway_public_ip_association.network__nat,
     azurerm_subnet_network_security_group_association.network__nsg,

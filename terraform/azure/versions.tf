@@ -53,5 +53,18 @@ provider "helm" {
     client_certificate     = try(base64decode(local.kube.client_certificate), null)
     client_key             = try(base64decode(local.kube.client_key), null)
     cluster_ca_certificate = try(base64decode(local.kube.cluster_ca_certificate), null)
+    # Nothing else: no kubeconfig file, context, token or exec plugin on the worker.
+    config_path              = null
+    config_paths             = null
+    config_context           = null
+    config_context_auth_info = null
+    config_context_cluster   = null
+    exec                     = null
+    insecure                 = null
+    password                 = null
+    proxy_url                = null
+    tls_server_name          = null
+    token                    = null
+    username                 = null
   }
 }

@@ -13,11 +13,6 @@ mock_provider "azurerm" {
     defaults = {
       fqdn            = "acme-shop-dev-k8s-abcd1234.hcp.eastus.azmk8s.io"
       oidc_issuer_url = "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000002/11111111-1111-1111-1111-111111111111/"
-      kubelet_identity = [{
-        client_id                 = "00000000-0000-0000-0000-000000000004"
-        object_id                 = "00000000-0000-0000-0000-000000000005"
-        user_assigned_identity_id = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/acme-shop-dev-k8s-nodes/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acme-shop-dev-k8s-agentpool"
-      }]
     }
   }
   mock_resource "azurerm_servicebus_namespace" {
@@ -155,7 +150,7 @@ run "nothing_secret_is_output" {
     error_message = "one forwarding subscription per subscribed queue"
   }
   assert {
-    condition     = output.components["cluster/k8s"].endpoint == "https://acme-shop-dev-k8s-abcd1234.hcp.eastus.azmk8s.io:443" && azurerm_role_assignment.container_registries__pull["apps"].principal_id == "00000000-0000-0000-0000-000000000005"
+    condition     = output.components["cluster/k8s"].endpoint == "https://acme-shop-dev-k8s-abcd1234.hcp.eastus.azmk8s.io:443" && azurerm_role_assignment.container_registries__pull["apps"].principal_id == azurerm_user_assigned_identity.cluster__kubelet["k8s"].principal_id
     error_message = "cluster endpoint; the kubelet identity pulls from the vine's registries"
   }
   assert {

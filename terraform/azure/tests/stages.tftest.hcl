@@ -192,7 +192,7 @@ run "production_is_zonal_highly_available_and_locked" {
     error_message = "production registry is Premium, zone redundant"
   }
   assert {
-    condition     = azurerm_cosmosdb_account.vine["provisioned"].backup[0].type == "Continuous" && azurerm_cosmosdb_account.vine["provisioned"].geo_location[0].zone_redundant == true
+    condition     = azurerm_cosmosdb_account.vine["provisioned"].backup[0].type == "Continuous" && one(azurerm_cosmosdb_account.vine["provisioned"].geo_location).zone_redundant == true
     error_message = "point_in_time_recovery: continuous backup; production provisioned account zone redundant"
   }
   assert {
@@ -200,7 +200,7 @@ run "production_is_zonal_highly_available_and_locked" {
     error_message = "provisioned table: 400 RU/s, TTL on, sort key unique"
   }
   assert {
-    condition     = output.components["network/net"].availability_zones == ["1", "2", "3"]
+    condition     = tolist(output.components["network/net"].availability_zones) == tolist(["1", "2", "3"])
     error_message = "production network reports its zones"
   }
 }
