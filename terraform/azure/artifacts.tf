@@ -44,7 +44,12 @@ resource "azurerm_container_registry" "container_registries" {
   public_network_access_enabled = true
   zone_redundancy_enabled       = local.acr_sku == "Premium" && local.production
   retention_policy_in_days      = local.acr_sku == "Premium" ? 7 : null
-  tags                          = local.tags
+  # What Azure cannot switch on per registry (docs/clouds/azure.md): recorded on the registry for
+  # Microsoft Defender for Containers / Azure Policy and people to see, not enforced here.
+  tags = merge(local.tags, {
+    vintner-scan-on-push   = tostring(try(each.value.scan_on_push, false))
+    vintner-immutable-tags = tostring(try(each.value.immutable_tags, false))
+  })
 }
 
 resource "azurerm_container_registry_task" "container_registries__purge" {

@@ -200,6 +200,8 @@ resource "azurerm_management_lock" "cluster__lock" {
   scope      = azurerm_kubernetes_cluster.cluster[each.key].id
   lock_level = "CanNotDelete"
   notes      = "Production cluster of ${var.name_prefix} (Vintner). Destroy the vine in Vintner to remove it."
+  # A lock covers the cluster's children: on destroy it goes before the node pools.
+  depends_on = [azurerm_kubernetes_cluster_node_pool.cluster__pool]
 }
 
 resource "helm_release" "cluster__argocd" {

@@ -194,4 +194,6 @@ resource "azurerm_management_lock" "databases__lock" {
   scope      = local.db_servers[each.key].id
   lock_level = "CanNotDelete"
   notes      = "Production database of ${var.name_prefix} (Vintner). Destroy the vine in Vintner to remove it."
+  # A lock covers the server's databases: on destroy it goes before them.
+  depends_on = [azurerm_postgresql_flexible_server_database.databases__db, azurerm_mysql_flexible_database.databases__db]
 }
