@@ -166,3 +166,31 @@ run "nothing_secret_is_output" {
     error_message = "resources carry vineyard, vine, stage and managed-by tags"
   }
 }
+
+run "production_applies_and_keeps_the_same_keys" {
+  command = apply
+
+  variables {
+    stage       = "production"
+    name_prefix = "acme-shop-prod"
+    network     = { name = "net", resource_name = "acme-shop-prod-net", cidr_block = "10.0.0.0/16", az_count = 3, nat_gateway = "per_az", existing_network_id = null }
+    cluster     = { name = "k8s", resource_name = "acme-shop-prod-k8s", kubernetes_version = "1.31", node_size = "large", node_min = 3, node_max = 10, argocd_enabled = true }
+    databases = {
+      main = { name = "main", resource_name = "acme-shop-prod-db-main", engine = "postgres", engine_version = "16", size = "large", storage_gb = 100, high_availability = true, backup_retention_days = 30 }
+    }
+    caches = { sessions = { name = "sessions", resource_name = "acme-shop-prod-cache-sessions", engine = "redis", size = "large", node_count = 2, high_availability = true } }
+  }
+
+  assert {
+    condition     = length(azurerm_management_lock.cluster__lock) == 1 && length(azurerm_management_lock.databases__lock) == 1 && length(azurerm_nat_gateway.network__nat) == 3
+    error_message = "production: locks on the cluster and the database, a NAT gateway per zone"
+  }
+  assert {
+    condition     = sort(keys(output.components["databases/main"])) == sort(["id", "arn", "host", "port", "endpoint", "reader_host", "engine", "engine_version", "instance_class", "storage_gb", "database_name", "username", "password_secret", "url"]) && length(output.components["network/net"].nat_gateways) == 3 && length(output.components["network/net"].private_subnets) == 3
+    error_message = "production outputs keep the contract's keys"
+  }
+  assert {
+    condition     = output.components["caches/sessions"].node_count == 2 && output.components["caches/sessions"].node_type == "Premium P2"
+    error_message = "an HA cache reports the Premium nodes it runs"
+  }
+}
