@@ -2,7 +2,18 @@
 # replicas; automatic failover and Multi-AZ when high_availability), encrypted in transit and at
 # rest. Memcached: a cluster of node_count nodes (across zones when high_availability), encrypted
 # in transit. Private subnets, reachable from the VPC only.
+
+variable "caches" {
+  type    = any
+  default = {}
+  validation {
+    condition     = try(length(var.caches), 0) == 0 || var.network != null
+    error_message = "caches: the vine needs a network (ElastiCache runs in its private subnets)."
+  }
+}
+
 locals {
+  caches           = merge(var.caches)
   cache_engine     = { for k, c in local.caches : k => try(c.engine, "redis") }
   cache_port       = { for k, c in local.caches : k => local.cache_engine[k] == "memcached" ? 11211 : 6379 }
   cache_replicated = { for k, c in local.caches : k => c if local.cache_engine[k] != "memcached" }
@@ -81,4 +92,36 @@ resource "aws_elasticache_cluster" "caches" {
   security_group_ids         = [aws_security_group.caches[each.key].id]
   transit_encryption_enabled = true
   apply_immediately          = !local.is_production
+}
+
+output "caches" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); nothing secret."
+  value = merge(
+    {
+      for k, c in local.cache_replicated : k => {
+        id         = aws_elasticache_replication_group.caches[k].id
+        arn        = aws_elasticache_replication_group.caches[k].arn
+        host       = aws_elasticache_replication_group.caches[k].primary_endpoint_address
+        port       = aws_elasticache_replication_group.caches[k].port
+        endpoint   = "${aws_elasticache_replication_group.caches[k].primary_endpoint_address}:${aws_elasticache_replication_group.caches[k].port}"
+        url        = "rediss://${aws_elasticache_replication_group.caches[k].primary_endpoint_address}:${aws_elasticache_replication_group.caches[k].port}"
+        engine     = local.cache_engine[k]
+        node_type  = aws_elasticache_replication_group.caches[k].node_type
+        node_count = local.cache_nodes[k]
+      }
+    },
+    {
+      for k, c in local.cache_memcached : k => {
+        id         = aws_elasticache_cluster.caches[k].id
+        arn        = aws_elasticache_cluster.caches[k].arn
+        host       = aws_elasticache_cluster.caches[k].cluster_address
+        port       = aws_elasticache_cluster.caches[k].port
+        endpoint   = aws_elasticache_cluster.caches[k].configuration_endpoint
+        url        = "memcache://${aws_elasticache_cluster.caches[k].configuration_endpoint}"
+        engine     = "memcached"
+        node_type  = aws_elasticache_cluster.caches[k].node_type
+        node_count = local.cache_nodes[k]
+      }
+    },
+  )
 }

@@ -1,20 +1,27 @@
 # cluster: EKS with one managed node group in the private subnets, its IAM roles, the IAM OIDC
 # provider (IRSA) and, when argocd_enabled, Argo CD from its Helm chart.
-# repositories: one Argo CD Application, from the argocd-apps Helm chart (not kubernetes_manifest,
-# which needs a reachable cluster at plan time and so breaks the first apply).
+
+variable "cluster" {
+  type    = any
+  default = null
+  # What needs the vine's network says so at once (the resources' own checks come later, after
+  # AWS-side validation that would name a missing CIDR or subnet instead).
+  validation {
+    condition     = var.cluster == null || var.network != null
+    error_message = "cluster: the vine needs a network (EKS runs in its private subnets)."
+  }
+}
+
 locals {
+  cluster = { for _, c in { x = var.cluster } : try(c.name, "cluster") => c if c != null }
   # Chart versions, pinned (https://argoproj.github.io/argo-helm): argo-cd 8.5.0 is Argo CD v3.1.5,
   # which supports Kubernetes 1.30–1.33; argocd-apps 2.0.2 takes `applications` as a map.
-  argocd_chart_version      = "8.5.0"
-  argocd_apps_chart_version = "2.0.2"
-  argocd_namespace          = "argocd"
+  argocd_chart_version = "8.5.0"
+  argocd_namespace     = "argocd"
 
   cluster_name = { for k, c in local.cluster : k => local.name["cluster/${k}"]["63"] }
   argocd       = { for k, c in local.cluster : k => c if try(c.argocd_enabled, false) }
   argocd_key   = one(keys(local.argocd))
-  # The Application goes on the vine's cluster when it runs Argo CD; otherwise nothing is created
-  # (the check below says so).
-  repositories_deployed = local.argocd_key == null ? {} : local.repositories
 
   # For the Helm provider (providers.tf): null without a cluster.
   eks_name     = one([for c in aws_eks_cluster.cluster : c.name])
@@ -29,13 +36,6 @@ locals {
   node_policy_attachments = merge([
     for k, c in local.cluster : { for p, policy in local.node_policies : "${k}/${p}" => { cluster = k, policy = policy } }
   ]...)
-}
-
-check "repositories_need_argocd" {
-  assert {
-    condition     = length(local.repositories) == 0 || local.argocd_key != null
-    error_message = "repositories: no Argo CD Application is created until the vine has a cluster with argocd_enabled."
-  }
 }
 
 # IAM role names start with "vintner-", so the identity's policy can scope iam:* and iam:PassRole
@@ -254,41 +254,21 @@ resource "helm_release" "cluster__argocd" {
   depends_on = [aws_eks_node_group.cluster__nodes]
 }
 
-resource "helm_release" "repositories" {
-  for_each   = local.repositories_deployed
-  name       = local.name["repositories/${each.key}"]["53"]
-  namespace  = local.argocd_namespace
-  repository = "https://argoproj.github.io/argo-helm"
-  chart      = "argocd-apps"
-  version    = local.argocd_apps_chart_version
-  timeout    = 300
-  atomic     = true
-
-  values = [yamlencode({
-    applications = {
-      (local.name["repositories/${each.key}"]["53"]) = {
-        name      = local.name["repositories/${each.key}"]["53"]
-        namespace = local.argocd_namespace
-        project   = "default"
-        # Deleting the Application (the vine's destroy) deletes what it deployed first — load
-        # balancers included, which would otherwise keep the VPC from being deleted.
-        finalizers = ["resources-finalizer.argocd.argoproj.io"]
-        source = {
-          repoURL        = each.value.repo_url
-          targetRevision = each.value.branch
-          path           = try(coalesce(each.value.path), ".")
-        }
-        destination = {
-          server    = "https://kubernetes.default.svc"
-          namespace = "default"
-        }
-        syncPolicy = merge(
-          { syncOptions = ["CreateNamespace=true"] },
-          try(each.value.sync_policy, "manual") == "automated" ? { automated = { prune = true, selfHeal = true } } : {},
-        )
-      }
+output "cluster" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); nothing secret."
+  value = {
+    for k, c in local.cluster : k => {
+      id                 = aws_eks_cluster.cluster[k].id
+      arn                = aws_eks_cluster.cluster[k].arn
+      name               = aws_eks_cluster.cluster[k].name
+      endpoint           = aws_eks_cluster.cluster[k].endpoint
+      kubernetes_version = aws_eks_cluster.cluster[k].version
+      node_instance_type = local.sizes.node[try(c.node_size, "small")]
+      node_min           = c.node_min
+      node_max           = c.node_max
+      oidc_issuer_url    = aws_eks_cluster.cluster[k].identity[0].oidc[0].issuer
+      # Argo CD is not exposed outside the cluster: kubectl -n argocd port-forward svc/argocd-server.
+      argocd_url = try(c.argocd_enabled, false) ? "https://argocd-server.${helm_release.cluster__argocd[k].namespace}.svc.cluster.local" : null
     }
-  })]
-
-  depends_on = [helm_release.cluster__argocd]
+  }
 }

@@ -1,8 +1,19 @@
 # databases: RDS for PostgreSQL or MySQL (one instance; Multi-AZ with a synchronous standby when
 # high_availability), in the private subnets, reachable from the VPC only, TLS enforced, storage
 # encrypted, the master password generated and kept by RDS in Secrets Manager (never in Terraform).
+
+variable "databases" {
+  type    = any
+  default = {}
+  validation {
+    condition     = try(length(var.databases), 0) == 0 || var.network != null
+    error_message = "databases: the vine needs a network (RDS runs in its private subnets)."
+  }
+}
+
 locals {
-  db_port = { for k, c in local.databases : k => try(c.engine, "postgres") == "mysql" ? 3306 : 5432 }
+  databases = merge(var.databases)
+  db_port   = { for k, c in local.databases : k => try(c.engine, "postgres") == "mysql" ? 3306 : 5432 }
   db_version_parts = {
     for k, c in local.databases : k => split(".", tostring(try(c.engine_version, try(c.engine, "postgres") == "mysql" ? "8.0" : "16")))
   }
@@ -97,4 +108,32 @@ resource "aws_db_instance" "databases" {
   final_snapshot_identifier = local.is_production ? "${local.name["databases/${each.key}"]["55"]}-final" : null
   # Development and staging: destroy leaves no automated backup behind either.
   delete_automated_backups = !local.is_production
+}
+
+output "databases" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); nothing secret."
+  value = {
+    for k, c in local.databases : k => {
+      id              = aws_db_instance.databases[k].identifier
+      arn             = aws_db_instance.databases[k].arn
+      host            = aws_db_instance.databases[k].address
+      port            = aws_db_instance.databases[k].port
+      endpoint        = aws_db_instance.databases[k].endpoint
+      reader_host     = null # Multi-AZ's standby takes no reads; there is no reader endpoint
+      engine          = aws_db_instance.databases[k].engine
+      engine_version  = aws_db_instance.databases[k].engine_version_actual
+      instance_class  = aws_db_instance.databases[k].instance_class
+      storage_gb      = aws_db_instance.databases[k].allocated_storage
+      database_name   = aws_db_instance.databases[k].db_name
+      username        = aws_db_instance.databases[k].username
+      password_secret = aws_db_instance.databases[k].master_user_secret[0].secret_arn
+      url = format("%s://%s@%s:%d/%s",
+        try(c.engine, "postgres") == "mysql" ? "mysql" : "postgres",
+        aws_db_instance.databases[k].username,
+        aws_db_instance.databases[k].address,
+        aws_db_instance.databases[k].port,
+        aws_db_instance.databases[k].db_name,
+      )
+    }
+  }
 }

@@ -1,23 +1,38 @@
+# Nothing secret here: credentials (keys, or assume-role / web-identity settings) and custom
+# endpoints reach the providers through the environment of the one Terraform process.
+provider "aws" {
+  region = var.region
+  default_tags {
+    tags = local.tags
+  }
+}
+
+# Helm talks to the vine's EKS cluster. Until the cluster exists (first plan) or when the vine has
+# none, everything here is unknown or null and no Helm resource is planned against it. The token
+# comes from `aws eks get-token` at each call (a data-source token is read at plan time and lives
+# 15 minutes: too short for a saved plan applied later or a cluster that takes 15 minutes to
+# create), with the same environment credentials: the worker needs the AWS CLI on PATH.
+provider "helm" {
+  kubernetes = {
+    host                   = local.eks_endpoint
+    cluster_ca_certificate = local.eks_ca == null ? null : base64decode(local.eks_ca)
+    exec = local.eks_name == null ? null : {
+      api_version = "client.authentication.k8s.io/v1beta1"
+      command     = "aws"
+      args        = ["eks", "get-token", "--cluster-name", local.eks_name, "--region", var.region, "--output", "json"]
+    }
+  }
+}
+
+# What every kind's file shares: the providers, every component's settings by "<kind>/<name>",
+# names within AWS's limits, stage flags and tags. Each kind's variable, resources and output are in
+# its <kind>.tf (../CONTRACT.md).
+#
 # Resource naming rule (src/terraform/ maps Terraform events back to components by it): everything
 # belonging to component <kind>/<name> is <type>.<kind>["<name>"] or <type>.<kind>__<part>["<name>"]
 # (keyed "<name>/<sub>" where a component has several of one part), for_each keyed by the
-# component name — singletons too.
+# component name — singletons too. Data sources of the whole vine start with no kind name.
 locals {
-  # Singletons become maps of 0 or 1 entry keyed by their name. merge() skips nulls, so a null map
-  # of a multi kind is an empty one.
-  network      = { for _, c in { x = var.network } : try(c.name, "network") => c if c != null }
-  cluster      = { for _, c in { x = var.cluster } : try(c.name, "cluster") => c if c != null }
-  dns          = { for _, c in { x = var.dns } : try(c.name, "dns") => c if c != null }
-  repositories = { for _, c in { x = var.repositories } : try(c.name, "repositories") => c if c != null }
-  databases    = merge(var.databases)
-  caches       = merge(var.caches)
-  queues       = merge(var.queues)
-  topics       = merge(var.topics)
-  nosql_tables = merge(var.nosql_tables)
-  registries   = merge(var.container_registries)
-  # A secret's value never travels with its settings (it is in var.secret_values, sensitive).
-  secrets = { for k, c in merge(var.secrets) : k => { for f, v in c : f => v if f != "value" } }
-
   all = merge(
     { for k, c in local.network : "network/${k}" => c },
     { for k, c in local.cluster : "cluster/${k}" => c },
@@ -28,7 +43,7 @@ locals {
     { for k, c in local.queues : "queues/${k}" => c },
     { for k, c in local.topics : "topics/${k}" => c },
     { for k, c in local.nosql_tables : "nosql_tables/${k}" => c },
-    { for k, c in local.registries : "container_registries/${k}" => c },
+    { for k, c in local.container_registries : "container_registries/${k}" => c },
     { for k, c in local.secrets : "secrets/${k}" => c },
   )
 
@@ -70,3 +85,5 @@ locals {
 }
 
 data "aws_partition" "current" {}
+
+data "aws_caller_identity" "current" {}

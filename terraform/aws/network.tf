@@ -6,7 +6,14 @@
 # the EKS nodes in az_count zones, so a development vine (az_count 1) still runs in one zone.
 # Each subnet is a /20 of a /16 (newbits 4): private ones from the start of the range, public ones
 # from its second half.
+
+variable "network" {
+  type    = any
+  default = null
+}
+
 locals {
+  network        = { for _, c in { x = var.network } : try(c.name, "network") => c if c != null }
   network_create = { for k, c in local.network : k => c if try(c.existing_network_id, null) == null }
   network_adopt  = { for k, c in local.network : k => c if try(c.existing_network_id, null) != null }
 
@@ -230,8 +237,6 @@ locals {
   network_flow_logs = local.is_production ? local.network_create : {}
 }
 
-data "aws_caller_identity" "current" {}
-
 resource "aws_cloudwatch_log_group" "network__flow_logs" {
   for_each          = local.network_flow_logs
   name              = "/vintner/${local.rn["network/${each.key}"]}/vpc-flow-logs"
@@ -285,4 +290,36 @@ resource "aws_flow_log" "network" {
   iam_role_arn             = aws_iam_role.network__flow_logs[each.key].arn
   max_aggregation_interval = 600
   depends_on               = [aws_iam_role_policy.network__flow_logs]
+}
+
+output "network" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); nothing secret."
+  value = merge(
+    {
+      for k, c in local.network_create : k => {
+        id                 = aws_vpc.network[k].id
+        arn                = aws_vpc.network[k].arn
+        name               = local.rn["network/${k}"]
+        cidr_block         = aws_vpc.network[k].cidr_block
+        availability_zones = [for key, s in local.private_subnets : aws_subnet.network__private[key].availability_zone if s.network == k]
+        private_subnets    = [for key, s in local.private_subnets : aws_subnet.network__private[key].id if s.network == k]
+        public_subnets     = [for key, s in local.public_subnets : aws_subnet.network__public[key].id if s.network == k]
+        nat_gateways       = local.nat_count[k]
+      }
+    },
+    {
+      for k, c in local.network_adopt : k => {
+        id         = data.aws_vpc.network[k].id
+        arn        = data.aws_vpc.network[k].arn
+        name       = try(data.aws_vpc.network[k].tags["Name"], data.aws_vpc.network[k].id)
+        cidr_block = data.aws_vpc.network[k].cidr_block
+        availability_zones = distinct([
+          for key, s in data.aws_subnet.network__private : s.availability_zone if startswith(key, "${k}/")
+        ])
+        private_subnets = data.aws_subnets.network__private[k].ids
+        public_subnets  = data.aws_subnets.network__public[k].ids
+        nat_gateways    = length(data.aws_nat_gateways.network[k].ids)
+      }
+    },
+  )
 }

@@ -8,7 +8,15 @@
 # applies). The version number tells the provider when to write again: for a user's value a 32-bit
 # hash of it (so a changed value is written, the same one not), for a generated one its length (a
 # new length makes a new password).
+
+variable "secrets" {
+  type    = any
+  default = {}
+}
+
 locals {
+  # A secret's value never travels with its settings (it is in var.secret_values, sensitive).
+  secrets            = { for k, c in merge(var.secrets) : k => { for f, v in c : f => v if f != "value" } }
   secret_user_values = nonsensitive(toset(keys(var.secret_values)))
   secrets_generated  = { for k, c in local.secrets : k => c if !contains(local.secret_user_values, k) }
   # Secrets Manager: 0 (delete at once) or 7–30 days.
@@ -43,4 +51,15 @@ resource "aws_secretsmanager_secret_version" "secrets" {
     ? 1000 + parseint(substr(sha256(var.secret_values[each.key]), 0, 8), 16)
     : try(each.value.generate_length, 32)
   )
+}
+
+output "secrets" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); nothing secret."
+  value = {
+    for k, c in local.secrets : k => {
+      name         = aws_secretsmanager_secret.secrets[k].name
+      arn          = aws_secretsmanager_secret.secrets[k].arn
+      value_source = contains(local.secret_user_values, k) ? "user" : "generated"
+    }
+  }
 }

@@ -77,7 +77,7 @@ run "argocd_and_the_application_with_a_cluster" {
     error_message = "sync_policy = automated: automated sync"
   }
   assert {
-    condition     = output.components["repositories/repositories"].argocd_application == "acme-shop-stg-repo"
+    condition     = output.repositories["repositories"].argocd_application == "acme-shop-stg-repo"
     error_message = "the output names the Application"
   }
 }
@@ -117,7 +117,7 @@ run "no_argocd_when_disabled" {
     error_message = "argocd_enabled = false: neither Argo CD nor the Application"
   }
   assert {
-    condition     = output.components["cluster/cluster"].argocd_url == null && output.components["repositories/repositories"].argocd_application == null
+    condition     = output.cluster["cluster"].argocd_url == null && output.repositories["repositories"].argocd_application == null
     error_message = "no Argo CD: no URL, no Application"
   }
   # The check block warns that the Application waits for Argo CD.

@@ -2,6 +2,16 @@
 # capacity units (the catalogue has no capacity setting; scale them in the console or add
 # autoscaling). Encrypted with the AWS-managed KMS key, point-in-time recovery when asked,
 # deletion protection in production.
+
+variable "nosql_tables" {
+  type    = any
+  default = {}
+}
+
+locals {
+  nosql_tables = merge(var.nosql_tables)
+}
+
 resource "aws_dynamodb_table" "nosql_tables" {
   for_each       = local.nosql_tables
   name           = local.rn["nosql_tables/${each.key}"]
@@ -41,4 +51,18 @@ resource "aws_dynamodb_table" "nosql_tables" {
   }
 
   deletion_protection_enabled = local.is_production
+}
+
+output "nosql_tables" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); nothing secret."
+  value = {
+    for k, c in local.nosql_tables : k => {
+      name          = aws_dynamodb_table.nosql_tables[k].name
+      arn           = aws_dynamodb_table.nosql_tables[k].arn
+      endpoint      = "https://dynamodb.${var.region}.${data.aws_partition.current.dns_suffix}"
+      partition_key = aws_dynamodb_table.nosql_tables[k].hash_key
+      sort_key      = try(c.sort_key, null)
+      billing_mode  = try(c.billing_mode, null)
+    }
+  }
 }

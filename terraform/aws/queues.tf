@@ -1,8 +1,14 @@
 # queues: SQS with SQS-managed encryption, a dead-letter queue with a redrive policy when
 # dead_letter, `.fifo` names when fifo, and a policy that refuses anything but TLS and lets the
-# vine's subscribing topics send.
-# topics: SNS encrypted with the AWS-managed key, one SQS subscription per subscribe_queues entry.
+# vine's subscribing topics (topics.tf) send.
+
+variable "queues" {
+  type    = any
+  default = {}
+}
+
 locals {
+  queues = merge(var.queues)
   queue_name = {
     for k, c in local.queues : k => "${local.name["queues/${k}"]["70"]}${try(c.fifo, false) ? ".fifo" : ""}"
   }
@@ -10,13 +16,6 @@ locals {
     for k, c in local.queues : k => "${local.name["queues/${k}"]["70"]}-dlq${try(c.fifo, false) ? ".fifo" : ""}"
   }
   queues_dead_letter = { for k, c in local.queues : k => c if try(c.dead_letter, false) }
-
-  topic_name = {
-    for k, c in local.topics : k => "${local.name["topics/${k}"]["63"]}${try(c.fifo, false) ? ".fifo" : ""}"
-  }
-  subscriptions = merge([
-    for t, c in local.topics : { for q in coalesce(try(c.subscribe_queues, null), []) : "${t}/${q}" => { topic = t, queue = q } }
-  ]...)
   # Each queue's subscribing topics: one queue policy lists them all.
   queue_topics = { for k, c in local.queues : k => [for s in local.subscriptions : s.topic if s.queue == k] }
 }
@@ -96,35 +95,15 @@ resource "aws_sqs_queue_policy" "queues" {
   policy    = data.aws_iam_policy_document.queues[each.key].json
 }
 
-resource "aws_sns_topic" "topics" {
-  for_each                    = local.topics
-  name                        = local.topic_name[each.key]
-  fifo_topic                  = try(each.value.fifo, false)
-  content_based_deduplication = try(each.value.fifo, false) ? true : null
-  kms_master_key_id           = "alias/aws/sns"
-
-  lifecycle {
-    precondition {
-      condition = alltrue([
-        for q in coalesce(try(each.value.subscribe_queues, null), []) : contains(keys(local.queues), q)
-      ])
-      error_message = "topics.${each.key}.subscribe_queues names a queue this vine does not have."
-    }
-    precondition {
-      condition = alltrue([
-        for q in coalesce(try(each.value.subscribe_queues, null), []) :
-        try(local.queues[q].fifo, false) == try(each.value.fifo, false) if contains(keys(local.queues), q)
-      ])
-      error_message = "topics.${each.key}: a FIFO topic delivers to FIFO queues only, a standard topic to standard queues only."
+output "queues" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); nothing secret."
+  value = {
+    for k, c in local.queues : k => {
+      name            = aws_sqs_queue.queues[k].name
+      arn             = aws_sqs_queue.queues[k].arn
+      url             = aws_sqs_queue.queues[k].url
+      fifo            = try(c.fifo, false)
+      dead_letter_arn = try(c.dead_letter, false) ? aws_sqs_queue.queues__dlq[k].arn : null
     }
   }
-}
-
-resource "aws_sns_topic_subscription" "topics__subscription" {
-  for_each  = { for key, s in local.subscriptions : key => s if contains(keys(local.queues), s.queue) }
-  topic_arn = aws_sns_topic.topics[each.value.topic].arn
-  protocol  = "sqs"
-  endpoint  = aws_sqs_queue.queues[each.value.queue].arn
-  # The queue must let the topic send before the first message.
-  depends_on = [aws_sqs_queue_policy.queues]
 }
