@@ -8,7 +8,14 @@
 #   HA, or more than 2      Premium   (P family; zones 1-3 in production):
 #                           up to 4 nodes: one primary and node_count-1 replicas (at least 1);
 #                           more: a cluster of ceil(node_count/2) shards (max 10) of primary + replica.
+
+variable "caches" {
+  type    = any
+  default = {}
+}
+
 locals {
+  caches = merge(var.caches)
   cache = {
     for k, c in local.caches : k => {
       engine   = try(c.engine, "redis")
@@ -96,5 +103,22 @@ resource "azurerm_private_endpoint" "caches__endpoint" {
   private_dns_zone_group {
     name                 = "redis"
     private_dns_zone_ids = [azurerm_private_dns_zone.redis[0].id]
+  }
+}
+
+output "caches" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); `arn` is the Azure resource id; nothing secret."
+  value = {
+    for k, c in local.cache : k => {
+      id         = azurerm_redis_cache.caches[k].id
+      arn        = azurerm_redis_cache.caches[k].id
+      host       = azurerm_redis_cache.caches[k].hostname
+      port       = azurerm_redis_cache.caches[k].ssl_port
+      endpoint   = "${azurerm_redis_cache.caches[k].hostname}:${azurerm_redis_cache.caches[k].ssl_port}"
+      url        = "rediss://${azurerm_redis_cache.caches[k].hostname}:${azurerm_redis_cache.caches[k].ssl_port}"
+      engine     = c.engine
+      node_type  = "${c.sku} ${c.family}${c.capacity}"
+      node_count = local.cache_nodes[k]
+    }
   }
 }

@@ -4,7 +4,14 @@
 # subnets, a user-assigned control-plane identity (Network Contributor on the VNet), OIDC issuer
 # and workload identity, Entra ID with Azure RBAC for people. Production: Standard tier (SLA),
 # zones, and a CanNotDelete lock. Argo CD (argocd_enabled) by Helm.
+
+variable "cluster" {
+  type    = any
+  default = null
+}
+
 locals {
+  cluster     = { for _, c in { x = var.cluster } : try(c.name, "cluster") => c if c != null }
   cluster_key = one(keys(local.cluster))
   kube        = try(azurerm_kubernetes_cluster.cluster[local.cluster_key].kube_admin_config[0], null)
 
@@ -239,4 +246,22 @@ resource "helm_release" "cluster__argocd" {
   })]
 
   depends_on = [azurerm_kubernetes_cluster_node_pool.cluster__pool, azurerm_role_assignment.cluster__network]
+}
+
+output "cluster" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); `arn` is the Azure resource id; nothing secret."
+  value = {
+    for k, c in local.cluster : k => {
+      id                 = azurerm_kubernetes_cluster.cluster[k].id
+      arn                = azurerm_kubernetes_cluster.cluster[k].id
+      name               = azurerm_kubernetes_cluster.cluster[k].name
+      endpoint           = "https://${azurerm_kubernetes_cluster.cluster[k].fqdn}:443"
+      kubernetes_version = try(c.kubernetes_version, null)
+      node_instance_type = local.sizes.aks_node[local.node_size]
+      node_min           = try(c.node_min, null)
+      node_max           = try(c.node_max, null)
+      oidc_issuer_url    = azurerm_kubernetes_cluster.cluster[k].oidc_issuer_url
+      argocd_url         = try(c.argocd_enabled, false) && local.argocd_ip != null ? "https://${local.argocd_ip}" : null
+    }
+  }
 }

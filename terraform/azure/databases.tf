@@ -2,7 +2,14 @@
 # vine network's delegated subnet and a private DNS zone), one database, an administrator password
 # from random_password kept in the vine's Key Vault, backups 7–35 days (geo-redundant in
 # production), zone-redundant high availability when asked, and a CanNotDelete lock in production.
+
+variable "databases" {
+  type    = any
+  default = {}
+}
+
 locals {
+  databases = merge(var.databases)
   db = {
     for k, c in local.databases : k => {
       engine  = try(c.engine, "postgres")
@@ -196,4 +203,28 @@ resource "azurerm_management_lock" "databases__lock" {
   notes      = "Production database of ${var.name_prefix} (Vintner). Destroy the vine in Vintner to remove it."
   # A lock covers the server's databases: on destroy it goes before them.
   depends_on = [azurerm_postgresql_flexible_server_database.databases__db, azurerm_mysql_flexible_database.databases__db]
+}
+
+output "databases" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); `arn` is the Azure resource id; nothing secret."
+  value = {
+    for k, d in local.db : k => {
+      id              = local.db_servers[k].id
+      arn             = local.db_servers[k].id
+      host            = local.db_servers[k].fqdn
+      port            = d.port
+      endpoint        = "${local.db_servers[k].fqdn}:${d.port}"
+      reader_host     = null # the HA standby takes no reads
+      engine          = d.engine
+      engine_version  = d.version
+      instance_class  = d.sku
+      storage_gb      = d.storage_gb
+      database_name   = d.db_name
+      username        = "vintner"
+      password_secret = azurerm_key_vault_secret.databases__password[k].versionless_id
+      url = d.engine == "mysql" ? "mysql://vintner@${local.db_servers[k].fqdn}:3306/${d.db_name}?ssl-mode=REQUIRED" : (
+        "postgres://vintner@${local.db_servers[k].fqdn}:5432/${d.db_name}?sslmode=require"
+      )
+    }
+  }
 }

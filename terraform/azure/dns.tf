@@ -1,7 +1,14 @@
 # dns: an Azure DNS zone (public), or a Private DNS zone linked to the vine's VNet (private_zone);
 # with existing_zone_id the zone is read, not created (and not linked: an adopted private zone keeps
 # the links it has).
+
+variable "dns" {
+  type    = any
+  default = null
+}
+
 locals {
+  dns                 = { for _, c in { x = var.dns } : try(c.name, "dns") => c if c != null }
   dns_created_public  = { for k, c in local.dns : k => c if try(c.existing_zone_id, null) == null && !try(c.private_zone, false) }
   dns_created_private = { for k, c in local.dns : k => c if try(c.existing_zone_id, null) == null && try(c.private_zone, false) }
   dns_adopted_public  = { for k, c in local.dns : k => c if try(c.existing_zone_id, null) != null && !try(c.private_zone, false) }
@@ -68,4 +75,17 @@ locals {
     { for k, z in data.azurerm_dns_zone.dns : k => { id = z.id, name = z.name, name_servers = tolist(z.name_servers) } },
     { for k, z in data.azurerm_private_dns_zone.dns : k => { id = z.id, name = z.name, name_servers = tolist([]) } },
   )
+}
+
+output "dns" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); `arn` is the Azure resource id; nothing secret."
+  value = {
+    for k, c in local.dns : k => {
+      zone_id      = local.dns_zones[k].id
+      arn          = local.dns_zones[k].id
+      domain_name  = local.dns_zones[k].name
+      private_zone = try(c.private_zone, false)
+      name_servers = local.dns_zones[k].name_servers
+    }
+  }
 }

@@ -7,7 +7,14 @@
 # security group on the node and endpoint subnets (Azure's default rules: VNet and load balancer
 # traffic in, Internet in denied).
 # With existing_network_id the VNet and its subnets are read, and nothing of the network is created.
+
+variable "network" {
+  type    = any
+  default = null
+}
+
 locals {
+  network         = { for _, c in { x = var.network } : try(c.name, "network") => c if c != null }
   net_key         = one(keys(local.network))
   net             = local.net_key == null ? null : local.network[local.net_key]
   has_network     = local.net_key != null
@@ -231,4 +238,22 @@ locals {
   has_postgres_subnet = local.adopting ? local.adopted_postgres != null : length(local.network_postgres) > 0
   has_mysql_subnet    = local.adopting ? local.adopted_mysql != null : length(local.network_mysql) > 0
   has_endpoint_subnet = local.adopting ? (local.adopted_endpoints != null || length(local.adopted_node_names) > 0) : length(local.network_endpoints) > 0
+}
+
+output "network" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); `arn` is the Azure resource id; nothing secret."
+  value = {
+    for k, c in local.network : k => {
+      id                 = local.vnet_id
+      arn                = local.vnet_id
+      name               = local.vnet_name
+      cidr_block         = local.adopting ? try(local.vnet_cidrs[0], null) : local.cidr
+      availability_zones = local.production ? [for i in range(min(length(local.node_subnets), 3)) : local.zone_of[i]] : []
+      private_subnets    = [for s in local.node_subnets : s.id]
+      # Azure subnets are neither public nor private: outbound goes through the NAT gateway, and
+      # inbound only through load balancers.
+      public_subnets = []
+      nat_gateways   = [for key in sort(keys(azurerm_nat_gateway.network__nat)) : azurerm_nat_gateway.network__nat[key].id]
+    }
+  }
 }

@@ -1,6 +1,13 @@
 # repositories: one Argo CD Application (the argocd-apps chart) on the vine's cluster. Only when the
 # cluster runs Argo CD (argocd_enabled); otherwise nothing is created and a warning says why.
+
+variable "repositories" {
+  type    = any
+  default = null
+}
+
 locals {
+  repositories      = { for _, c in { x = var.repositories } : try(c.name, "repositories") => c if c != null }
   argocd_on         = length(local.argocd) > 0
   repositories_apps = { for k, c in local.repositories : k => c if local.argocd_on }
 }
@@ -44,5 +51,18 @@ check "repositories_need_argocd" {
   assert {
     condition     = length(local.repositories) == 0 || local.argocd_on
     error_message = "repositories: nothing is created until the vine has a cluster with argocd_enabled = true (the Argo CD Application runs in Argo CD)."
+  }
+}
+
+output "repositories" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); `arn` is the Azure resource id; nothing secret."
+  value = {
+    for k, c in local.repositories : k => {
+      argocd_application = local.argocd_on ? local.rn["repositories/${k}"] : null
+      repo_url           = try(c.repo_url, null)
+      branch             = try(c.branch, null)
+      path               = try(c.path, null)
+      sync_policy        = try(c.sync_policy, null)
+    }
   }
 }

@@ -1,3 +1,6 @@
+# The variables every target shares (../CONTRACT.md): the sandbox's without its two test knobs.
+# Each kind's own variable is in its <kind>.tf.
+
 variable "vineyard" {
   type = string
 }
@@ -27,56 +30,8 @@ variable "region" {
   type = string
 }
 
-# Singletons: null (disabled) or one object { name, resource_name, ...settings }.
-# `any` so the settings schema can evolve without touching this module.
-variable "network" {
-  type    = any
-  default = null
-}
-variable "cluster" {
-  type    = any
-  default = null
-}
-variable "dns" {
-  type    = any
-  default = null
-}
-variable "repositories" {
-  type    = any
-  default = null
-}
-
-# The other kinds: a map keyed by component name → { resource_name, ...settings }.
-variable "databases" {
-  type    = any
-  default = {}
-}
-variable "caches" {
-  type    = any
-  default = {}
-}
-variable "queues" {
-  type    = any
-  default = {}
-}
-variable "topics" {
-  type    = any
-  default = {}
-}
-variable "nosql_tables" {
-  type    = any
-  default = {}
-}
-variable "container_registries" {
-  type    = any
-  default = {}
-}
-variable "secrets" {
-  type    = any
-  default = {}
-}
-
-# Values the user gave for secrets, by secret name; secrets absent here get a generated value.
+# Values the user gave for secrets, by secret name (TF_VAR_secret_values, never a file); secrets
+# absent here get a generated value.
 variable "secret_values" {
   type      = map(string)
   default   = {}

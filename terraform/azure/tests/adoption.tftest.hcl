@@ -66,11 +66,11 @@ run "adopted_network_and_zone_are_read_not_created" {
     error_message = "an adopted zone is not created"
   }
   assert {
-    condition     = output.components["network/net"].id == "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shared-net/providers/Microsoft.Network/virtualNetworks/hub" && output.components["network/net"].cidr_block == "10.50.0.0/16"
+    condition     = output.network["net"].id == "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shared-net/providers/Microsoft.Network/virtualNetworks/hub" && output.network["net"].cidr_block == "10.50.0.0/16"
     error_message = "the network's outputs are the adopted VNet's"
   }
   assert {
-    condition     = length(output.components["network/net"].private_subnets) == 1 && output.components["network/net"].private_subnets[0] == data.azurerm_subnet.network["net/aks-nodes"].id
+    condition     = length(output.network["net"].private_subnets) == 1 && output.network["net"].private_subnets[0] == data.azurerm_subnet.network["net/aks-nodes"].id
     error_message = "nodes use the adopted VNet's ordinary subnets (not the gateway's, not the database's)"
   }
   assert {
@@ -86,7 +86,7 @@ run "adopted_network_and_zone_are_read_not_created" {
     error_message = "an adopted network's egress is not ours to assume: AKS uses its load balancer"
   }
   assert {
-    condition     = output.components["dns/dns"].zone_id == "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shared-dns/providers/Microsoft.Network/dnsZones/example.com" && length(output.components["dns/dns"].name_servers) == 2
+    condition     = output.dns["dns"].zone_id == "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shared-dns/providers/Microsoft.Network/dnsZones/example.com" && length(output.dns["dns"].name_servers) == 2
     error_message = "the zone's outputs are the adopted zone's"
   }
   assert {
@@ -125,7 +125,7 @@ run "adopted_private_zone" {
     error_message = "an adopted private zone is neither created nor linked"
   }
   assert {
-    condition     = output.components["dns/dns"].private_zone == true && length(output.components["dns/dns"].name_servers) == 0
+    condition     = output.dns["dns"].private_zone == true && length(output.dns["dns"].name_servers) == 0
     error_message = "a private zone has no public name servers"
   }
 }

@@ -39,7 +39,7 @@ run "cluster_with_argocd_gets_argocd_and_the_application" {
     error_message = "the Application follows the repository and syncs automatically"
   }
   assert {
-    condition     = output.components["cluster/k8s"].argocd_url == "https://10.0.15.254" && output.components["repositories/deploy"].argocd_application == "acme-shop-dev-repo"
+    condition     = output.cluster["k8s"].argocd_url == "https://10.0.15.254" && output.repositories["deploy"].argocd_application == "acme-shop-dev-repo"
     error_message = "Argo CD's internal address and the Application's name are output"
   }
 }
@@ -71,7 +71,7 @@ run "cluster_without_argocd" {
     error_message = "no Argo CD, no Application"
   }
   assert {
-    condition     = output.components["cluster/k8s"].argocd_url == null && output.components["repositories/deploy"].argocd_application == null
+    condition     = output.cluster["k8s"].argocd_url == null && output.repositories["deploy"].argocd_application == null
     error_message = "no Argo CD URL, no Application name"
   }
 }
@@ -104,7 +104,7 @@ run "cluster_without_a_vine_network" {
     error_message = "without a vine network AKS makes its own, with one user pool"
   }
   assert {
-    condition     = yamldecode(helm_release.cluster__argocd["k8s"].values[0]).server.service.type == "ClusterIP" && output.components["cluster/k8s"].argocd_url == null
+    condition     = yamldecode(helm_release.cluster__argocd["k8s"].values[0]).server.service.type == "ClusterIP" && output.cluster["k8s"].argocd_url == null
     error_message = "with no VNet to be internal to, Argo CD is not exposed"
   }
 }

@@ -98,7 +98,7 @@ run "long_names_fit" {
     error_message = "storage beyond Azure's largest is 32 TiB; version 16.4 → 16"
   }
   assert {
-    condition     = azurerm_redis_cache.caches["a-very-long-cache-component-name-abcdefg"].shard_count == 10 && azurerm_redis_cache.caches["a-very-long-cache-component-name-abcdefg"].replicas_per_primary == 1 && output.components["caches/a-very-long-cache-component-name-abcdefg"].node_count == 20
+    condition     = azurerm_redis_cache.caches["a-very-long-cache-component-name-abcdefg"].shard_count == 10 && azurerm_redis_cache.caches["a-very-long-cache-component-name-abcdefg"].replicas_per_primary == 1 && output.caches["a-very-long-cache-component-name-abcdefg"].node_count == 20
     error_message = "20 nodes: 10 shards of primary + replica"
   }
   assert {

@@ -1,4 +1,4 @@
-# components: exactly the contract's keys per kind (terraform/CONTRACT.md, "Outputs"), and nothing
+# Each kind's output: exactly the contract's keys per kind (terraform/CONTRACT.md, "Outputs"), and nothing
 # secret. Applied against the mock providers, so every value is known.
 
 mock_provider "azurerm" {
@@ -63,53 +63,60 @@ run "every_component_has_exactly_the_contract_keys" {
   command = apply
 
   assert {
-    condition     = sort(keys(output.components)) == sort(["network/net", "cluster/k8s", "dns/dns", "repositories/deploy", "databases/main", "databases/legacy", "caches/sessions", "queues/jobs", "queues/orders", "topics/events", "nosql_tables/carts", "container_registries/apps", "secrets/stripe", "secrets/api"])
-    error_message = "one output per component, keyed <kind>/<name>"
+    condition = (jsonencode({
+      network      = keys(output.network), cluster = keys(output.cluster), dns = keys(output.dns), repositories = keys(output.repositories),
+      databases    = keys(output.databases), caches = keys(output.caches), queues = keys(output.queues), topics = keys(output.topics),
+      nosql_tables = keys(output.nosql_tables), container_registries = keys(output.container_registries), secrets = keys(output.secrets)
+      }) == jsonencode({
+      network = ["net"], cluster = ["k8s"], dns = ["dns"], repositories = ["deploy"], databases = ["legacy", "main"], caches = ["sessions"],
+      queues  = ["jobs", "orders"], topics = ["events"], nosql_tables = ["carts"], container_registries = ["apps"], secrets = ["api", "stripe"]
+    }))
+    error_message = "each kind's output has one entry per component, keyed by its name"
   }
   assert {
-    condition     = sort(keys(output.components["network/net"])) == sort(["id", "arn", "name", "cidr_block", "availability_zones", "private_subnets", "public_subnets", "nat_gateways"])
+    condition     = sort(keys(output.network["net"])) == sort(["id", "arn", "name", "cidr_block", "availability_zones", "private_subnets", "public_subnets", "nat_gateways"])
     error_message = "network keys"
   }
   assert {
-    condition     = sort(keys(output.components["cluster/k8s"])) == sort(["id", "arn", "name", "endpoint", "kubernetes_version", "node_instance_type", "node_min", "node_max", "oidc_issuer_url", "argocd_url"])
+    condition     = sort(keys(output.cluster["k8s"])) == sort(["id", "arn", "name", "endpoint", "kubernetes_version", "node_instance_type", "node_min", "node_max", "oidc_issuer_url", "argocd_url"])
     error_message = "cluster keys"
   }
   assert {
-    condition     = sort(keys(output.components["dns/dns"])) == sort(["zone_id", "arn", "domain_name", "private_zone", "name_servers"])
+    condition     = sort(keys(output.dns["dns"])) == sort(["zone_id", "arn", "domain_name", "private_zone", "name_servers"])
     error_message = "dns keys"
   }
   assert {
-    condition     = sort(keys(output.components["repositories/deploy"])) == sort(["argocd_application", "repo_url", "branch", "path", "sync_policy"])
+    condition     = sort(keys(output.repositories["deploy"])) == sort(["argocd_application", "repo_url", "branch", "path", "sync_policy"])
     error_message = "repositories keys"
   }
   assert {
-    condition = alltrue([for d in ["databases/main", "databases/legacy"] :
-      sort(keys(output.components[d])) == sort(["id", "arn", "host", "port", "endpoint", "reader_host", "engine", "engine_version", "instance_class", "storage_gb", "database_name", "username", "password_secret", "url"])
+    condition = alltrue([for d in ["main", "legacy"] :
+      sort(keys(output.databases[d])) == sort(["id", "arn", "host", "port", "endpoint", "reader_host", "engine", "engine_version", "instance_class", "storage_gb", "database_name", "username", "password_secret", "url"])
     ])
     error_message = "databases keys"
   }
   assert {
-    condition     = sort(keys(output.components["caches/sessions"])) == sort(["id", "arn", "host", "port", "endpoint", "url", "engine", "node_type", "node_count"])
+    condition     = sort(keys(output.caches["sessions"])) == sort(["id", "arn", "host", "port", "endpoint", "url", "engine", "node_type", "node_count"])
     error_message = "caches keys"
   }
   assert {
-    condition     = alltrue([for q in ["queues/jobs", "queues/orders"] : sort(keys(output.components[q])) == sort(["name", "arn", "url", "fifo", "dead_letter_arn"])])
+    condition     = alltrue([for q in ["jobs", "orders"] : sort(keys(output.queues[q])) == sort(["name", "arn", "url", "fifo", "dead_letter_arn"])])
     error_message = "queues keys"
   }
   assert {
-    condition     = sort(keys(output.components["topics/events"])) == sort(["name", "arn", "subscriptions"])
+    condition     = sort(keys(output.topics["events"])) == sort(["name", "arn", "subscriptions"])
     error_message = "topics keys"
   }
   assert {
-    condition     = sort(keys(output.components["nosql_tables/carts"])) == sort(["name", "arn", "endpoint", "partition_key", "sort_key", "billing_mode"])
+    condition     = sort(keys(output.nosql_tables["carts"])) == sort(["name", "arn", "endpoint", "partition_key", "sort_key", "billing_mode"])
     error_message = "nosql_tables keys"
   }
   assert {
-    condition     = sort(keys(output.components["container_registries/apps"])) == sort(["name", "arn", "repository_url", "immutable_tags"])
+    condition     = sort(keys(output.container_registries["apps"])) == sort(["name", "arn", "repository_url", "immutable_tags"])
     error_message = "container_registries keys"
   }
   assert {
-    condition     = alltrue([for s in ["secrets/stripe", "secrets/api"] : sort(keys(output.components[s])) == sort(["name", "arn", "value_source"])])
+    condition     = alltrue([for s in ["stripe", "api"] : sort(keys(output.secrets[s])) == sort(["name", "arn", "value_source"])])
     error_message = "secrets keys"
   }
   assert {
@@ -122,11 +129,11 @@ run "nothing_secret_is_output" {
   command = apply
 
   assert {
-    condition     = !strcontains(jsonencode(output.components), "sk_live_USER-VALUE-never-in-outputs") && !strcontains(jsonencode(output.components), "GENERATED-Pa55word-never-in-outputs")
+    condition     = !strcontains(jsonencode([output.network, output.cluster, output.dns, output.repositories, output.databases, output.caches, output.queues, output.topics, output.nosql_tables, output.container_registries, output.secrets]), "sk_live_USER-VALUE-never-in-outputs") && !strcontains(jsonencode([output.network, output.cluster, output.dns, output.repositories, output.databases, output.caches, output.queues, output.topics, output.nosql_tables, output.container_registries, output.secrets]), "GENERATED-Pa55word-never-in-outputs")
     error_message = "no secret value, given or generated, appears in the outputs"
   }
   assert {
-    condition     = output.components["secrets/stripe"].value_source == "user" && output.components["secrets/api"].value_source == "generated"
+    condition     = output.secrets["stripe"].value_source == "user" && output.secrets["api"].value_source == "generated"
     error_message = "value_source says where a secret's value came from"
   }
   assert {
@@ -134,27 +141,27 @@ run "nothing_secret_is_output" {
     error_message = "the values reach Key Vault"
   }
   assert {
-    condition     = output.components["databases/main"].password_secret == azurerm_key_vault_secret.databases__password["main"].versionless_id && !strcontains(output.components["databases/main"].url, "GENERATED")
+    condition     = output.databases["main"].password_secret == azurerm_key_vault_secret.databases__password["main"].versionless_id && !strcontains(output.databases["main"].url, "GENERATED")
     error_message = "a database's password is named by its Key Vault secret, never output, and not in its URL"
   }
   assert {
-    condition     = startswith(output.components["databases/main"].url, "postgres://vintner@") && output.components["databases/main"].port == 5432 && output.components["databases/legacy"].port == 3306
+    condition     = startswith(output.databases["main"].url, "postgres://vintner@") && output.databases["main"].port == 5432 && output.databases["legacy"].port == 3306
     error_message = "database URLs and ports"
   }
   assert {
-    condition     = output.components["queues/jobs"].url == "https://acme-shop-dev-bus-abcd.servicebus.windows.net/acme-shop-dev-queue-jobs" && output.components["queues/jobs"].dead_letter_arn == azurerm_servicebus_queue.queues__dlq["jobs"].id && output.components["queues/orders"].dead_letter_arn == null
+    condition     = output.queues["jobs"].url == "https://acme-shop-dev-bus-abcd.servicebus.windows.net/acme-shop-dev-queue-jobs" && output.queues["jobs"].dead_letter_arn == azurerm_servicebus_queue.queues__dlq["jobs"].id && output.queues["orders"].dead_letter_arn == null
     error_message = "queue URL and dead-letter queue id"
   }
   assert {
-    condition     = length(output.components["topics/events"].subscriptions) == 2 && azurerm_servicebus_subscription.topics__subscription["events/orders"].forward_to == "acme-shop-dev-queue-orders"
+    condition     = length(output.topics["events"].subscriptions) == 2 && azurerm_servicebus_subscription.topics__subscription["events/orders"].forward_to == "acme-shop-dev-queue-orders"
     error_message = "one forwarding subscription per subscribed queue"
   }
   assert {
-    condition     = output.components["cluster/k8s"].endpoint == "https://acme-shop-dev-k8s-abcd1234.hcp.eastus.azmk8s.io:443" && azurerm_role_assignment.container_registries__pull["apps"].principal_id == azurerm_user_assigned_identity.cluster__kubelet["k8s"].principal_id
+    condition     = output.cluster["k8s"].endpoint == "https://acme-shop-dev-k8s-abcd1234.hcp.eastus.azmk8s.io:443" && azurerm_role_assignment.container_registries__pull["apps"].principal_id == azurerm_user_assigned_identity.cluster__kubelet["k8s"].principal_id
     error_message = "cluster endpoint; the kubelet identity pulls from the vine's registries"
   }
   assert {
-    condition     = output.components["caches/sessions"].port == azurerm_redis_cache.caches["sessions"].ssl_port && startswith(output.components["caches/sessions"].url, "rediss://")
+    condition     = output.caches["sessions"].port == azurerm_redis_cache.caches["sessions"].ssl_port && startswith(output.caches["sessions"].url, "rediss://")
     error_message = "caches are TLS only"
   }
   assert {
@@ -186,11 +193,11 @@ run "production_applies_and_keeps_the_same_keys" {
     error_message = "production: locks on the cluster and the database, a NAT gateway per zone"
   }
   assert {
-    condition     = sort(keys(output.components["databases/main"])) == sort(["id", "arn", "host", "port", "endpoint", "reader_host", "engine", "engine_version", "instance_class", "storage_gb", "database_name", "username", "password_secret", "url"]) && length(output.components["network/net"].nat_gateways) == 3 && length(output.components["network/net"].private_subnets) == 3
+    condition     = sort(keys(output.databases["main"])) == sort(["id", "arn", "host", "port", "endpoint", "reader_host", "engine", "engine_version", "instance_class", "storage_gb", "database_name", "username", "password_secret", "url"]) && length(output.network["net"].nat_gateways) == 3 && length(output.network["net"].private_subnets) == 3
     error_message = "production outputs keep the contract's keys"
   }
   assert {
-    condition     = output.components["caches/sessions"].node_count == 2 && output.components["caches/sessions"].node_type == "Premium P2"
+    condition     = output.caches["sessions"].node_count == 2 && output.caches["sessions"].node_type == "Premium P2"
     error_message = "an HA cache reports the Premium nodes it runs"
   }
 }

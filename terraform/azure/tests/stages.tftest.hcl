@@ -109,7 +109,7 @@ run "development_is_small_and_single_zone" {
     error_message = "no continuous backup without point_in_time_recovery"
   }
   assert {
-    condition     = output.components["network/net"].nat_gateways != null && length(output.components["network/net"].availability_zones) == 0
+    condition     = output.network["net"].nat_gateways != null && length(output.network["net"].availability_zones) == 0
     error_message = "development network is not zonal"
   }
 }
@@ -200,7 +200,7 @@ run "production_is_zonal_highly_available_and_locked" {
     error_message = "provisioned table: 400 RU/s, TTL on, sort key unique"
   }
   assert {
-    condition     = tolist(output.components["network/net"].availability_zones) == tolist(["1", "2", "3"])
+    condition     = tolist(output.network["net"].availability_zones) == tolist(["1", "2", "3"])
     error_message = "production network reports its zones"
   }
 }

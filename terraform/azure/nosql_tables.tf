@@ -13,8 +13,15 @@
 #                   carries "ttl" (seconds after its last write; Cosmos reads only that property)
 #   point_in_time_recovery → the account backs up continuously (7 days; 30 in production).
 # Entra ID only (account keys off), TLS 1.2.
+
+variable "nosql_tables" {
+  type    = any
+  default = {}
+}
+
 locals {
-  nosql_mode = { for k, c in local.nosql_tables : k => try(c.billing_mode, "on_demand") == "provisioned" ? "provisioned" : "serverless" }
+  nosql_tables = merge(var.nosql_tables)
+  nosql_mode   = { for k, c in local.nosql_tables : k => try(c.billing_mode, "on_demand") == "provisioned" ? "provisioned" : "serverless" }
   nosql_accounts = {
     for m in distinct(values(local.nosql_mode)) : m => {
       continuous = anytrue([for k, c in local.nosql_tables : try(c.point_in_time_recovery, false) if local.nosql_mode[k] == m])
@@ -113,6 +120,20 @@ resource "azurerm_cosmosdb_sql_container" "nosql_tables" {
           order = "Ascending"
         }
       }
+    }
+  }
+}
+
+output "nosql_tables" {
+  description = "\"<name>\" → the component's outputs: exactly the contract's keys (../CONTRACT.md); `arn` is the Azure resource id; nothing secret."
+  value = {
+    for k, c in local.nosql_tables : k => {
+      name          = azurerm_cosmosdb_sql_container.nosql_tables[k].name
+      arn           = azurerm_cosmosdb_sql_container.nosql_tables[k].id
+      endpoint      = azurerm_cosmosdb_account.vine[local.nosql_mode[k]].endpoint
+      partition_key = try(c.partition_key, null)
+      sort_key      = try(c.sort_key, null)
+      billing_mode  = try(c.billing_mode, null)
     }
   }
 }
