@@ -1,3 +1,12 @@
+# What every kind's file shares: the providers, every component's settings by "<kind>/<name>",
+# names within AWS's limits, stage flags and tags. Each kind's variable, resources and output are in
+# its <kind>.tf (../CONTRACT.md).
+#
+# Resource naming rule (src/terraform/ maps Terraform events back to components by it): everything
+# belonging to component <kind>/<name> is <type>.<kind>["<name>"] or <type>.<kind>__<part>["<name>"]
+# (keyed "<name>/<sub>" where a component has several of one part), for_each keyed by the
+# component name — singletons too. Data sources of the whole vine start with no kind name.
+
 # Nothing secret here: credentials (keys, or assume-role / web-identity settings) and custom
 # endpoints reach the providers through the environment of the one Terraform process.
 provider "aws" {
@@ -24,14 +33,6 @@ provider "helm" {
   }
 }
 
-# What every kind's file shares: the providers, every component's settings by "<kind>/<name>",
-# names within AWS's limits, stage flags and tags. Each kind's variable, resources and output are in
-# its <kind>.tf (../CONTRACT.md).
-#
-# Resource naming rule (src/terraform/ maps Terraform events back to components by it): everything
-# belonging to component <kind>/<name> is <type>.<kind>["<name>"] or <type>.<kind>__<part>["<name>"]
-# (keyed "<name>/<sub>" where a component has several of one part), for_each keyed by the
-# component name — singletons too. Data sources of the whole vine start with no kind name.
 locals {
   all = merge(
     { for k, c in local.network : "network/${k}" => c },

@@ -18,6 +18,7 @@ terraform {
     }
   }
 
-  # Configured at init: -backend-config=schema_name=… and PG_CONN_STR (see src/terraform/).
-  backend "pg" {}
+  # The state Vintner keeps (encrypted, with its history): configured by src/terraform/ through
+  # TF_HTTP_* in Terraform's environment (the address and the job's own credential).
+  backend "http" {}
 }

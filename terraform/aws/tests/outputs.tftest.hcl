@@ -258,7 +258,7 @@ run "secrets_come_from_secret_values_and_stay_out_of_outputs" {
     error_message = "the secret value is write-only: not in the state"
   }
   assert {
-    condition     = !issensitive(output.secrets) && !issensitive(output.databases) && !strcontains(jsonencode([output.secrets, output.databases]), "s3cr3t-from-the-user") && !strcontains(jsonencode([output.secrets, output.databases]), nonsensitive(random_password.secrets__generated["session"].result))
+    condition     = !issensitive(output.secrets) && !issensitive(output.databases) && !strcontains(jsonencode([output.network, output.cluster, output.dns, output.repositories, output.databases, output.caches, output.queues, output.topics, output.nosql_tables, output.container_registries, output.secrets]), "s3cr3t-from-the-user") && !strcontains(jsonencode([output.network, output.cluster, output.dns, output.repositories, output.databases, output.caches, output.queues, output.topics, output.nosql_tables, output.container_registries, output.secrets]), nonsensitive(random_password.secrets__generated["session"].result))
     error_message = "no output holds a secret value"
   }
   assert {
