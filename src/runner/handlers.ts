@@ -49,6 +49,7 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     timeoutMs: ctx.deps.terraformTimeoutMs,
     killGraceMs: ctx.deps.terraformKillGraceMs,
     ...(ctx.deps.initCache ? { initCache: ctx.deps.initCache } : {}),
+    ...(ctx.deps.terraformProviderMirror ? { providerMirror: ctx.deps.terraformProviderMirror } : {}),
     onLine: (l) => ctx.logs.write(l),
     onResourceEvent: (ev) => listener?.(ev),
     onPlannedChange: (c) => plannedListener?.(c),
