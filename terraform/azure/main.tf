@@ -124,16 +124,10 @@ resource "azurerm_servicebus_namespace" "vine" {
 }
 
 # secrets and the databases' passwords live in one Key Vault per vine (RBAC authorization, purge
-# protection in production, soft delete for recovery_window_days clamped to Azure's 7–90, fixed
+# protection in production, soft delete for the secrets' recovery_window_days (secrets.tf), fixed
 # when the vault is created).
 locals {
   vault_needed = length(local.secrets) + length(local.databases) > 0
-  # Key Vault keeps deleted secrets 7–90 days; the vine's longest recovery window, or the stage's.
-  vault_retention = min(max(concat(
-    [for k, c in local.secrets : try(c.recovery_window_days, 0)],
-    [local.production ? 30 : 7],
-  )...), 90)
-  vault_retention_days = max(local.vault_retention, 7)
 }
 
 resource "azurerm_key_vault" "vine" {

@@ -12,6 +12,13 @@ locals {
   secrets = { for k, c in merge(var.secrets) : k => { for f, v in c : f => v if f != "value" } }
   # Secrets given by the user (names only: the values stay sensitive).
   user_secret_names = nonsensitive(toset(keys(var.secret_values)))
+  # recovery_window_days: the vault's soft-delete retention (Key Vault keeps deleted secrets 7–90
+  # days, one setting for the whole vault): the vine's longest recovery window, or the stage's.
+  vault_retention = min(max(concat(
+    [for k, c in local.secrets : try(c.recovery_window_days, 0)],
+    [local.production ? 30 : 7],
+  )...), 90)
+  vault_retention_days = max(local.vault_retention, 7)
 }
 
 resource "random_password" "secrets__generated" {
