@@ -142,6 +142,55 @@ t.test('every setting of every kind is read by that kind’s file, on every targ
   t.same(ignoredSettings(`${aws}\n# ttl_attribute is ignored here\n`.replace(/\.ttl_attribute\b|"ttl_attribute"/g, '.x'), nosql), ['ttl_attribute'], 'a setting named only in a comment counts as ignored');
 });
 
+/** The resource types each catalogue caption stands for: what the kind's file must create. */
+const CAPTION_TYPES: Record<string, string[]> = {
+  VPC: ['aws_vpc'],
+  EKS: ['aws_eks_cluster', 'aws_eks_node_group'],
+  Route53: ['aws_route53_zone'],
+  RDS: ['aws_db_instance'],
+  Aurora: ['aws_rds_cluster'],
+  ElastiCache: ['aws_elasticache_replication_group'],
+  SQS: ['aws_sqs_queue'],
+  SNS: ['aws_sns_topic'],
+  DynamoDB: ['aws_dynamodb_table'],
+  ECR: ['aws_ecr_repository'],
+  'Secrets Manager': ['aws_secretsmanager_secret'],
+  'VPC Network': ['google_compute_network', 'google_compute_subnetwork'],
+  GKE: ['google_container_cluster', 'google_container_node_pool'],
+  'Cloud DNS': ['google_dns_managed_zone'],
+  'Cloud SQL': ['google_sql_database_instance'],
+  Memorystore: ['google_redis_instance'],
+  'Pub/Sub': ['google_pubsub_subscription'],
+  'Pub/Sub topics': ['google_pubsub_topic'],
+  Firestore: ['google_firestore_database'],
+  'Artifact Registry': ['google_artifact_registry_repository'],
+  'Secret Manager': ['google_secret_manager_secret'],
+  VNet: ['azurerm_virtual_network', 'azurerm_subnet'],
+  AKS: ['azurerm_kubernetes_cluster'],
+  'Azure DNS': ['azurerm_dns_zone'],
+  'Azure Database': ['azurerm_postgresql_flexible_server', 'azurerm_mysql_flexible_server'],
+  'Azure Cache for Redis': ['azurerm_redis_cache'],
+  'Service Bus': ['azurerm_servicebus_queue'],
+  'Service Bus Topics': ['azurerm_servicebus_topic'],
+  'Cosmos DB': ['azurerm_cosmosdb_sql_container'],
+  ACR: ['azurerm_container_registry'],
+  'Key Vault': ['azurerm_key_vault_secret'],
+  'Git repo references (ArgoCD)': ['helm_release'],
+};
+
+t.test('the catalogue’s service captions are what each target creates', async (t) => {
+  for (const cloud of CLOUDS) {
+    const bs = blocks(join(ROOT, cloud));
+    for (const k of KINDS) {
+      const caption = k.services[cloud];
+      const types = CAPTION_TYPES[caption];
+      t.ok(types, `${k.kind} on ${cloud}: "${caption}" is a known caption`);
+      const made = new Set(bs.filter((b) => b.type === 'resource' && b.file === `${k.kind}.tf`).map((b) => b.labels[0]));
+      t.same((types ?? []).filter((ty) => !made.has(ty)), [], `${cloud}/${k.kind}.tf creates what "${caption}" says (${(types ?? []).join(', ')})`);
+    }
+  }
+});
+
 t.test('the catalogue’s outputs are terraform/CONTRACT.md’s table', async (t) => {
   const contract = readFileSync(join(ROOT, 'CONTRACT.md'), 'utf8');
   const table = contract.slice(contract.indexOf('## Outputs'));

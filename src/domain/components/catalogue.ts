@@ -153,6 +153,7 @@ export interface ComponentKind<P extends TProperties = TProperties> {
   displayName: string;
   /** One item of this kind, for "Add a database" buttons and messages. */
   itemName: string;
+  /** The service each cloud target creates for this kind (test/terraform/targets.test.ts checks them against the modules). */
   services: { aws: string; gcp: string; azure: string };
   settings: TObject<P>;
   defaults(stage: Stage): Static<TObject<P>>;
@@ -232,7 +233,7 @@ export const COMPONENT_KINDS = [
   }),
   kind({
     kind: 'databases', short: 'db', singleton: false, displayName: 'Databases', itemName: 'database',
-    services: { aws: 'Aurora', gcp: 'Cloud SQL', azure: 'Azure Database' },
+    services: { aws: 'RDS', gcp: 'Cloud SQL', azure: 'Azure Database' },
     settings: DatabaseSettings, secretFields: [], max: 20,
     defaults: (stage) => ({
       engine: 'postgres' as const,
@@ -247,7 +248,7 @@ export const COMPONENT_KINDS = [
   }),
   kind({
     kind: 'caches', short: 'cache', singleton: false, displayName: 'Caches', itemName: 'cache',
-    services: { aws: 'ElastiCache', gcp: 'Memorystore', azure: 'Azure Cache' },
+    services: { aws: 'ElastiCache', gcp: 'Memorystore', azure: 'Azure Cache for Redis' },
     settings: CacheSettings, secretFields: [], max: 20,
     defaults: (stage) => ({
       engine: 'redis' as const,
