@@ -142,6 +142,12 @@ export const SecretSettings = Type.Object(
 
 /** One kind's prices in a target's price table (`data/prices/<target>.json`): its own shape. */
 export type KindPrices = Record<string, any>;
+/** What a price may depend on besides the settings. */
+export interface CostContext {
+  stage: Stage;
+}
+/** A price that is one number, or one per stage (`{ "development": 0, "staging": 0, "production": 73 }`). */
+export const stagePrice = (p: number | Partial<Record<Stage, number>> | undefined, stage: Stage): number => (typeof p === 'number' ? p : (p?.[stage] ?? 0));
 
 export interface ComponentKind<P extends TProperties = TProperties> {
   /** The vine spec key and the table suffix: `vine_<kind>`. */
@@ -170,8 +176,8 @@ export interface ComponentKind<P extends TProperties = TProperties> {
   adopts?: { field: string; resource: 'network' | 'dns_zone' };
   /** The keys of what every Terraform target answers for one component of this kind. */
   outputs: readonly string[];
-  /** Monthly list price of one component with these settings, from the kind's prices. */
-  cost(settings: Static<TObject<P>>, prices: KindPrices): number;
+  /** Monthly list price of one component with these settings, from the kind's prices (a price may be per stage: `stagePrice`). */
+  cost(settings: Static<TObject<P>>, prices: KindPrices, ctx: CostContext): number;
 }
 
 function kind<const P extends TProperties, const N extends string, const S extends boolean>(
@@ -207,7 +213,7 @@ export const COMPONENT_KINDS = [
       argocd_enabled: true,
     }),
     outputs: ['id', 'arn', 'name', 'endpoint', 'kubernetes_version', 'node_instance_type', 'node_min', 'node_max', 'oidc_issuer_url', 'argocd_url'],
-    cost: (s, p) => p.control_plane + (p.node[s.node_size] ?? 0) * Math.max(s.node_min, 1),
+    cost: (s, p, { stage }) => stagePrice(p.control_plane, stage) + (s.argocd_enabled ? (p.argocd ?? 0) : 0) + (p.node[s.node_size] ?? 0) * Math.max(s.node_min, 1),
   }),
   kind({
     kind: 'dns', short: 'dns', singleton: true, displayName: 'DNS', itemName: 'DNS zone',
