@@ -58,3 +58,12 @@ t.test('what a target creates once per vine is counted once: Azure’s Service B
   const none = estimateCost('azure', vine('development').filter((c) => c.kind !== 'queues' && c.kind !== 'topics'), 'development');
   t.notOk(none.components.some((l) => l.kind === 'queues' || l.kind === 'topics'), 'no queue or topic: no namespace');
 });
+
+t.test('a cache with high availability costs the tier it needs where a target prices it (Azure Premium)', async (t) => {
+  const cache = (stage: Stage) => estimateCost('azure', vine(stage), stage).components.find((l) => l.kind === 'caches')!.monthly;
+  const p = priceTable('azure').caches as { node: Record<string, number>; node_ha: Record<string, number> };
+  t.equal(cache('development'), p.node.small!, 'development: one Basic node');
+  t.equal(cache('production'), p.node_ha.large! * 2, 'production (HA, two nodes): Premium');
+  const aws = estimateCost('aws', vine('production'), 'production').components.find((l) => l.kind === 'caches')!.monthly;
+  t.equal(aws, (priceTable('aws').caches as { node: Record<string, number> }).node.large! * 2, 'AWS has no separate HA price: nodes × node price');
+});

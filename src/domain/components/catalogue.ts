@@ -263,7 +263,8 @@ export const COMPONENT_KINDS = [
       high_availability: STAGE_PROFILE[stage].highAvailability,
     }),
     outputs: ['id', 'arn', 'host', 'port', 'endpoint', 'url', 'engine', 'node_type', 'node_count'],
-    cost: (s, p) => (p.node[s.size] ?? 0) * s.node_count,
+    // `node_ha`, where a target has it: the per-node price of the tier high availability needs (Azure Premium).
+    cost: (s, p) => ((s.high_availability && p.node_ha ? p.node_ha[s.size] : p.node[s.size]) ?? 0) * s.node_count,
   }),
   kind({
     kind: 'queues', short: 'q', singleton: false, displayName: 'Queues', itemName: 'queue',
