@@ -35,6 +35,9 @@ export function setAwsRoleAssumer(fn: AwsRoleAssumer | undefined): void {
   assumeAwsRole = fn;
 }
 
+/** The AWS services terraform/aws (and `aws eks get-token`) calls, as the SDKs' endpoint variables name them. */
+export const AWS_SERVICES = ['CLOUDWATCH_LOGS', 'DYNAMODB', 'EC2', 'ECR', 'EKS', 'ELASTICACHE', 'IAM', 'KMS', 'RDS', 'ROUTE_53', 'SECRETS_MANAGER', 'SNS', 'SQS', 'STS'];
+
 /**
  * The google provider's default base path of each service terraform/gcp uses (provider 6.50). An
  * identity's endpoint takes the place of their scheme and host — one URL serving every API by its
@@ -78,7 +81,12 @@ export const TARGETS: Record<Provider, Target> = {
     region: (i) => str(i.config.region),
     async access(i) {
       const env: Record<string, string> = { AWS_REGION: str(i.config.region), AWS_DEFAULT_REGION: str(i.config.region), AWS_EC2_METADATA_DISABLED: 'true' };
-      if (i.config.endpoint) env.AWS_ENDPOINT_URL = str(i.config.endpoint);
+      if (i.config.endpoint) {
+        // The SDKs' global endpoint variable, and each service's own (which take precedence in
+        // the AWS provider and the AWS CLI) for every service terraform/aws calls.
+        env.AWS_ENDPOINT_URL = str(i.config.endpoint);
+        for (const service of AWS_SERVICES) env[`AWS_ENDPOINT_URL_${service}`] = str(i.config.endpoint);
+      }
       const creds = i.credentials;
       if (i.config.role_arn) {
         if (!assumeAwsRole) throw new Error('this Tendril cannot assume AWS roles');

@@ -25,7 +25,7 @@ import { awsTestUser, startAwsFake } from '../cloud/fakes/aws.js';
 import { gcpTestAccount } from '../cloud/fakes/gcp.js';
 import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
 import { mapAddressToComponent } from '../../src/terraform/index.js';
-import { GOOGLE_BASE_PATHS } from '../../src/runner/targets.js';
+import { AWS_SERVICES, GOOGLE_BASE_PATHS } from '../../src/runner/targets.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const KINDS = COMPONENT_KINDS.map((k) => k.kind as string);
@@ -50,7 +50,7 @@ t.teardown(() => rmSync(wrapDir, { recursive: true, force: true }));
 // One file per command: Tendrils run several jobs at once, and their records must not interleave.
 const records = join(wrapDir, 'commands');
 mkdirSync(records);
-const PLAIN = 'AWS_REGION|AWS_DEFAULT_REGION|AWS_ENDPOINT_URL|AWS_EC2_METADATA_DISABLED|GOOGLE_PROJECT|GOOGLE_REGION|GOOGLE_*_CUSTOM_ENDPOINT|ARM_TENANT_ID|ARM_CLIENT_ID|ARM_SUBSCRIPTION_ID|ARM_METADATA_HOSTNAME';
+const PLAIN = 'AWS_REGION|AWS_DEFAULT_REGION|AWS_ENDPOINT_URL|AWS_ENDPOINT_URL_*|AWS_EC2_METADATA_DISABLED|GOOGLE_PROJECT|GOOGLE_REGION|GOOGLE_*_CUSTOM_ENDPOINT|ARM_TENANT_ID|ARM_CLIENT_ID|ARM_SUBSCRIPTION_ID|ARM_METADATA_HOSTNAME';
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 writeFileSync(
   join(wrapDir, 'terraform'),
@@ -140,7 +140,13 @@ const CASES: Case[] = [
     cloud: 'aws',
     label: 'aws (access keys, a LocalStack-style endpoint)',
     identity: { provider: 'aws', region: 'eu-west-1', access_key_id: awsUser.accessKeyId, secret_access_key: awsUser.secretAccessKey, endpoint: 'http://127.0.0.1:4566' },
-    plain: () => ({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_EC2_METADATA_DISABLED: 'true' }),
+    plain: () => ({
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      ...Object.fromEntries(AWS_SERVICES.map((s) => [`AWS_ENDPOINT_URL_${s}`, 'http://127.0.0.1:4566'])),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    }),
     secret: () => ({ AWS_ACCESS_KEY_ID: awsUser.accessKeyId, AWS_SECRET_ACCESS_KEY: awsUser.secretAccessKey }),
     absent: ['AWS_SESSION_TOKEN', 'GOOGLE_CREDENTIALS', 'ARM_CLIENT_SECRET'],
   },
@@ -148,7 +154,7 @@ const CASES: Case[] = [
     cloud: 'aws',
     label: 'aws (assume_role with an external id)',
     identity: { provider: 'aws', region: 'us-east-1', role_arn: ROLE, external_id: 'vintner-ext-42', access_key_id: awsRoleUser.accessKeyId, secret_access_key: awsRoleUser.secretAccessKey, endpoint: sts.url },
-    plain: () => ({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: sts.url }),
+    plain: () => ({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: sts.url, AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_EKS: sts.url }),
     // Each job assumes the role anew: its session is one of those the fake issued.
     secret: () => ({}),
     absent: ['GOOGLE_CREDENTIALS', 'ARM_CLIENT_SECRET'],
