@@ -25,6 +25,8 @@ export interface CreateJobInput {
   planJobId?: string;
   /** BOOTSTRAP: push back the state kept with that failed job of the vine. */
   recoverJobId?: string;
+  /** DEPLOY_WORKER / DESTROY_WORKER: the Tendril pool whose Tendril infrastructure the job makes or removes. */
+  poolId?: string;
 }
 
 export function createJobService(knex: Knex) {
