@@ -4,7 +4,7 @@
  * (shown once, hashed, revocable) and authenticatePoolToken; identities bound to pools, with and
  * without credentials of their own; and every call scoped to its user.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { domain, fieldErrors } from './fixtures.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors.js';
@@ -14,7 +14,7 @@ import { hashToken } from '../../src/domain/users/tokens.js';
 
 const GCP_KEY = JSON.stringify({ type: 'service_account', client_email: 'deployer@shop-prod.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n' });
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const d = await domain(t);
   const pools = createPoolService({ knex: d.knex });
   const ada = await d.person('ada@example.com');
