@@ -7,7 +7,8 @@ import vineLive from './vine-live.js';
 import jobPages from './jobs.js';
 import identityPages from './identities.js';
 import tendrilPages from './tendrils.js';
+import poolPages from './pools.js';
 
 export default async function pages(app: FastifyInstance): Promise<void> {
-  for (const plugin of [authPages, vineyardPages, vinePages, vineLive, jobPages, identityPages, tendrilPages]) await app.register(plugin);
+  for (const plugin of [authPages, vineyardPages, vinePages, vineLive, jobPages, identityPages, poolPages, tendrilPages]) await app.register(plugin);
 }

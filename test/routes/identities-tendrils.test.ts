@@ -70,7 +70,7 @@ t.test('Tendrils: heartbeat age, running jobs, Terraform version; an empty state
   const page = await a.get('/tendrils');
   t.match(page.body, /<strong>worker-1<\/strong><br><span class="muted small">node-a · pid 7/);
   t.match(page.body, /badge s-RUNNING">RUNNING/);
-  t.match(page.body, /<td class="">3 s ago/, 'heartbeat age');
+  t.match(page.body, /<td class="">[3-9] s ago/, 'heartbeat age (3 s, and a few more on a busy machine)');
   t.match(page.body, /<td>1 \/ 4<\/td>/, 'running jobs of its concurrency');
   t.match(page.body, /Terraform v1\.9\.8/);
   t.match(page.body, /badge s-DEAD">DEAD/, 'a recently dead one is listed');
