@@ -21,6 +21,11 @@ export interface JobIdentity {
   config: Record<string, unknown>;
   /** Opened secrets (snake_case fields); null when the identity has none (local, an AWS role). */
   credentials: Record<string, string> | null;
+  /**
+   * Its credentials come from the Tendril running the job (one of its pool's): the machine's AWS
+   * role, GCP service account or Azure managed identity. Absent: false.
+   */
+  credentials_from_pool?: boolean;
 }
 
 /** What a Terraform job needs to know about its vine. */

@@ -26,8 +26,10 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const secretsOf = (creds: Record<string, string> | null) => Object.values(creds ?? {}).filter((v) => v.length > 0);
 
 /**
- * How a Tendril gets AWS credentials for an identity with a role: set by the runner's start-up
- * (src/cloud's STS AssumeRole with the external id); without it such identities cannot run.
+ * How a Tendril gets AWS credentials for an identity with a role (src/cloud's STS AssumeRole with
+ * the external id) — or, for an identity taking its credentials from its pool with no role, the
+ * Tendril's own (the SDK's default chain: its task or instance role): set by the runner's
+ * start-up; without it such identities cannot run.
  */
 export type AwsRoleAssumer = (identity: JobIdentity) => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }>;
 let assumeAwsRole: AwsRoleAssumer | undefined;
@@ -50,7 +52,9 @@ export const TARGETS: Record<Provider, Target> = {
       const env: Record<string, string> = { AWS_REGION: str(i.config.region), AWS_DEFAULT_REGION: str(i.config.region), AWS_EC2_METADATA_DISABLED: 'true' };
       if (i.config.endpoint) env.AWS_ENDPOINT_URL = str(i.config.endpoint);
       const creds = i.credentials;
-      if (i.config.role_arn) {
+      // A role, or — from the pool, with no role — the Tendril's own credentials (its task or
+      // instance role): resolved here, so Terraform gets short-lived keys and nothing else.
+      if (i.config.role_arn || (!creds && i.credentials_from_pool)) {
         if (!assumeAwsRole) throw new Error('this Tendril cannot assume AWS roles');
         // Short-lived credentials of the role (with its external id): the long-lived keys, if any, never reach Terraform.
         const role = await assumeAwsRole(i);
@@ -67,7 +71,11 @@ export const TARGETS: Record<Provider, Target> = {
     region: (i) => str(i.config.region) || 'us-central1',
     async access(i) {
       const key = str(i.credentials?.service_account_key);
-      const env: Record<string, string> = { GOOGLE_PROJECT: str(i.config.project_id), GOOGLE_REGION: str(i.config.region) || 'us-central1', GOOGLE_CREDENTIALS: key };
+      const env: Record<string, string> = { GOOGLE_PROJECT: str(i.config.project_id), GOOGLE_REGION: str(i.config.region) || 'us-central1' };
+      // No key (credentials from the pool): the provider's application default credentials, the
+      // metadata server of the Tendril's machine.
+      if (!key) return { env, secrets: [] };
+      env.GOOGLE_CREDENTIALS = key;
       const secrets = [key];
       try {
         const privateKey = (JSON.parse(key) as { private_key?: unknown }).private_key;
@@ -85,10 +93,12 @@ export const TARGETS: Record<Provider, Target> = {
     async access(i) {
       const env: Record<string, string> = {
         ARM_TENANT_ID: str(i.config.tenant_id),
-        ARM_CLIENT_ID: str(i.config.client_id),
-        ARM_CLIENT_SECRET: str(i.credentials?.client_secret),
         ARM_SUBSCRIPTION_ID: str(i.config.subscription_id),
       };
+      if (i.config.client_id) env.ARM_CLIENT_ID = str(i.config.client_id);
+      // No secret (credentials from the pool): the managed identity of the Tendril's machine.
+      if (i.credentials?.client_secret) env.ARM_CLIENT_SECRET = str(i.credentials.client_secret);
+      else env.ARM_USE_MSI = 'true';
       return { env, secrets: secretsOf(i.credentials) };
     },
   },
