@@ -81,8 +81,12 @@ t.test('pools: create, list, get, rename, tokens once, Tendrils, bind identities
 });
 
 t.test('another user’s pool: 404 on every route, nothing of it changes', async (t) => {
-  const { alice, bob } = await apiApp(t);
+  const { alice, bob, db } = await apiApp(t);
   const pool = (await alice.req('POST', '/api/v1/pools', { name: 'edge' })).json();
+  await db.knex('tendrils').insert({ name: 'alices-tendril', host: 'ip-10-9-9-9', pid: 1, version: '0.1.0', concurrency: 1, pool_id: pool.id, location: 'ecs:secret-cluster' });
+  const seenByBob = await bob.req('GET', '/api/v1/tendrils');
+  t.notOk(seenByBob.body.includes('alices-tendril') || seenByBob.body.includes('secret-cluster'), 'bob’s Tendril list shows nothing of alice’s pool');
+  t.match((await alice.req('GET', '/api/v1/tendrils')).body, 'alices-tendril', 'alice’s does');
   const token = (await alice.req('POST', `/api/v1/pools/${pool.id}/tokens`, { name: 'ecs' })).json();
   const identity = (await alice.req('GET', '/api/v1/identities/by-name/sandbox')).json();
   const bobs = (await bob.req('GET', '/api/v1/identities/by-name/sandbox')).json();
