@@ -3,7 +3,7 @@
  * see, for the CONNECTION_TEST and FETCH_RESOURCES jobs. Every failure is a CloudCheckError whose
  * message is one sentence with the cause and the fix, and which holds no secret.
  */
-import { assumeAwsRole, tendrilAwsCredentials, testAws, discoverAws, type AwsRoleCredentials } from './aws/index.js';
+import { assumeAwsRole, testAws, discoverAws, type AwsRoleCredentials } from './aws/index.js';
 import { testAzure, discoverAzure } from './azure/index.js';
 import { createContext, type Ctx } from './context.js';
 import { CloudCheckError, providerCause } from './errors.js';
@@ -64,15 +64,6 @@ export function discoverResources(identity: CloudIdentity, opts?: CheckOptions):
 export function assumeRole(identity: AwsCloudIdentity, opts: CheckOptions & { durationSeconds?: number } = {}): Promise<AwsRoleCredentials> {
   const ctx = createContext(opts);
   return guard(ctx, () => assumeAwsRole(identity, ctx, opts.durationSeconds ?? AWS_ROLE_SESSION_SECONDS));
-}
-
-/**
- * The Tendril's own AWS credentials (the SDK's default chain: environment, shared files, its
- * container or instance role), for an identity taking its credentials from its pool's Tendrils.
- */
-export function ownAwsCredentials(identity: AwsCloudIdentity, opts: CheckOptions = {}): Promise<AwsRoleCredentials> {
-  const ctx = createContext(opts);
-  return guard(ctx, () => tendrilAwsCredentials(identity, ctx));
 }
 
 /** Whatever escapes a check leaves as a CloudCheckError, its message scrubbed of every secret the check saw. */

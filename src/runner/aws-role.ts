@@ -8,7 +8,7 @@
  * raised MaxSessionDuration, and longer than a harvest of a vine usually takes. A Terraform run
  * that outlives it fails on expired credentials; run it again.
  */
-import { assumeRole, AWS_ROLE_SESSION_SECONDS, ownAwsCredentials } from '../cloud/index.js';
+import { assumeRole, AWS_ROLE_SESSION_SECONDS } from '../cloud/index.js';
 import { cloudIdentity } from './identity-jobs.js';
 import type { AwsRoleAssumer } from './targets.js';
 
@@ -22,11 +22,6 @@ export function createAwsRoleAssumer(opts: AwsRoleAssumerOptions = {}): AwsRoleA
   return async (identity) => {
     const cloud = cloudIdentity(identity);
     if (cloud.provider !== 'aws') throw new Error(`identity ${identity.name} is not an AWS identity`);
-    if (!cloud.config.role_arn) {
-      // Credentials from the pool, no role: the Tendril's own (its task or instance role).
-      const own = await ownAwsCredentials(cloud, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
-      return { accessKeyId: own.accessKeyId, secretAccessKey: own.secretAccessKey, sessionToken: own.sessionToken };
-    }
     // A CloudCheckError's one sentence (role not assumable, external id mismatch, unknown key …) is the job's error as it is.
     const session = await assumeRole(cloud, {
       durationSeconds: opts.durationSeconds ?? AWS_ROLE_SESSION_SECONDS,

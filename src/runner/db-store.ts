@@ -56,7 +56,6 @@ export function createDbJobStore({ knex, sealer, tendrilId, stateUrl, leaseSecon
       provider: row.provider,
       config: currentFieldNames(row.config ?? {}),
       credentials: row.credentials_encrypted ? currentFieldNames(JSON.parse(sealer.open(row.credentials_encrypted)) as Record<string, string>) : null,
-      credentials_from_pool: row.credentials_from_pool === true,
     };
   }
 

@@ -57,14 +57,14 @@ export function cloudIdentity(identity: JobIdentity): CloudIdentity {
     }
     case 'gcp': {
       const key = str(creds.service_account_key);
-      // From the pool: the service account of the machine the Tendril runs on (its metadata server).
-      if (!key && !identity.credentials_from_pool) throw missing(identity, 'service-account key');
+      // A pool's Tendril with no key: the service account of the machine it runs on (its metadata server).
+      if (!key && !identity.ambient) throw missing(identity, 'service-account key');
       return { provider: 'gcp', config: { project_id: str(c.project_id) ?? '', region: str(c.region) ?? '', ...withEndpoint }, credentials: key ? { service_account_key: key } : null };
     }
     case 'azure': {
       const secret = str(creds.client_secret);
-      // From the pool: the managed identity of the machine the Tendril runs on.
-      if (!secret && !identity.credentials_from_pool) throw missing(identity, 'client secret');
+      // A pool's Tendril with no secret: the managed identity of the machine it runs on.
+      if (!secret && !identity.ambient) throw missing(identity, 'client secret');
       return {
         provider: 'azure',
         config: { tenant_id: str(c.tenant_id) ?? '', client_id: str(c.client_id) ?? '', subscription_id: str(c.subscription_id) ?? '', region: str(c.region) ?? '', ...withEndpoint },
@@ -140,7 +140,7 @@ async function cloudJob(ctx: JobContext, identity: JobIdentity, kind: 'test' | '
   ctx.addSecrets(credentialSecrets(identity));
   const endpoint = str(identity.config.endpoint);
   ctx.logs.system(`${kind === 'test' ? 'testing the connection of' : 'discovering the resources of'} ${identity.provider} identity ${identity.name}${endpoint ? ` through the custom endpoint ${endpoint}` : ''}`);
-  if (identity.credentials_from_pool) ctx.logs.system(`its credentials come from this Tendril (${TENDRIL_OWN[identity.provider] ?? 'its own'}): nothing is stored with the identity`);
+  if (identity.ambient) ctx.logs.system(`its credentials come from this Tendril (${TENDRIL_OWN[identity.provider] ?? 'its own'}): nothing is stored with the identity`);
   const opts = checkOptions(ctx);
   let cloud: CloudIdentity;
   try {

@@ -22,10 +22,11 @@ export interface JobIdentity {
   /** Opened secrets (snake_case fields); null when the identity has none (local, an AWS role). */
   credentials: Record<string, string> | null;
   /**
-   * Its credentials come from the Tendril running the job (one of its pool's): the machine's AWS
-   * role, GCP service account or Azure managed identity. Absent: false.
+   * Set by Trellis for a job on a Tendril pool when the identity stores no credentials: Terraform
+   * uses that Tendril's own cloud role (its container's or instance's), which lives in the
+   * customer's account. Never set for Vintner's own Tendrils: their role is not a user's.
    */
-  credentials_from_pool?: boolean;
+  ambient?: boolean;
 }
 
 /** What a Terraform job needs to know about its vine. */

@@ -26,10 +26,8 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const secretsOf = (creds: Record<string, string> | null) => Object.values(creds ?? {}).filter((v) => v.length > 0);
 
 /**
- * How a Tendril gets AWS credentials for an identity with a role (src/cloud's STS AssumeRole with
- * the external id) — or, for an identity taking its credentials from its pool with no role, the
- * Tendril's own (the SDK's default chain: its task or instance role): set by the runner's
- * start-up; without it such identities cannot run.
+ * How a Tendril gets AWS credentials for an identity with a role: set by the runner's start-up
+ * (src/cloud's STS AssumeRole with the external id); without it such identities cannot run.
  */
 export type AwsRoleAssumer = (identity: JobIdentity) => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }>;
 let assumeAwsRole: AwsRoleAssumer | undefined;
@@ -52,9 +50,7 @@ export const TARGETS: Record<Provider, Target> = {
       const env: Record<string, string> = { AWS_REGION: str(i.config.region), AWS_DEFAULT_REGION: str(i.config.region), AWS_EC2_METADATA_DISABLED: 'true' };
       if (i.config.endpoint) env.AWS_ENDPOINT_URL = str(i.config.endpoint);
       const creds = i.credentials;
-      // A role, or — from the pool, with no role — the Tendril's own credentials (its task or
-      // instance role): resolved here, so Terraform gets short-lived keys and nothing else.
-      if (i.config.role_arn || (!creds && i.credentials_from_pool)) {
+      if (i.config.role_arn) {
         if (!assumeAwsRole) throw new Error('this Tendril cannot assume AWS roles');
         // Short-lived credentials of the role (with its external id): the long-lived keys, if any, never reach Terraform.
         const role = await assumeAwsRole(i);
@@ -72,9 +68,9 @@ export const TARGETS: Record<Provider, Target> = {
     async access(i) {
       const key = str(i.credentials?.service_account_key);
       const env: Record<string, string> = { GOOGLE_PROJECT: str(i.config.project_id), GOOGLE_REGION: str(i.config.region) || 'us-central1' };
-      // No key (credentials from the pool): the provider's application default credentials, the
-      // metadata server of the Tendril's machine.
-      if (!key) return { env, secrets: [] };
+      // A pool's Tendril with no key: the provider's application default credentials, the
+      // service account of the machine it runs on (its metadata server).
+      if (!key && i.ambient) return { env, secrets: [] };
       env.GOOGLE_CREDENTIALS = key;
       const secrets = [key];
       try {
@@ -93,12 +89,17 @@ export const TARGETS: Record<Provider, Target> = {
     async access(i) {
       const env: Record<string, string> = {
         ARM_TENANT_ID: str(i.config.tenant_id),
+        ARM_CLIENT_ID: str(i.config.client_id),
+        ARM_CLIENT_SECRET: str(i.credentials?.client_secret),
         ARM_SUBSCRIPTION_ID: str(i.config.subscription_id),
       };
-      if (i.config.client_id) env.ARM_CLIENT_ID = str(i.config.client_id);
-      // No secret (credentials from the pool): the managed identity of the Tendril's machine.
-      if (i.credentials?.client_secret) env.ARM_CLIENT_SECRET = str(i.credentials.client_secret);
-      else env.ARM_USE_MSI = 'true';
+      if (!i.credentials?.client_secret && i.ambient) {
+        // A pool's Tendril with no secret: the managed identity of the machine it runs on (the
+        // user-assigned one its client id names, else the system-assigned one).
+        delete env.ARM_CLIENT_SECRET;
+        if (!env.ARM_CLIENT_ID) delete env.ARM_CLIENT_ID;
+        env.ARM_USE_MSI = 'true';
+      }
       return { env, secrets: secretsOf(i.credentials) };
     },
   },

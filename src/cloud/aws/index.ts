@@ -214,18 +214,6 @@ export function assumeAwsRole(identity: AwsCloudIdentity, ctx: Ctx, durationSeco
   );
 }
 
-/**
- * The Tendril's own credentials, resolved by the SDK's default chain (an identity with no keys and
- * no role, taking its credentials from its pool's Tendrils): what its Terraform run signs with.
- */
-export function tendrilAwsCredentials(identity: AwsCloudIdentity, ctx: Ctx): Promise<AwsRoleCredentials> {
-  const { role_arn: _role, external_id: _externalId, ...config } = identity.config;
-  return withSession({ ...identity, credentials: null, config }, ctx, async (s) => {
-    const k = s.keys!;
-    return { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey, sessionToken: k.sessionToken ?? '', expiration: undefined, arn: "the Tendril's own credentials" };
-  });
-}
-
 export function testAws(identity: AwsCloudIdentity, ctx: Ctx): Promise<ConnectionReport> {
   return withSession(identity, ctx, async (s) => {
     const home = controlRegion(s.region);
