@@ -118,7 +118,9 @@ t.test('counts, Tendrils, and delete refused while identities are bound or its T
   await knex('provision_jobs').where({ id: job.id }).update({ status: 'SUCCESS', finished_at: knex.fn.now() });
   await pools.delete(ada, pool.id);
   t.equal(await knex('pool_tokens').where({ pool_id: pool.id }).first(), undefined, 'its tokens went with it');
-  t.equal((await knex('tendrils').where({ id: t1 }).first('pool_id')).pool_id, null, 'its Tendrils’ rows stay, in no pool');
+  t.equal(await knex('tendrils').where({ id: t1 }).first(), undefined, 'its Tendrils’ rows went too (in no pool they would pass for Vintner’s own)');
+  t.same(await knex('provision_jobs').where({ id: job.id }).first('status', 'tendril_id'), { status: 'SUCCESS', tendril_id: null }, 'the job they ran keeps its history');
+  t.equal(Number((await knex('tendrils').whereNull('pool_id').count<{ c: string }[]>('* as c'))[0]!.c), 1, 'Vintner’s own Tendril stays');
 });
 
 t.test('pool tokens: shown once, stored hashed, listed without secrets, revoked; authenticatePoolToken', async (t) => {

@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
 import { invalid, isForeignKeyViolation, isUniqueViolation, isUuid, schemaErrors } from '../validation.js';
 import { JOB_TYPE_INFO } from '../jobs/status.js';
 import { createJobService } from '../jobs/service.js';
+import { createTendrilRepository } from '../tendrils/repository.js';
 import type { JobRecord } from '../jobs/repository.js';
 import { createPoolRepository, POOL_NAME_UNIQUE, type PoolIdentityRow, type PoolRow, type PoolTendrilRow, type PoolTokenRow, type PoolWithCounts } from './repository.js';
 import { PoolCreateSchema, PoolPatchSchema, PoolTokenCreateSchema, type Pool, type PoolTendril, type PoolToken } from './schema.js';
@@ -162,9 +163,9 @@ export function createPoolService({ knex }: PoolServiceDeps) {
     },
 
     /**
-     * Deletes the pool and its tokens. Refused while identities are bound to it (named, so the
-     * user knows what to change), while its Tendrils run jobs, or while its Tendril
-     * infrastructure still exists in the cloud.
+     * Deletes the pool, its tokens and its Tendrils' rows. Refused while identities are bound
+     * to it (named, so the user knows what to change), while its Tendrils run jobs, or while its
+     * Tendril infrastructure still exists in the cloud.
      */
     async delete(userId: string, id: string): Promise<void> {
       if (!isUuid(id) || !isUuid(userId)) throw notFound(id);
@@ -188,6 +189,7 @@ export function createPoolService({ knex }: PoolServiceDeps) {
           if (deployed > 0) {
             throw new ConflictError(`pool "${current.name}" still has its Tendril infrastructure in the cloud (${deployed} resources in its Terraform state): destroy it first`);
           }
+          await createTendrilRepository(knex).forgetPool(id, trx);
           await repo.delete(id, trx);
         });
       } catch (err) {

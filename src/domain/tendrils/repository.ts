@@ -80,6 +80,15 @@ export function createTendrilRepository(knex: Knex) {
       return transitionRows(db, TABLE, match, to, to === TendrilStatus.RUNNING ? { stopped_at: null } : { stopped_at: db.fn.now() }, where ? { where } : {});
     },
 
+    /**
+     * A deleted pool's Tendrils go with it (their tokens went already): kept, in no pool, they
+     * would read as Vintner's own — their names, hosts and locations shown to every user. The jobs
+     * they ran keep their history, without the Tendril.
+     */
+    async forgetPool(poolId: string, db: Db = knex): Promise<number> {
+      return db('tendrils').where({ pool_id: poolId }).delete();
+    },
+
     countRunning: async (db: Db = knex): Promise<number> =>
       Number((await db('tendrils').where({ status: TendrilStatus.RUNNING }).count<{ count: string }[]>('* as count'))[0]?.count ?? 0),
 
