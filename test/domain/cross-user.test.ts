@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { domain, fieldErrors } from './fixtures.js';
 import { NotFoundError, ValidationError } from '../../src/domain/errors.js';
 import { createPoolService } from '../../src/domain/pools/service.js';
+import { createStateService } from '../../src/domain/state/service.js';
 
 t.test('cross-user matrix', async (t) => {
   const d = await domain(t);
@@ -20,6 +21,7 @@ t.test('cross-user matrix', async (t) => {
   const adaPool = await pools.create(ada.user.id, { name: 'edge' });
   const spec = vine.spec;
   const B = bob.user.id;
+  const state = createStateService({ knex: d.knex, sealer: d.sealer });
 
   /** [what, kind of id, ada's id, call with an id] */
   const cases: Array<[string, string, string, (id: string) => Promise<unknown>]> = [
@@ -32,6 +34,9 @@ t.test('cross-user matrix', async (t) => {
     ['vines.diff', 'vine', vine.vine.id, (id) => d.vines.diff(B, id, { ...spec, identity: 'sandbox' })],
     ['vines.replace', 'vine', vine.vine.id, (id) => d.vines.replace(B, id, { ...spec, identity: 'sandbox' })],
     ['vines.delete', 'vine', vine.vine.id, (id) => d.vines.delete(B, id)],
+    ['state.versions', 'vine', vine.vine.id, (id) => state.versions(B, id)],
+    ['state.inspect', 'vine', vine.vine.id, (id) => state.inspect(B, id, '1')],
+    ['state.restore', 'vine', vine.vine.id, (id) => state.restore(B, id, '1')],
     ['identities.get', 'identity', adaIdentity.id, (id) => d.identities.get(B, id)],
     ['identities.delete', 'identity', adaIdentity.id, (id) => d.identities.delete(B, id)],
     ['identities.update', 'identity', adaIdentity.id, (id) => d.identities.update(B, id, { pool_id: null })],

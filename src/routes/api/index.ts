@@ -21,6 +21,7 @@ import { renderReference } from './reference.js';
 import tendrilRoutes from './tendrils.js';
 import poolRoutes from './pools.js';
 import stateRoutes from './state.js';
+import stateVersionRoutes from './state-versions.js';
 import { apiValidatorCompiler } from './validation.js';
 import vineRoutes from './vines.js';
 import vineyardRoutes from './vineyards.js';
@@ -103,6 +104,7 @@ export default async function apiV1(parent: FastifyInstance) {
   await app.register(tendrilRoutes);
   await app.register(poolRoutes);
   await app.register(stateRoutes, { state: app.services.state });
+  await app.register(stateVersionRoutes);
 
   let doc: Record<string, unknown> | undefined;
   let html: string | undefined;
