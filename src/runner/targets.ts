@@ -106,6 +106,11 @@ export const TARGETS: Record<Provider, Target> = {
     async access(i) {
       let key = str(i.credentials?.service_account_key);
       const endpoint = str(i.config.endpoint).replace(/\/+$/, '');
+      const env: Record<string, string> = { GOOGLE_PROJECT: str(i.config.project_id), GOOGLE_REGION: str(i.config.region) || 'us-central1' };
+      if (endpoint) Object.assign(env, googleEndpoints(endpoint));
+      // A pool's Tendril with no key: the provider's application default credentials, the
+      // service account of the machine it runs on (its metadata server).
+      if (!key && i.ambient) return { env, secrets: [] };
       const secrets = [key];
       try {
         const parsed = JSON.parse(key) as { private_key?: unknown; token_uri?: unknown };
@@ -119,8 +124,7 @@ export const TARGETS: Record<Provider, Target> = {
       } catch {
         // not JSON: the whole value is redacted all the same
       }
-      const env: Record<string, string> = { GOOGLE_PROJECT: str(i.config.project_id), GOOGLE_REGION: str(i.config.region) || 'us-central1', GOOGLE_CREDENTIALS: key };
-      if (endpoint) Object.assign(env, googleEndpoints(endpoint));
+      env.GOOGLE_CREDENTIALS = key;
       return { env, secrets: secrets.filter(Boolean) };
     },
   },
@@ -138,6 +142,13 @@ export const TARGETS: Record<Provider, Target> = {
       // azurerm reads a custom cloud's endpoints (Entra ID, Resource Manager) from
       // https://<metadata host>/metadata/endpoints: the identity's endpoint serves them.
       if (i.config.endpoint) env.ARM_METADATA_HOSTNAME = new URL(str(i.config.endpoint)).host;
+      if (!i.credentials?.client_secret && i.ambient) {
+        // A pool's Tendril with no secret: the managed identity of the machine it runs on (the
+        // user-assigned one its client id names, else the system-assigned one).
+        delete env.ARM_CLIENT_SECRET;
+        if (!env.ARM_CLIENT_ID) delete env.ARM_CLIENT_ID;
+        env.ARM_USE_MSI = 'true';
+      }
       return { env, secrets: secretsOf(i.credentials) };
     },
   },
