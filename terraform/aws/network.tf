@@ -304,7 +304,7 @@ output "network" {
         availability_zones = [for key, s in local.private_subnets : aws_subnet.network__private[key].availability_zone if s.network == k]
         private_subnets    = [for key, s in local.private_subnets : aws_subnet.network__private[key].id if s.network == k]
         public_subnets     = [for key, s in local.public_subnets : aws_subnet.network__public[key].id if s.network == k]
-        nat_gateways       = local.nat_count[k]
+        nat_gateways       = [for key, n in local.nat_gateways : aws_nat_gateway.network__nat[key].id if n.network == k]
       }
     },
     {
@@ -318,7 +318,7 @@ output "network" {
         ])
         private_subnets = data.aws_subnets.network__private[k].ids
         public_subnets  = data.aws_subnets.network__public[k].ids
-        nat_gateways    = length(data.aws_nat_gateways.network[k].ids)
+        nat_gateways    = data.aws_nat_gateways.network[k].ids
       }
     },
   )

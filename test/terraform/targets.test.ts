@@ -301,6 +301,20 @@ t.test('one tfvars document, four targets: each kind’s output keys are the cat
       t.same(ks, [[...k.outputs].sort().join(',')], `${target}: ${k.kind} outputs exactly the catalogue’s keys`);
     }
   }
+  // The same key has the same type on every target (null where a cloud has no equivalent).
+  const typeOf = (v: unknown) => (v === null || v === undefined ? null : Array.isArray(v) ? 'list' : typeof v);
+  for (const k of KINDS) {
+    for (const key of k.outputs) {
+      const types = new Map<string, string[]>();
+      for (const [target, r] of all) {
+        for (const o of Object.values((r.outputs[k.kind] ?? {}) as Record<string, Record<string, unknown>>)) {
+          const ty = typeOf(o[key]);
+          if (ty) types.set(ty, [...(types.get(ty) ?? []), target]);
+        }
+      }
+      t.ok(types.size <= 1, `${k.kind}.${key}: one type on every target (${[...types].map(([ty, ts]) => `${ty}: ${ts.join(' ')}`).join('; ') || 'null everywhere'})`);
+    }
+  }
   for (const [target, r] of all) t.equal(r.outputs.name_prefix, vineVars(target).name_prefix, `${target}: name_prefix`);
   t.comment(`targets.test.ts: wall time of the Terraform part ${Date.now() - started} ms; ${all.map(([target, r]) => `${target} ${JSON.stringify(r.ms)}`).join('; ')}`);
 });

@@ -99,7 +99,7 @@ run "adopted_network_and_zone_create_nothing_of_theirs" {
     error_message = "a database in an adopted network uses its private subnets"
   }
   assert {
-    condition     = output.network["network"].id == "vpc-0abc" && output.network["network"].cidr_block == "172.31.0.0/16" && output.network["network"].nat_gateways == 1
+    condition     = output.network["network"].id == "vpc-0abc" && output.network["network"].cidr_block == "172.31.0.0/16" && length(output.network["network"].nat_gateways) == 1
     error_message = "the adopted network's outputs come from the data sources"
   }
   assert {

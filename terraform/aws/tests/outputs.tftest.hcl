@@ -204,7 +204,7 @@ run "every_component_has_exactly_the_contract_keys" {
     error_message = "Memcached's endpoint is its configuration endpoint"
   }
   assert {
-    condition     = output.network["network"].nat_gateways == 3 && length(output.network["network"].private_subnets) == 3 && length(output.network["network"].availability_zones) == 3
+    condition     = length(output.network["network"].nat_gateways) == 3 && length(output.network["network"].private_subnets) == 3 && length(output.network["network"].availability_zones) == 3
     error_message = "network outputs: subnets, zones and NAT gateways"
   }
   assert {
