@@ -8,7 +8,8 @@ import vineStatePages from './vine-state.js';
 import jobPages from './jobs.js';
 import identityPages from './identities.js';
 import tendrilPages from './tendrils.js';
+import poolPages from './pools.js';
 
 export default async function pages(app: FastifyInstance): Promise<void> {
-  for (const plugin of [authPages, vineyardPages, vinePages, vineLive, vineStatePages, jobPages, identityPages, tendrilPages]) await app.register(plugin);
+  for (const plugin of [authPages, vineyardPages, vinePages, vineLive, vineStatePages, jobPages, identityPages, poolPages, tendrilPages]) await app.register(plugin);
 }

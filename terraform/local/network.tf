@@ -44,7 +44,7 @@ output "network" {
       availability_zones = [for i in range(try(c.az_count, 1)) : "${var.region}-1${substr("abcdef", i, 1)}"]
       private_subnets    = [for i in range(try(c.az_count, 1)) : "subnet-${substr(sha1("${local.network_hex[k]}/private/${i}"), 0, 17)}"]
       public_subnets     = [for i in range(try(c.az_count, 1)) : "subnet-${substr(sha1("${local.network_hex[k]}/public/${i}"), 0, 17)}"]
-      nat_gateways       = try(c.existing_network_id, null) != null ? 0 : lookup({ none = 0, single = 1 }, try(c.nat_gateway, "single"), try(c.az_count, 1))
+      nat_gateways       = [for i in range(try(c.existing_network_id, null) != null ? 0 : lookup({ none = 0, single = 1 }, try(c.nat_gateway, "single"), try(c.az_count, 1))) : "nat-${substr(sha1("${local.network_hex[k]}/nat/${i}"), 0, 17)}"]
     }
   }
 }

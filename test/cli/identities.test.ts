@@ -82,7 +82,7 @@ t.test('grape identities add / test / discover / resources', { timeout: 180_000 
   const none = await g(['identities', 'resources', 'typo']);
   t.match(none.stderr, /typo has not discovered its resources yet: grape identities discover typo/);
   const list = await g(['identities']);
-  t.match(list.stdout, /prod\s+aws\s+eu-west-1 http:\/\/127\.0\.0\.1:\d+\s+stored\s+SUCCESS \d+ s ago\s+6 \d+ s ago/, 'the list shows the last test and the resources');
+  t.match(list.stdout, /prod\s+aws\s+eu-west-1 http:\/\/127\.0\.0\.1:\d+\s+-\s+stored\s+SUCCESS \d+ s ago\s+6 \d+ s ago/, 'the list shows the last test and the resources');
 
   // grape plant: an id discovery has seen is taken quietly; one it has not is accepted with a warning.
   t.equal((await g(['vineyards', 'create', 'acme'])).code, 0);

@@ -7,6 +7,7 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { domain, fieldErrors } from './fixtures.js';
 import { NotFoundError, ValidationError } from '../../src/domain/errors.js';
+import { createPoolService } from '../../src/domain/pools/service.js';
 import { createStateService } from '../../src/domain/state/service.js';
 
 t.test('cross-user matrix', async (t) => {
@@ -16,6 +17,8 @@ t.test('cross-user matrix', async (t) => {
   const adaIdentity = await d.identities.create(ada.user.id, { name: 'aws', provider: 'aws', region: 'eu-west-1', role_arn: 'arn:aws:iam::123456789012:role/v' });
   const vine = await d.vines.create(ada.user.id, ada.vineyard.id, { name: 'Shop', stage: 'development', identity: 'aws', databases: [{ name: 'main' }] });
   const { row: token } = await d.users.createToken(ada.user.id, 'laptop');
+  const pools = createPoolService({ knex: d.knex });
+  const adaPool = await pools.create(ada.user.id, { name: 'edge' });
   const spec = vine.spec;
   const B = bob.user.id;
   const state = createStateService({ knex: d.knex, sealer: d.sealer });
@@ -36,6 +39,13 @@ t.test('cross-user matrix', async (t) => {
     ['state.restore', 'vine', vine.vine.id, (id) => state.restore(B, id, '1')],
     ['identities.get', 'identity', adaIdentity.id, (id) => d.identities.get(B, id)],
     ['identities.delete', 'identity', adaIdentity.id, (id) => d.identities.delete(B, id)],
+    ['identities.update', 'identity', adaIdentity.id, (id) => d.identities.update(B, id, { pool_id: null })],
+    ['pools.get', 'pool', adaPool.id, (id) => pools.get(B, id)],
+    ['pools.update', 'pool', adaPool.id, (id) => pools.update(B, id, { description: 'mine' })],
+    ['pools.delete', 'pool', adaPool.id, (id) => pools.delete(B, id)],
+    ['pools.tendrils', 'pool', adaPool.id, (id) => pools.tendrils(B, id)],
+    ['pools.tokens', 'pool', adaPool.id, (id) => pools.tokens(B, id)],
+    ['pools.createToken', 'pool', adaPool.id, (id) => pools.createToken(B, id, { name: 'x' })],
     ['users.revokeToken', 'token', token.id, (id) => d.users.revokeToken(B, id)],
   ];
   for (const [what, kind, adaId, call] of cases) {

@@ -55,7 +55,7 @@ t.test('apply every kind, update one database, destroy', async (t) => {
     password_secret: /:secrets\/acme-shop-dev-db-main-password$/,
   });
   t.match(comps['caches/main'], { port: 6379, endpoint: /^acme-shop-dev-cache-main\.cache\..+:6379$/, url: /^redis:\/\// });
-  t.match(comps['network/network'], { id: /^vpc-[0-9a-f]{17}$/, cidr_block: '10.0.0.0/16', private_subnets: [/^subnet-[0-9a-f]{17}$/], availability_zones: ['local-1a'], nat_gateways: 1 });
+  t.match(comps['network/network'], { id: /^vpc-[0-9a-f]{17}$/, cidr_block: '10.0.0.0/16', private_subnets: [/^subnet-[0-9a-f]{17}$/], availability_zones: ['local-1a'], nat_gateways: [/^nat-[0-9a-f]{17}$/] });
   t.match(comps['cluster/cluster'], { endpoint: /^https:\/\/acme-shop-dev-k8s\.k8s\..+:6443$/, kubernetes_version: '1.31', argocd_url: /^https:\/\/argocd\./ });
   t.match(comps['dns/dns'], { zone_id: /^Z[0-9A-F]{20}$/, domain_name: 'example.com', name_servers: Array });
   t.match(comps['repositories/repositories'], { repo_url: 'https://github.com/example/deploy.git', branch: 'development' });

@@ -19,6 +19,7 @@ import jobRoutes from './jobs.js';
 import { buildOpenApi, type CollectedRoute } from './openapi.js';
 import { renderReference } from './reference.js';
 import tendrilRoutes from './tendrils.js';
+import poolRoutes from './pools.js';
 import stateRoutes from './state.js';
 import stateVersionRoutes from './state-versions.js';
 import { apiValidatorCompiler } from './validation.js';
@@ -101,6 +102,7 @@ export default async function apiV1(parent: FastifyInstance) {
   await app.register(jobRoutes, { cache });
   await app.register(identityRoutes);
   await app.register(tendrilRoutes);
+  await app.register(poolRoutes);
   await app.register(stateRoutes, { state: app.services.state });
   await app.register(stateVersionRoutes);
 
