@@ -8,10 +8,34 @@
  * a flash would store it in the session table.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { workerDeployUnavailable, type Pool } from '../domain/pools/service.js';
+import type { Pool } from '../domain/pools/service.js';
 import { field, formAction, isHtmx, redirect, render, type FormProblem } from './page-kit.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
+
+/** The deploy form's fields, as the form names them (a blank one keeps the last deployment's value). */
+const DEPLOY_FIELDS = ['identity_id', 'image', 'trellis_url', 'desired_count', 'cpu', 'memory', 'cpu_architecture', 'concurrency', 'cluster_arn', 'subnet_ids', 'security_group_ids', 'assign_public_ip', 'log_retention_days'] as const;
+const NUMBERS = new Set(['desired_count', 'cpu', 'memory', 'concurrency', 'log_retention_days']);
+const LISTS = new Set(['subnet_ids', 'security_group_ids']);
+
+/**
+ * The API's `settings` from the deploy form: blanks left out (the last deployment's value, else the
+ * default, holds), numbers as numbers, lists split on commas and spaces, the public IP as a boolean.
+ * What is not a number stays a string, so the settings schema names the field.
+ */
+export function deploySettings(body: unknown): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const name of DEPLOY_FIELDS) {
+    if (name === 'identity_id') continue;
+    const raw = field(body, name).trim();
+    if (raw === '') continue;
+    if (NUMBERS.has(name)) settings[name] = /^\d+$/.test(raw) ? Number(raw) : raw;
+    else if (LISTS.has(name)) settings[name] = raw.split(/[\s,]+/).filter(Boolean);
+    else if (name === 'assign_public_ip') settings[name] = raw === 'true' ? true : raw === 'false' ? false : raw;
+    else settings[name] = raw;
+  }
+  return settings;
+}
 type TokenReq = FastifyRequest<{ Params: { id: string; tokenId: string } }>;
 
 /** The address Tendrils reach Trellis at, as this request reached it (behind a proxy: with TRUST_PROXY). */
@@ -21,6 +45,8 @@ export default async function poolPages(app: FastifyInstance): Promise<void> {
   const { pools, identities } = app.services;
   const auth = { preHandler: app.requirePageUser };
   const deadAfter = app.deps.config.tendrilDeadAfterSeconds;
+  /** Where deployed Tendrils reach Trellis unless the form says: TRELLIS_PUBLIC_URL, else as this request came. */
+  const publicUrl = (req: FastifyRequest) => app.deps.config.trellisPublicUrl ?? trellisUrl(req);
 
   const index = async (req: FastifyRequest, reply: FastifyReply, form: { name?: string; description?: string; problem?: FormProblem } = {}) => {
     const list = await pools.list(req.user!.id);
@@ -56,6 +82,7 @@ export default async function poolPages(app: FastifyInstance): Promise<void> {
     const [tendrils, all, tokens] = await Promise.all([pools.tendrils(req.user!.id, pool.id), identities.list(req.user!.id), tokensData(req, pool, extra)]);
     const bindable = all.filter((i) => i.pool_id !== pool.id && !i.credentials_from_pool);
     const deployers = all.filter((i) => i.provider === 'aws' && !i.credentials_from_pool);
+    const deployment = await pools.deployment(req.user!.id, pool.id);
     if (extra.newToken) reply.header('cache-control', 'no-store');
     return render(req, reply, 'pages/pools/show', {
       title: pool.name,
@@ -64,7 +91,9 @@ export default async function poolPages(app: FastifyInstance): Promise<void> {
       deadAfter,
       bindable,
       deployers,
-      deployUnavailable: workerDeployUnavailable() ?? (deployers.length ? undefined : 'Add an AWS identity (a role Vintner can assume, or access keys) first: the Tendril is deployed into its account.'),
+      deployUnavailable: deployers.length ? undefined : 'Add an AWS identity (a role Vintner can assume, or access keys) first: the Tendril is deployed into its account.',
+      deployment,
+      deployDefaults: { image: app.deps.config.tendrilImage ?? '', trellisUrl: publicUrl(req) },
       rename: { name: pool.name, description: pool.description },
       ...extra,
     });
@@ -115,13 +144,26 @@ export default async function poolPages(app: FastifyInstance): Promise<void> {
 
   app.post('/pools/:id/deploy', auth, async (req: IdReq, reply) => {
     const pool = await pools.get(req.user!.id, req.params.id);
+    const form = Object.fromEntries(DEPLOY_FIELDS.map((name) => [name, field(req.body, name)]));
     return formAction(
       reply,
       async () => {
-        const job = await pools.deployWorker(req.user!.id, pool.id, { identity_id: field(req.body, 'identity_id') });
-        return redirect(req, reply, `/jobs/${job.id}`);
+        const job = await pools.deployWorker(req.user!.id, pool.id, { identity_id: form.identity_id, settings: deploySettings(req.body) }, { image: app.deps.config.tendrilImage, trellisUrl: publicUrl(req) });
+        return redirect(req, reply, `/jobs/${job.id}`, `DEPLOY_WORKER queued: pool “${pool.name}”’s Tendrils are being deployed into AWS.`);
       },
-      (problem) => show(req, reply, { deployProblem: problem }),
+      (problem) => show(req, reply, { deployProblem: problem, deployForm: form }),
+    );
+  });
+
+  app.post('/pools/:id/destroy-worker', auth, async (req: IdReq, reply) => {
+    const pool = await pools.get(req.user!.id, req.params.id);
+    return formAction(
+      reply,
+      async () => {
+        const job = await pools.destroyWorker(req.user!.id, pool.id, { identity_id: field(req.body, 'identity_id') });
+        return redirect(req, reply, `/jobs/${job.id}`, `DESTROY_WORKER queued: pool “${pool.name}”’s Tendrils are being removed from AWS.`);
+      },
+      (problem) => show(req, reply, { destroyProblem: problem }),
     );
   });
 

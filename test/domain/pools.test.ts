@@ -8,7 +8,8 @@ import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { domain, fieldErrors } from './fixtures.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors.js';
-import { authenticatePoolToken, createPoolService, workerDeployUnavailable } from '../../src/domain/pools/service.js';
+import { authenticatePoolToken, createPoolService } from '../../src/domain/pools/service.js';
+import { createInAccountPools } from '../../src/domain/pools/in-account.js';
 import { createJobService } from '../../src/domain/jobs/service.js';
 import { hashToken } from '../../src/domain/users/tokens.js';
 
@@ -246,6 +247,8 @@ t.test('another user’s pool is a missing one, everywhere', async (t) => {
     ['createToken', (id) => pools.createToken(bob, id, { name: 'x' })],
     ['revokeToken', (id) => pools.revokeToken(bob, id, token.id)],
     ['deployWorker', (id) => pools.deployWorker(bob, id, { identity_id: pool.id })],
+    ['destroyWorker', (id) => pools.destroyWorker(bob, id)],
+    ['deployment', (id) => pools.deployment(bob, id)],
   ];
   for (const [what, call] of cases) {
     const theirs = await call(pool.id).catch((e: unknown) => e);
@@ -263,14 +266,57 @@ t.test('another user’s pool is a missing one, everywhere', async (t) => {
   t.equal((await pools.tokens(ada, pool.id))[0]!.revoked_at, null, 'her token not revoked');
 });
 
-t.test('DEPLOY_WORKER: refused with the reason while the jobs service cannot queue one for a pool', async (t) => {
+t.test('DEPLOY_WORKER / DESTROY_WORKER of a pool: queued with an AWS identity holding credentials, one at a time', async (t) => {
   const { pools, identities, ada, knex } = await setup(t);
   const pool = await pools.create(ada, { name: 'edge' });
   const aws = await identities.create(ada, { name: 'aws', provider: 'aws', region: 'eu-west-1', role_arn: 'arn:aws:iam::123456789012:role/vintner' });
-  const reason = workerDeployUnavailable();
-  t.type(reason, 'string', 'this Trellis says why it cannot deploy a Tendril yet');
-  const err = await pools.deployWorker(ada, pool.id, { identity_id: aws.id }).catch((e: unknown) => e);
-  t.ok(err instanceof ConflictError, 'a deploy request: 409');
-  t.equal((err as Error).message, reason, 'with that reason');
-  t.equal(Number((await knex('provision_jobs').count<{ c: string }[]>('* as c'))[0]!.c), 0, 'and no job was made');
+  const sandbox = (await identities.list(ada)).find((i) => i.provider === 'local')!;
+  const onPool = await identities.create(ada, { name: 'aws-pool', provider: 'aws', region: 'eu-west-1', pool_id: pool.id, credentials_from_pool: true });
+  const defaults = { image: 'registry.example.com/vintner-tendril:0.1.0', trellisUrl: 'https://vintner.example.com' };
+
+  const notAws = await pools.deployWorker(ada, pool.id, { identity_id: sandbox.id }, defaults).catch((e: unknown) => e);
+  t.ok(notAws instanceof ValidationError, 'a local identity: 400');
+  t.match(fieldErrors(notAws), [/^identity_id: must be an aws identity/], 'naming the field');
+  const fromPool = await pools.deployWorker(ada, pool.id, { identity_id: onPool.id }, defaults).catch((e: unknown) => e);
+  t.ok(fromPool instanceof ValidationError, 'an identity on a pool’s credentials: 400');
+  t.match(fieldErrors(fromPool), [/^identity_id: aws-pool takes its credentials from a pool’s Tendrils/], 'saying why');
+  const badSettings = await pools.deployWorker(ada, pool.id, { identity_id: aws.id, settings: { desired_count: 'many' } }, defaults).catch((e: unknown) => e);
+  t.ok(badSettings instanceof ValidationError, 'bad settings: 400');
+  const nothingToDestroy = await pools.destroyWorker(ada, pool.id).catch((e: unknown) => e);
+  t.ok(nothingToDestroy instanceof ConflictError, 'a destroy before any deployment: 409');
+
+  const job = await pools.deployWorker(ada, pool.id, { identity_id: aws.id, settings: { desired_count: 2 } }, defaults);
+  t.match(job, { type: 'DEPLOY_WORKER', status: 'QUEUED', pool_id: pool.id, identity_id: aws.id }, 'queued for the pool with the identity');
+  const stored = await knex('provision_jobs').where({ id: job.id }).first('params');
+  t.match(stored.params, { desired_count: 2, image: defaults.image, trellis_url: defaults.trellisUrl, region: 'eu-west-1' }, 'the settings, the defaults and the region kept with it');
+  const again = await pools.deployWorker(ada, pool.id, { identity_id: aws.id }, defaults).catch((e: unknown) => e);
+  t.ok(again instanceof ConflictError, 'a second worker job while one is open: 409');
+  t.match((again as Error).message, `DEPLOY_WORKER job ${job.id} of pool edge is QUEUED`, 'naming the open one');
+  const shown = await pools.deployment(ada, pool.id);
+  t.same(shown.jobs.map((j) => j.id), [job.id], 'the pool page lists it');
+  t.equal(shown.standing, false, 'nothing stands before it ran');
+});
+
+t.test('the tokens DEPLOY_WORKER mints are pool tokens like any other: vtp_, hashed, checked by authenticatePoolToken, revoked by the next deployment', async (t) => {
+  const { pools, ada, knex } = await setup(t);
+  const pool = await pools.create(ada, { name: 'edge' });
+  const [job] = await knex('provision_jobs').insert({ pool_id: pool.id, created_by: ada, type: 'DEPLOY_WORKER' }).returning('id');
+  const inAccount = createInAccountPools(knex);
+  const first = await inAccount.mintWorkerToken(pool.id, job.id);
+  t.match(first.token, /^vtp_[A-Za-z0-9_-]{43}$/, 'the pool token format');
+  t.equal(first.prefix, first.token.slice(0, 12), 'shown by the same prefix as a token made on the page');
+  const row = await knex('pool_tokens').where({ id: first.id }).first();
+  t.equal(row.token_hash, hashToken(first.token), 'only its hash stored');
+  t.equal(row.job_id, job.id, 'with the job that minted it');
+  t.match(await authenticatePoolToken(knex, first.token), { poolId: pool.id, tokenId: first.id, userId: ada }, 'it authenticates as the pool');
+  t.match((await pools.tokens(ada, pool.id)).map((k) => k.name), [/^in-account Tendrils \(DEPLOY_WORKER [0-9a-f]{8}\)$/], 'listed among the pool’s tokens');
+
+  const { token: manual } = await pools.createToken(ada, pool.id, { name: 'laptop' });
+  const second = await inAccount.mintWorkerToken(pool.id, job.id);
+  t.equal(await inAccount.retireWorkerTokens(pool.id, second.id), 1, 'the next deployment retires the earlier one');
+  t.equal(await authenticatePoolToken(knex, first.token), undefined, 'refused from then on');
+  t.ok(await authenticatePoolToken(knex, second.token), 'the new one works');
+  t.ok(await authenticatePoolToken(knex, manual), 'a token the user made is left alone');
+  t.equal(await inAccount.retireWorkerTokens(pool.id, null), 1, 'a destroy retires them all');
+  t.equal(await authenticatePoolToken(knex, second.token), undefined, 'the last one too');
 });

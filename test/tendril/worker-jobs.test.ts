@@ -6,15 +6,12 @@
  * earlier one revoked) and keeps the settings it does not change; a destroy removes everything and
  * revokes the tokens. The requests a pool, an identity or the job's state refuse.
  *
- * The providers: src/terraform gives Terraform the run's work directory as HOME, so the test's
- * TERRAFORM_BIN is a two-line wrapper that links the mirror there first (what
- * test/provider/harness.ts linkImpliedMirror does) and then execs the real Terraform.
+ * The providers come from TERRAFORM_PROVIDER_MIRROR (the schema-only plugin's filesystem mirror),
+ * as on an air-gapped Tendril.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { buildTestApp } from '../helpers.js';
 import { PASSWORD, signupWithToken } from '../api/helpers.js';
@@ -25,37 +22,13 @@ import { AWS_TARGET_POLICY_FILE } from '../../src/runner/worker-jobs.js';
 import { createStateService } from '../../src/domain/state/service.js';
 import { createSealer } from '../../src/domain/crypto.js';
 
-const SAMPLE_POLICY = join(import.meta.dirname, '../../terraform/tendril-aws/tests/aws-target-policy.json');
-const TOKEN_SHAPE = /vnt_[A-Za-z0-9_-]{43}/;
+const TOKEN_SHAPE = /vtp_[A-Za-z0-9_-]{43}/;
 
-// terraform/aws/iam-policy.json comes with the aws target (generated from its permissions.json);
-// until it is there, this test puts the sample in its place, and takes it away again.
-if (!existsSync(AWS_TARGET_POLICY_FILE)) {
-  const dir = dirname(AWS_TARGET_POLICY_FILE);
-  const madeDir = !existsSync(dir);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(AWS_TARGET_POLICY_FILE, readFileSync(SAMPLE_POLICY));
-  t.comment(`${AWS_TARGET_POLICY_FILE} is not in the tree yet: the sample policy stands in for it during this test`);
-  t.teardown(() => {
-    rmSync(AWS_TARGET_POLICY_FILE, { force: true });
-    if (madeDir) rmdirSync(dir);
-  });
-}
 const POLICY = readFileSync(AWS_TARGET_POLICY_FILE, 'utf8');
 
 const mirror = await createProviderMirror();
 t.teardown(() => mirror.remove());
-const binDir = mkdtempSync(join(tmpdir(), 'vintner-tf-wrapper-'));
-t.teardown(() => rmSync(binDir, { recursive: true, force: true }));
-const TERRAFORM = join(binDir, 'terraform');
-const realTerraform = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
-writeFileSync(
-  TERRAFORM,
-  `#!/bin/sh\nif [ -n "$HOME" ] && [ ! -e "$HOME/.terraform.d/plugins" ]; then mkdir -p "$HOME/.terraform.d" && ln -s '${join(mirror.dir, 'providers')}' "$HOME/.terraform.d/plugins"; fi\nexec '${realTerraform}' "$@"\n`,
-);
-chmodSync(TERRAFORM, 0o755);
-
-const ENV = { VINTNER_SECRET_KEY: randomBytes(32).toString('base64'), TERRAFORM_BIN: TERRAFORM, TRELLIS_PUBLIC_URL: 'https://vintner.example.com' };
+const ENV = { VINTNER_SECRET_KEY: randomBytes(32).toString('base64'), TERRAFORM_PROVIDER_MIRROR: join(mirror.dir, 'providers'), TRELLIS_PUBLIC_URL: 'https://vintner.example.com' };
 const { app, db } = await buildTestApp(t, ENV);
 const { knex } = db;
 await startTestTendril(t, db, ENV);
@@ -104,7 +77,7 @@ t.test('DEPLOY_WORKER: the pool’s Tendrils created, its token in Secrets Manag
   t.match(log, /target terraform\/tendril-aws/, 'it ran terraform/tendril-aws');
   t.match(log, /state: pools\/CI runners \(kept by Vintner, encrypted\)/, 'with the pool’s state');
   t.match(log, /Installed hashicorp\/aws v6\.66\.0/, 'against the (schema-only) AWS provider');
-  t.match(log, /a new pool token vnt_\S+… for them/, 'a new pool token was minted (its prefix only in the log)');
+  t.match(log, /a new pool token vtp_\S+… for them/, 'a new pool token was minted (its prefix only in the log)');
 
   const tendrils = done.result!.tendrils as Record<string, unknown>;
   t.match(tendrils, { service_name: 'tendril-ci-runners-' + pool.id.slice(0, 8), log_group_name: `/tendril/tendril-ci-runners-${pool.id.slice(0, 8)}` }, 'the result names the service and the log group');
@@ -136,7 +109,7 @@ t.test('DEPLOY_WORKER: the pool’s Tendrils created, its token in Secrets Manag
   t.equal(page.statusCode, 200, 'the job page shows a DEPLOY_WORKER');
   t.match(page.body, /data-worker-result/, 'with what it made');
   t.ok(page.body.includes(String(tendrils.service_name)) && page.body.includes(String(tendrils.task_role_arn)), 'the service and the task role');
-  t.match(page.body, /Pool token<\/dt><dd><code>vnt_[A-Za-z0-9_-]{8}…<\/code>/, 'the token by its prefix only');
+  t.match(page.body, /Pool token<\/dt><dd><code>vtp_[A-Za-z0-9_-]{8}…<\/code>/, 'the token by its prefix only');
   t.notMatch(page.body, TOKEN_SHAPE, 'never the token');
 });
 

@@ -11,7 +11,7 @@ import t from 'tap';
 import { createProviderMirror, fmtCheck, formatDiagnostic, prepareWorkdir, runTerraformTest, validateModule, type ProviderMirror } from '../provider/harness.js';
 
 const MODULE = join(import.meta.dirname, '../../terraform/tendril-aws');
-const TOKEN = 'vnt_canary-pool-token-Zq8xV2nOtForStateOrPlan0000';
+const TOKEN = 'vtp_canary-pool-token-Zq8xV2nOtForStateOrPlan00000000000';
 
 let mirror: ProviderMirror;
 t.before(async () => {

@@ -146,6 +146,9 @@ export function createJobService(knex: Knex) {
         : new NotFoundError(`identity ${identityId} not found`);
     }
     if (identity.provider !== 'aws') throw invalid('input', [{ field: 'identity_id', message: `must be an aws identity (in-account Tendrils run on AWS); ${identity.name} is ${identity.provider}` }]);
+    if (identity.credentials_from_pool) {
+      throw invalid('input', [{ field: 'identity_id', message: `${identity.name} takes its credentials from a pool’s Tendrils: deploy with an identity whose keys or role Vintner holds` }]);
+    }
     if (!identity.credentials_encrypted && !(identity.config as { role_arn?: unknown } | null)?.role_arn) {
       throw new ConflictError(`identity ${identity.name} holds no keys and no role: creating the Tendrils needs credentials that can (docs/clouds/aws-tendril.md)`);
     }

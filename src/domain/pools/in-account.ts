@@ -2,12 +2,14 @@
  * What DEPLOY_WORKER / DESTROY_WORKER need of a Tendril pool: the pool (scoped to its user), its
  * last successful deployment, and the pool tokens minted for the Tendrils a deployment runs
  * (`pool_tokens.job_id`: the DEPLOY_WORKER that minted it; only its hash is stored, like every
- * token). A deployment mints a new token each time — the plaintext lives only in that job's
- * Terraform environment and then in the customer's Secrets Manager — and once it succeeded, the
- * tokens earlier deployments minted are revoked; a destroy revokes them all.
+ * token). A deployment mints a new token each time — a pool token like any other (`vtp_`, made
+ * and stored by the pool repository, checked by `authenticatePoolToken`), its plaintext living
+ * only in that job's Terraform environment and then in the customer's Secrets Manager — and once
+ * it succeeded, the tokens earlier deployments minted are revoked; a destroy revokes them all.
  */
 import type { Knex } from 'knex';
-import { generateToken, hashToken, tokenDisplayPrefix } from '../users/tokens.js';
+import { createPoolRepository } from './repository.js';
+import { generatePoolToken, hashToken, POOL_TOKEN_REVOKED_CHANNEL, poolTokenDisplayPrefix } from './tokens.js';
 import { JOB_OPEN } from '../jobs/status.js';
 
 type Db = Knex | Knex.Transaction;
@@ -24,10 +26,10 @@ export const WORKER_JOB_TYPES = ['DEPLOY_WORKER', 'DESTROY_WORKER'] as const;
 export const workerTokenName = (jobId: string) => `in-account Tendrils (DEPLOY_WORKER ${jobId.slice(0, 8)})`;
 
 export function createInAccountPools(knex: Knex) {
+  const repo = createPoolRepository(knex);
   return {
     /** The user's pool, locked for the transaction (one worker job of a pool is created at a time). */
-    lockForUser: (userId: string, poolId: string, trx: Knex.Transaction): Promise<PoolRow | undefined> =>
-      trx('tendril_pools').where({ id: poolId, user_id: userId }).forUpdate().first('id', 'user_id', 'name'),
+    lockForUser: (userId: string, poolId: string, trx: Knex.Transaction): Promise<PoolRow | undefined> => repo.lock(userId, poolId, trx),
 
     /** A pool by id, whoever owns it: for a Tendril running that pool's job only. */
     find: (poolId: string, db: Db = knex): Promise<PoolRow | undefined> => db('tendril_pools').where({ id: poolId }).first('id', 'user_id', 'name'),
@@ -64,18 +66,20 @@ export function createInAccountPools(knex: Knex) {
 
     /** A new pool token for the Tendrils `jobId` deploys: the plaintext is answered once, its hash stored. */
     async mintWorkerToken(poolId: string, jobId: string, db: Db = knex): Promise<{ id: string; token: string; prefix: string }> {
-      const token = generateToken();
-      const [row] = await db('pool_tokens')
-        .insert({ pool_id: poolId, job_id: jobId, name: workerTokenName(jobId), token_hash: hashToken(token), prefix: tokenDisplayPrefix(token) })
-        .returning(['id', 'prefix']);
-      return { id: row.id as string, token, prefix: row.prefix as string };
+      const token = generatePoolToken();
+      const row = await repo.insertToken({ pool_id: poolId, job_id: jobId, name: workerTokenName(jobId), token_hash: hashToken(token), prefix: poolTokenDisplayPrefix(token) }, db);
+      return { id: row.id, token, prefix: row.prefix };
     },
 
-    /** Revokes the tokens earlier worker jobs minted for the pool, all but `keepId`; answers how many. */
+    /**
+     * Revokes the tokens earlier worker jobs minted for the pool, all but `keepId`; answers how
+     * many. A long-poll holding one ends at once, as when the user revokes it (the NOTIFY is
+     * delivered when the transaction commits).
+     */
     async retireWorkerTokens(poolId: string, keepId: string | null, db: Db = knex): Promise<number> {
-      const q = db('pool_tokens').where({ pool_id: poolId }).whereNotNull('job_id').whereNull('revoked_at');
-      if (keepId) q.whereNot({ id: keepId });
-      return q.update({ revoked_at: db.fn.now() });
+      const ids = await repo.revokeWorkerTokens(poolId, keepId, db);
+      for (const id of ids) await db.raw('SELECT pg_notify(?, ?)', [POOL_TOKEN_REVOKED_CHANNEL, id]);
+      return ids.length;
     },
   };
 }

@@ -112,9 +112,6 @@ export function createPoolRepository(knex: Knex) {
       return db('cloud_identities').whereIn('pool_id', poolIds).orderBy('name').select('pool_id', 'id', 'name', 'provider', 'credentials_from_pool');
     },
 
-    /** One of the user's identities (read only: what a DEPLOY_WORKER deploys with). */
-    identityOfUser: (userId: string, identityId: string, db: Db = knex): Promise<{ id: string; name: string; provider: Provider; credentials_from_pool: boolean } | undefined> =>
-      db('cloud_identities').where({ user_id: userId, id: identityId }).first('id', 'name', 'provider', 'credentials_from_pool'),
 
     /** Its Tendrils: running ones, and those seen in the last `keepStoppedHours` (24). */
     async tendrils(poolId: string, opts: { keepStoppedHours?: number } = {}, db: Db = knex): Promise<PoolTendrilRow[]> {
@@ -148,7 +145,8 @@ export function createPoolRepository(knex: Knex) {
       return row?.resources ?? 0;
     },
 
-    async insertToken(row: { pool_id: string; name: string; token_hash: string; prefix: string }, db: Db = knex): Promise<PoolTokenRow> {
+    /** `job_id`: the DEPLOY_WORKER that minted it for the Tendrils it deploys (a later deploy or the destroy revokes it). */
+    async insertToken(row: { pool_id: string; name: string; token_hash: string; prefix: string; job_id?: string }, db: Db = knex): Promise<PoolTokenRow> {
       const [token] = await db('pool_tokens').insert(row).returning(TOKEN_COLUMNS);
       return token as PoolTokenRow;
     },
@@ -158,6 +156,13 @@ export function createPoolRepository(knex: Knex) {
     async revokeToken(poolId: string, id: string, db: Db = knex): Promise<PoolTokenRow | undefined> {
       const [row] = await db('pool_tokens').where({ pool_id: poolId, id }).update({ revoked_at: db.raw('coalesce(revoked_at, now())') }).returning(TOKEN_COLUMNS);
       return row as PoolTokenRow | undefined;
+    },
+    /** Revokes the tokens worker jobs minted for the pool (`job_id` set), all but `keepId`; answers their ids. */
+    async revokeWorkerTokens(poolId: string, keepId: string | null, db: Db = knex): Promise<string[]> {
+      const q = db('pool_tokens').where({ pool_id: poolId }).whereNotNull('job_id').whereNull('revoked_at');
+      if (keepId) q.whereNot({ id: keepId });
+      const rows = (await q.update({ revoked_at: db.fn.now() }).returning('id')) as Array<{ id: string }>;
+      return rows.map((r) => r.id);
     },
     /** The token with that hash, with its pool's owner, whatever its state (the caller decides). */
     findTokenByHash: (hash: string, db: Db = knex): Promise<(PoolTokenRow & { user_id: string }) | undefined> =>

@@ -7,18 +7,17 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
 import { invalid, isForeignKeyViolation, isUniqueViolation, isUuid, schemaErrors } from '../validation.js';
-import { JOB_TYPE_INFO } from '../jobs/status.js';
 import { createJobService } from '../jobs/service.js';
 import { createTendrilRepository } from '../tendrils/repository.js';
+import { createInAccountPools } from './in-account.js';
 import type { JobRecord } from '../jobs/repository.js';
 import { createPoolRepository, POOL_NAME_UNIQUE, type PoolIdentityRow, type PoolRow, type PoolTendrilRow, type PoolTokenRow, type PoolWithCounts } from './repository.js';
 import { PoolCreateSchema, PoolPatchSchema, PoolTokenCreateSchema, type Pool, type PoolTendril, type PoolToken } from './schema.js';
-import { generatePoolToken, hashToken, looksLikePoolToken, poolTokenDisplayPrefix } from './tokens.js';
+import { generatePoolToken, hashToken, looksLikePoolToken, POOL_TOKEN_REVOKED_CHANNEL, poolTokenDisplayPrefix } from './tokens.js';
 
 export type { Pool, PoolTendril, PoolToken };
 
-/** NOTIFY payload: a pool token's id, when it is revoked (a long-poll holding it can end at once). */
-export const POOL_TOKEN_REVOKED_CHANNEL = 'vintner_pool_token_revoked';
+export { POOL_TOKEN_REVOKED_CHANNEL };
 
 const notFound = (ref: string) => new NotFoundError(`pool ${isUuid(ref) ? ref : JSON.stringify(ref)} not found`);
 const tokenNotFound = (id: string) => new NotFoundError(`token ${id} not found`);
@@ -66,14 +65,12 @@ const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1
 const describeJobs = (jobs: Array<{ id: string; type: string; status: string; tendril_name: string | null }>) =>
   jobs.map((j) => `${j.type} ${j.id} (${j.status}${j.tendril_name ? ` on ${j.tendril_name}` : ''})`).join(', ');
 
-/**
- * Whether a DEPLOY_WORKER can be queued for a pool: undefined when it can, else why not (the
- * pool page shows its Deploy button disabled with this sentence). The jobs service decides:
- * DEPLOY_WORKER is a job about a pool only once the remote-Tendril work makes it one.
- */
-export function workerDeployUnavailable(): string | undefined {
-  if ((JOB_TYPE_INFO.DEPLOY_WORKER.subject as string) === 'pool') return undefined;
-  return 'Deploying a Tendril into AWS from Vintner is not available yet: this Trellis cannot queue DEPLOY_WORKER jobs for a pool (they arrive with the remote Tendrils and terraform/tendril-aws). Meanwhile, start a Tendril yourself with the command above.';
+export interface PoolDeployment {
+  settings: Record<string, unknown> | null;
+  identity_id: string | null;
+  standing: boolean;
+  region: string | null;
+  jobs: JobRecord[];
 }
 
 export interface PoolServiceDeps {
@@ -223,21 +220,53 @@ export function createPoolService({ knex }: PoolServiceDeps) {
     },
 
     /**
-     * Queues a DEPLOY_WORKER: a Tendril of this pool set up in the AWS account of `identity_id`
-     * (an AWS identity whose credentials Vintner holds or assumes: not one taking them from a
-     * pool, whose Tendrils do not exist yet). Refused with the reason while this Trellis cannot
-     * queue one (`workerDeployUnavailable`); the jobs service has the last word.
+     * Queues a DEPLOY_WORKER: this pool's Tendrils set up (or updated) in the AWS account of
+     * `identity_id` with `settings` (docs/clouds/aws-tendril.md); the jobs service checks the
+     * identity and settings and has the last word (one worker job of a pool at a time).
+     * `defaults`: the image and Trellis address when neither the settings nor the last deployment
+     * name one (TENDRIL_IMAGE, TRELLIS_PUBLIC_URL or the request's address).
      */
-    async deployWorker(userId: string, id: string, input: { identity_id?: unknown }): Promise<JobRecord> {
+    async deployWorker(userId: string, id: string, input: { identity_id?: unknown; settings?: unknown }, defaults: { image?: string | undefined; trellisUrl?: string | undefined } = {}): Promise<JobRecord> {
       const pool = await rowById(userId, id);
-      const unavailable = workerDeployUnavailable();
-      if (unavailable) throw new ConflictError(unavailable);
-      const identityId = input.identity_id;
-      const identity = typeof identityId === 'string' && isUuid(identityId) ? await repo.identityOfUser(userId, identityId) : undefined;
-      if (!identity) throw invalid('deployment', [{ field: 'identity_id', message: `identity ${String(identityId)} not found` }]);
-      if (identity.provider !== 'aws') throw invalid('deployment', [{ field: 'identity_id', message: 'must be an AWS identity: the Tendril is deployed into its account' }]);
-      if (identity.credentials_from_pool) throw invalid('deployment', [{ field: 'identity_id', message: 'takes its credentials from a pool’s Tendrils: deploy with an identity whose keys or role Vintner holds' }]);
-      return createJobService(knex).create({ userId, type: 'DEPLOY_WORKER', poolId: pool.id, identityId: identity.id });
+      const identityId = typeof input.identity_id === 'string' && input.identity_id !== '' ? input.identity_id : undefined;
+      return createJobService(knex).create({
+        userId,
+        type: 'DEPLOY_WORKER',
+        poolId: pool.id,
+        ...(identityId !== undefined ? { identityId } : {}),
+        ...(input.settings !== undefined ? { settings: input.settings } : {}),
+        workerDefaults: defaults,
+      });
+    },
+
+    /** Queues a DESTROY_WORKER: with the last deployment's identity unless `identity_id` names another. */
+    async destroyWorker(userId: string, id: string, input: { identity_id?: unknown } = {}): Promise<JobRecord> {
+      const pool = await rowById(userId, id);
+      const identityId = typeof input.identity_id === 'string' && input.identity_id !== '' ? input.identity_id : undefined;
+      return createJobService(knex).create({ userId, type: 'DESTROY_WORKER', poolId: pool.id, ...(identityId !== undefined ? { identityId } : {}) });
+    },
+
+    /**
+     * What the pool page shows of its in-account Tendrils: the last deployment's settings and
+     * identity (what a new deployment starts from), whether they stand (so can be destroyed), and
+     * the pool's recent DEPLOY_WORKER / DESTROY_WORKER jobs.
+     */
+    async deployment(userId: string, id: string): Promise<PoolDeployment> {
+      const pool = await rowById(userId, id);
+      const inAccount = createInAccountPools(knex);
+      const [last, region, resources, jobs] = await Promise.all([
+        inAccount.lastDeployment(pool.id, { succeeded: true }),
+        inAccount.deployedRegion(pool.id),
+        repo.deployedResources(pool.id),
+        createJobService(knex).page({ poolId: pool.id }, { limit: 5 }),
+      ]);
+      return {
+        settings: (last?.params ?? null) as Record<string, unknown> | null,
+        identity_id: last?.identity_id ?? null,
+        standing: region !== undefined || resources > 0,
+        region: region ?? null,
+        jobs: jobs.jobs,
+      };
     },
 
     /** Revokes it at once: the next request of a Tendril holding it is refused. Revoking twice keeps the first time. */

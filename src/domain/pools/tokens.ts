@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { hashToken, TOKEN_DISPLAY_LENGTH } from '../users/tokens.js';
 
 export const POOL_TOKEN_PREFIX = 'vtp_';
+/** NOTIFY payload: a pool token's id, when it is revoked (a long-poll holding it can end at once). */
+export const POOL_TOKEN_REVOKED_CHANNEL = 'vintner_pool_token_revoked';
 const POOL_TOKEN_PATTERN = /^vtp_[A-Za-z0-9_-]{43}$/;
 
 export const generatePoolToken = () => `${POOL_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -12,7 +12,7 @@ variables {
   region           = "eu-west-1"
   trellis_url      = "https://vintner.example.com"
   image            = "ghcr.io/example/vintner-tendril:0.1.0"
-  tendril_token    = "vnt_TEST-ONLY-token-value-0000000000000000000000"
+  tendril_token    = "vtp_TEST-ONLY-token-value-000000000000000000000000000"
   token_version    = 1700000000
   task_policy_json = file("tests/aws-target-policy.json")
 }

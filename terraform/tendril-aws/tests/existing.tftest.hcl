@@ -12,7 +12,7 @@ variables {
   region             = "eu-west-1"
   trellis_url        = "https://vintner.example.com:8443/"
   image              = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/tools/vintner-tendril:0.1.0"
-  tendril_token      = "vnt_TEST-ONLY-token-value-0000000000000000000000"
+  tendril_token      = "vtp_TEST-ONLY-token-value-000000000000000000000000000"
   token_version      = 1700000000
   task_policy_json   = file("tests/aws-target-policy.json")
   cluster_arn        = "arn:aws:ecs:eu-west-1:123456789012:cluster/platform-tools"

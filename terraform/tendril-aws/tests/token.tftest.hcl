@@ -11,7 +11,7 @@ variables {
   region           = "eu-west-1"
   trellis_url      = "https://vintner.example.com"
   image            = "ghcr.io/example/vintner-tendril:0.1.0"
-  tendril_token    = "vnt_TEST-ONLY-token-value-0000000000000000000000"
+  tendril_token    = "vtp_TEST-ONLY-token-value-000000000000000000000000000"
   token_version    = 1700000000
   task_policy_json = file("tests/aws-target-policy.json")
 }
@@ -39,12 +39,12 @@ run "the_token_goes_to_secrets_manager_only" {
     error_message = "TENDRIL_TOKEN is not in the plain environment"
   }
   assert {
-    condition     = !strcontains(aws_ecs_task_definition.tendril.container_definitions, "vnt_TEST-ONLY-token-value")
+    condition     = !strcontains(aws_ecs_task_definition.tendril.container_definitions, "vtp_TEST-ONLY-token-value")
     error_message = "the token's value is nowhere in the task definition"
   }
   assert {
     condition = alltrue([for v in [output.cluster_arn, output.service_name, output.task_definition_arn, output.task_role_arn, output.execution_role_arn, output.log_group_name, output.token_secret_arn] :
-    !strcontains(v, "vnt_TEST-ONLY-token-value")])
+    !strcontains(v, "vtp_TEST-ONLY-token-value")])
     error_message = "no output holds the token"
   }
 }
@@ -53,7 +53,7 @@ run "the_token_cannot_be_slipped_into_the_environment" {
   command = plan
 
   variables {
-    environment = { TENDRIL_TOKEN = "vnt_TEST-ONLY-token-value-0000000000000000000000" }
+    environment = { TENDRIL_TOKEN = "vtp_TEST-ONLY-token-value-000000000000000000000000000" }
   }
   expect_failures = [var.environment]
 }
