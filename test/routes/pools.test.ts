@@ -32,11 +32,12 @@ t.test('pool pages: create, token once, revoke, bind, delete refused then done',
   for (const s of ['Pool “prod-eu” created.', 'No Tendril of this pool has connected yet', 'No token yet', 'TRELLIS_URL=http://localhost:80 TENDRIL_TOKEN=&lt;the token&gt; npm run worker', 'vintner-tendril</pre>', 'Deploy a Tendril in AWS']) {
     t.match(page.body, s, `shows: ${s.slice(0, 50)}`);
   }
-  t.match(page.body, /<button type="submit" class="button" data-action="deploy" disabled aria-describedby="deploy-unavailable">/, 'the deploy button disabled');
-  t.match(page.body, /data-deploy-unavailable>Deploying a Tendril into AWS from Vintner is not available yet/, 'with its reason');
+  t.match(page.body, /<button type="submit" class="button" data-action="deploy" disabled aria-describedby="deploy-unavailable">/, 'no AWS identity: the deploy button disabled');
+  t.match(page.body, /data-deploy-unavailable>Add an AWS identity \(a role Vintner can assume, or access keys\) first/, 'with its reason');
   const deploy = await a.post(`/pools/${poolId}/deploy`, { identity_id: '' });
-  t.equal(deploy.statusCode, 409, 'posting it anyway: refused');
-  t.match(deploy.body, 'data-deploy-problem>Deploying a Tendril into AWS from Vintner is not available yet', 'the reason on the page');
+  t.equal(deploy.statusCode, 422, 'posting it anyway: refused');
+  t.match(deploy.body, /data-deploy-problem>[^<]*identity_id: is required/, 'the reason on the page');
+  t.equal(Number((await knex('provision_jobs').count<{ c: string }[]>('* as c'))[0]!.c), 0, 'no job made');
 
   // A token: in the answer that made it, never again.
   const tok = await a.post(`/pools/${poolId}/tokens`, { name: 'ecs' });
@@ -109,11 +110,64 @@ t.test('identity form: a GCP identity on its pool’s workload identity; a row�
   t.match(noKey.body, 'stores no credentials of its own (it has no a service-account key)', 'saying so');
 });
 
+t.test('deploy a Tendril in AWS from the pool page: the form queues DEPLOY_WORKER and opens its job; refusals on the page; destroy once they stand', async (t) => {
+  const { app } = await buildTestApp(t, { TENDRIL_IMAGE: 'registry.example.com/vintner-tendril:0.1.0' });
+  const { knex } = app.deps;
+  const { a } = await signedIn(app);
+  const poolId = String((await a.post('/pools', { name: 'ci' })).headers.location).split('/').pop()!;
+  await a.get('/identities');
+  t.equal((await a.post('/identities', { name: 'prod-aws', provider: 'aws', 'aws.region': 'eu-central-1', 'aws.role_arn': 'arn:aws:iam::123456789012:role/vintner' })).statusCode, 303, 'an AWS identity with a role');
+  const aws = (await knex('cloud_identities').where({ name: 'prod-aws' }).first('id')).id as string;
+
+  const page = await a.get(`/pools/${poolId}`);
+  t.match(page.body, /<button type="submit" class="button" data-action="deploy">Deploy a Tendril<\/button>/, 'the deploy button is enabled');
+  t.match(page.body, `<option value="${aws}">prod-aws (eu-central-1)</option>`, 'the AWS identity to deploy with');
+  t.match(page.body, 'Blank: registry.example.com/vintner-tendril:0.1.0 (TENDRIL_IMAGE).', 'the image the server would use');
+  t.notMatch(page.body, 'id="destroy-worker"', 'nothing to destroy yet');
+
+  const bad = await a.post(`/pools/${poolId}/deploy`, { identity_id: aws, desired_count: '99', subnet_ids: 'subnet-0abc, nope' });
+  t.equal(bad.statusCode, 422, 'bad settings: the page again');
+  t.match(bad.body, /data-deploy-problem>[^<]*settings\.desired_count/, 'naming the count');
+  t.match(bad.body, 'value="subnet-0abc, nope"', 'what was typed kept');
+  t.equal(Number((await knex('provision_jobs').count<{ c: string }[]>('* as c'))[0]!.c), 0, 'no job made');
+
+  const ok = await a.post(`/pools/${poolId}/deploy`, { identity_id: aws, desired_count: '2', cpu: '512', memory: '1024', cpu_architecture: 'ARM64', subnet_ids: 'subnet-0abc subnet-0def', assign_public_ip: 'false', trellis_url: '' });
+  t.equal(ok.statusCode, 303, 'queued');
+  const jobUrl = String(ok.headers.location);
+  t.match(jobUrl, /^\/jobs\/[0-9a-f-]{36}$/, 'to the job page (its live log)');
+  const job = await knex('provision_jobs').where({ id: jobUrl.split('/').pop() }).first();
+  t.match(job, { type: 'DEPLOY_WORKER', status: 'QUEUED', pool_id: poolId, identity_id: aws }, 'a DEPLOY_WORKER of the pool with that identity');
+  t.same(job.params, { desired_count: 2, cpu: 512, memory: 1024, cpu_architecture: 'ARM64', subnet_ids: ['subnet-0abc', 'subnet-0def'], assign_public_ip: false, image: 'registry.example.com/vintner-tendril:0.1.0', trellis_url: 'http://localhost:80', region: 'eu-central-1' }, 'the form’s settings, blanks left to the defaults');
+  const jobPage = await a.get(jobUrl);
+  t.equal(jobPage.statusCode, 200, 'the job page');
+  t.match(jobPage.body, 'DEPLOY_WORKER queued: pool “ci”’s Tendrils are being deployed into AWS.', 'saying what was queued');
+
+  const twice = await a.post(`/pools/${poolId}/deploy`, { identity_id: aws });
+  t.equal(twice.statusCode, 409, 'a second one while it is open: refused');
+  t.match(twice.body, `DEPLOY_WORKER job ${job.id} of pool ci is QUEUED`, 'naming the open job');
+  t.match(twice.body, new RegExp(`<a href="/jobs/${job.id}">DEPLOY_WORKER</a>`), 'the page lists the pool’s worker job');
+
+  // As if a Tendril ran it: the Tendrils stand, so the page offers to destroy them.
+  await knex('provision_jobs').where({ id: job.id }).update({ status: 'SUCCESS', claimed_at: knex.fn.now(), processing_at: knex.fn.now(), finished_at: knex.fn.now() });
+  const standing = await a.get(`/pools/${poolId}`);
+  t.match(standing.body, 'data-deployed>Deployed in eu-central-1', 'deployed, and where');
+  t.match(standing.body, /data-action="deploy">Deploy again</, 'a new deployment updates them');
+  t.match(standing.body, 'name="desired_count" type="number" min="0" max="20" value="2"', 'the form starts from the last deployment’s settings');
+  t.match(standing.body, 'id="destroy-worker" data-confirm=', 'the destroy form, with a confirmation');
+  const destroy = await a.post(`/pools/${poolId}/destroy-worker`, { identity_id: '' });
+  t.equal(destroy.statusCode, 303, 'destroy queued');
+  const destroyJob = await knex('provision_jobs').where({ id: String(destroy.headers.location).split('/').pop() }).first();
+  t.match(destroyJob, { type: 'DESTROY_WORKER', status: 'QUEUED', pool_id: poolId, identity_id: aws }, 'a DESTROY_WORKER with the last deployment’s identity');
+  const busy = await a.post(`/pools/${poolId}/destroy-worker`, {});
+  t.equal(busy.statusCode, 409, 'a second one: refused');
+  t.match(busy.body, /data-destroy-problem>DESTROY_WORKER job [0-9a-f-]{36} of pool ci is QUEUED/, 'the reason by the destroy form');
+});
+
 t.test('CSRF: every pool form refuses a post without the token', async (t) => {
   const { app } = await buildTestApp(t);
   const { a } = await signedIn(app);
   const poolId = String((await a.post('/pools', { name: 'edge' })).headers.location).split('/').pop()!;
-  for (const url of ['/pools', `/pools/${poolId}/tokens`, `/pools/${poolId}/rename`, `/pools/${poolId}/delete`, `/pools/${poolId}/bind`, `/pools/${poolId}/deploy`, `/pools/${poolId}/tokens/00000000-0000-4000-8000-000000000000/revoke`]) {
+  for (const url of ['/pools', `/pools/${poolId}/tokens`, `/pools/${poolId}/rename`, `/pools/${poolId}/delete`, `/pools/${poolId}/bind`, `/pools/${poolId}/deploy`, `/pools/${poolId}/destroy-worker`, `/pools/${poolId}/tokens/00000000-0000-4000-8000-000000000000/revoke`]) {
     const res = await a.post(url, { _csrf: 'forged', name: 'x' });
     t.equal(res.statusCode, 403, `POST ${url.replace(/[0-9a-f-]{36}/g, ':id')} without the CSRF token: 403`);
   }
