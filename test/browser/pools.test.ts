@@ -22,8 +22,8 @@ t.test('a pool: create, token once, its Tendril live, revoke, bind identities', 
   await Promise.all([page.waitForURL(/\/pools\/[0-9a-f-]{36}$/), page.click('#new-pool button[type=submit]')]);
   const poolId = page.url().split('/').pop()!;
   t.match(await page.locator('.flash').innerText(), 'Pool “prod-eu” created.', 'created');
-  t.ok(await page.locator('button[data-action=deploy]').isDisabled(), 'Deploy a Tendril is disabled');
-  t.match(await page.locator('[data-deploy-unavailable]').innerText(), 'Deploying a Tendril into AWS from Vintner is not available yet', 'with its reason beside it');
+  t.ok(await page.locator('button[data-action=deploy]').isDisabled(), 'Deploy a Tendril is disabled while there is no AWS identity');
+  t.match(await page.locator('[data-deploy-unavailable]').innerText(), 'Add an AWS identity', 'with its reason beside it');
 
   // A token, shown once, without a reload.
   await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
@@ -88,5 +88,25 @@ t.test('a pool: create, token once, its Tendril live, revoke, bind identities', 
   t.same(await page.locator('[data-identities] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-identity'))), ['gcp-prod', 'sandbox'], 'the pool lists the identities using it');
   await page.goto(`${url}/pools`);
   t.match(await page.locator('tr[data-pool="prod-eu"]').innerText(), '1 online', 'the list counts its Tendril online');
+
+  // Deploy a Tendril in AWS: an AWS identity with a role, the form, and the job's page.
+  const { user_id: userId } = await db.knex('cloud_identities').where({ name: 'sandbox' }).first('user_id');
+  await db.knex('cloud_identities').insert({ user_id: userId, name: 'prod-aws', provider: 'aws', config: { region: 'eu-west-1', role_arn: 'arn:aws:iam::123456789012:role/vintner' } });
+  await page.goto(`${url}/pools/${poolId}`);
+  const deploy = page.locator('#deploy-worker');
+  t.notOk(await deploy.locator('button[data-action=deploy]').isDisabled(), 'with an AWS identity, Deploy a Tendril is enabled');
+  await deploy.locator('select[name=identity_id]').selectOption({ label: 'prod-aws (eu-west-1)' });
+  await deploy.locator('input[name=image]').fill('123456789012.dkr.ecr.eu-west-1.amazonaws.com/vintner-tendril:0.1.0');
+  await deploy.locator('input[name=desired_count]').fill('2');
+  await deploy.locator('summary').click();
+  await deploy.locator('input[name=subnet_ids]').fill('subnet-0abc, subnet-0def');
+  await page.screenshot({ path: `${SHOTS}/pool-deploy.png`, fullPage: true });
+  await Promise.all([page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/), deploy.locator('button[data-action=deploy]').click()]);
+  t.match(await page.locator('.flash').innerText(), 'DEPLOY_WORKER queued: pool “prod-eu”’s Tendrils are being deployed into AWS.', 'the job page, saying what was queued');
+  t.match(await page.locator('main').innerText(), 'DEPLOY_WORKER', 'the job page of the DEPLOY_WORKER');
+  const job = await db.knex('provision_jobs').where({ id: page.url().split('/').pop() }).first('type', 'pool_id', 'params');
+  t.match(job, { type: 'DEPLOY_WORKER', pool_id: poolId, params: { desired_count: 2, subnet_ids: ['subnet-0abc', 'subnet-0def'], region: 'eu-west-1' } }, 'queued with the form’s settings');
+  await page.goto(`${url}/pools/${poolId}`);
+  t.equal(await page.locator('[data-worker-jobs] li').count(), 1, 'the pool page lists the job');
   noPageErrors(t, page);
 });
