@@ -88,7 +88,7 @@ t.test('grape pools: add, list, token-add once, tokens, token-revoke, show, bind
   t.same([bindMissing.code, bindMissing.stderr], [EXIT.NOT_FOUND, 'grape identities: not found: pool "nope" not found\n'], 'binding to no pool: exit 4');
   const usage = await g(['pools', 'frobnicate']);
   t.equal(usage.code, EXIT.USAGE, 'an unknown action: exit 2');
-  t.match(usage.stderr, 'grape pools: unknown action "frobnicate": add, show, rm, tokens, token-add or token-revoke', 'naming the actions');
+  t.match(usage.stderr, 'grape pools: unknown action "frobnicate": add, show, rm, tokens, token-add, token-revoke, deploy or destroy-worker', 'naming the actions');
   t.equal((await g(['identities', 'bind', 'sandbox'])).code, EXIT.USAGE, 'bind needs a pool');
   const help = await g(['pools', '--help']);
   t.match(help.stdout, 'token-add NAME --name X', 'help lists the actions');

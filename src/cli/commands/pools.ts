@@ -1,21 +1,54 @@
 /**
- * grape pools [add | show | rm | tokens | token-add | token-revoke]: Tendril pools and their
- * tokens. A new token goes to stdout alone (`TOKEN=$(grape pools token-add edge --name ecs)`),
- * how to use it to stderr; it is never shown again.
+ * grape pools [add | show | rm | tokens | token-add | token-revoke | deploy | destroy-worker]:
+ * Tendril pools and their tokens, and their Tendrils deployed into AWS (DEPLOY_WORKER /
+ * DESTROY_WORKER, followed like any job). A new token goes to stdout alone
+ * (`TOKEN=$(grape pools token-add edge --name ecs)`), how to use it to stderr; it is never shown again.
  */
-import { COMMON_OPTIONS, JSON_OPTION, type Command } from '../command.js';
+import { COMMON_OPTIONS, JSON_OPTION, type Command, type Values } from '../command.js';
 import { EXIT, GrapeError, usage } from '../errors.js';
 import { ago, paint, printJson, status, table } from '../output.js';
-import { all, pool as findPool, type PoolJson, type PoolTendrilJson, type PoolTokenCreatedJson, type PoolTokenJson } from '../resolve.js';
+import { waitForJob } from '../wait.js';
+import { all, identityId, pool as findPool, type JobJson, type PoolJson, type PoolTendrilJson, type PoolTokenCreatedJson, type PoolTokenJson } from '../resolve.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `grape pools deploy` options → the API's settings (as the API names them); numbers as numbers, lists split on commas. */
+const DEPLOY_OPTIONS: Array<[option: string, setting: string, kind: 'string' | 'number' | 'list' | 'bool']> = [
+  ['image', 'image', 'string'],
+  ['trellis-url', 'trellis_url', 'string'],
+  ['count', 'desired_count', 'number'],
+  ['concurrency', 'concurrency', 'number'],
+  ['cpu', 'cpu', 'number'],
+  ['memory', 'memory', 'number'],
+  ['arch', 'cpu_architecture', 'string'],
+  ['cluster', 'cluster_arn', 'string'],
+  ['subnets', 'subnet_ids', 'list'],
+  ['security-groups', 'security_group_ids', 'list'],
+  ['public-ip', 'assign_public_ip', 'bool'],
+  ['log-retention', 'log_retention_days', 'number'],
+];
+
+function deploySettings(values: Values): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const [option, setting, kind] of DEPLOY_OPTIONS) {
+    const raw = values[option];
+    if (typeof raw !== 'string') continue;
+    if (kind === 'number') settings[setting] = /^\d+$/.test(raw) ? Number(raw) : raw;
+    else if (kind === 'list') settings[setting] = raw.split(/[\s,]+/).filter(Boolean);
+    else if (kind === 'bool') {
+      if (!/^(yes|no|true|false)$/.test(raw)) throw usage(`--public-ip takes yes or no, not "${raw}"`);
+      settings[setting] = raw === 'yes' || raw === 'true';
+    } else settings[setting] = raw;
+  }
+  return settings;
+}
 
 const identityNames = (p: PoolJson) => p.identities.map((i) => (i.credentials_from_pool ? `${i.name}*` : i.name)).join(', ') || '-';
 const tokenState = (k: PoolTokenJson, color: boolean) => (k.revoked_at ? `${paint(color, 'dim', 'revoked')} ${ago(k.revoked_at)}` : paint(color, 'green', 'active'));
 
 export const pools: Command = {
   name: 'pools',
-  usage: 'grape pools [add NAME [--description TEXT] | show NAME | rm NAME | tokens NAME | token-add NAME --name X | token-revoke NAME TOKEN] [--json]',
+  usage: 'grape pools [add NAME [--description TEXT] | show NAME | rm NAME | tokens NAME | token-add NAME --name X | token-revoke NAME TOKEN | deploy NAME --identity I [settings…] | destroy-worker NAME [--identity I]] [--no-wait] [--json]',
   summary: 'Tendril pools: your own Tendrils, their tokens, the identities that use them',
   details: `  (no action)        list your pools: Tendrils online, running jobs, identities bound
   add NAME           a new pool (lowercase letters, digits and hyphens); --description TEXT
@@ -29,8 +62,22 @@ export const pools: Command = {
   token-revoke NAME TOKEN
                      revoke a token (its id, name or prefix): the Tendrils holding it are refused
                      from their next request
+  deploy NAME --identity I
+                     deploy (or update) the pool's Tendrils in the AWS account of identity I
+                     (DEPLOY_WORKER: ECS Fargate, a new pool token in Secrets Manager; its log
+                     streamed until it ends). Settings left out keep the last deployment's:
+                     --image REF --trellis-url URL --count N --concurrency N --cpu UNITS
+                     --memory MIB --arch X86_64|ARM64 --cluster ARN --subnets ID,ID
+                     --security-groups ID,ID --public-ip yes|no --log-retention DAYS
+  destroy-worker NAME [--identity I]
+                     remove the pool's Tendrils from AWS and revoke their tokens (DESTROY_WORKER;
+                     with the last deployment's identity unless --identity names another)
+  --no-wait          deploy, destroy-worker: queue the job and return (grape logs JOB --follow)
   Bind an identity: grape identities bind IDENTITY POOL (unbind IDENTITY).`,
-  options: { ...COMMON_OPTIONS, ...JSON_OPTION, description: { type: 'string' }, name: { type: 'string' } },
+  options: {
+    ...COMMON_OPTIONS, ...JSON_OPTION, description: { type: 'string' }, name: { type: 'string' }, identity: { type: 'string' }, 'no-wait': { type: 'boolean' },
+    ...Object.fromEntries(DEPLOY_OPTIONS.map(([option]) => [option, { type: 'string' as const }])),
+  },
   async run(ctx, values, args) {
     const api = ctx.api();
     const [action, ref, ...rest] = args;
@@ -121,7 +168,27 @@ export const pools: Command = {
       return EXIT.OK;
     }
 
-    if (action !== undefined) throw usage(`unknown action "${action}": add, show, rm, tokens, token-add or token-revoke`);
+    if (action === 'deploy' || action === 'destroy-worker') {
+      const deploy = action === 'deploy';
+      const found = await findPool(api, one(deploy ? 'deploy NAME --identity IDENTITY [settings…]' : 'destroy-worker NAME [--identity IDENTITY]'));
+      if (!deploy && DEPLOY_OPTIONS.some(([option]) => values[option] !== undefined)) throw usage('destroy-worker takes no settings: it removes what the last deployment made');
+      const identity = typeof values.identity === 'string' ? await identityId(api, values.identity) : undefined;
+      const job = await api.call<JobJson>('POST', `/pools/${found.id}/jobs`, {
+        type: deploy ? 'DEPLOY_WORKER' : 'DESTROY_WORKER',
+        ...(identity ? { identity_id: identity.id } : {}),
+        ...(deploy ? { settings: deploySettings(values) } : {}),
+      });
+      const what = deploy ? `deploying pool ${found.name}'s Tendrils into AWS` : `removing pool ${found.name}'s Tendrils from AWS`;
+      if (values['no-wait']) {
+        if (values.json) printJson(ctx.io, job);
+        else ctx.io.stdout.write(`${job.type} job ${job.id} queued: ${what}. Follow it: grape logs ${job.id} --follow\n`);
+        return EXIT.OK;
+      }
+      if (!values.json) ctx.io.stderr.write(`${job.type} job ${job.id} queued: ${what}\n`);
+      return waitForJob(ctx, job, { printLogs: !values.json, json: values.json === true });
+    }
+
+    if (action !== undefined) throw usage(`unknown action "${action}": add, show, rm, tokens, token-add, token-revoke, deploy or destroy-worker`);
     const list = await all<PoolJson>(api, '/pools');
     if (values.json) {
       printJson(ctx.io, list);
