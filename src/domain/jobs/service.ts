@@ -11,7 +11,7 @@ import { createIdentityRepository } from '../identities/repository.js';
 import { JobStatus, JOB_TERMINAL, JOB_TYPE_INFO, isJobType, type JobType } from './status.js';
 import { readLogs } from './log-writer.js';
 import type { StoredLogLine } from './schema.js';
-import { createJobRepository, type JobRecord } from './repository.js';
+import { createJobRepository, poolOfJob, type JobRecord } from './repository.js';
 import { isUuid } from '../validation.js';
 
 export const queueName = (vineId: string) => `vine:${vineId}`;
@@ -38,7 +38,19 @@ export function createJobService(knex: Knex) {
     return job;
   }
 
+  /** The Tendril pool a job would run on now (undefined: Vintner's own Tendrils). */
+  async function poolOf(trx: Knex.Transaction, job: Pick<JobRecord, 'id'>): Promise<string | undefined> {
+    const { rows } = await trx.raw<{ rows: Array<{ pool_id: string | null }> }>(`SELECT ${poolOfJob('j')} AS pool_id FROM provision_jobs j WHERE j.id = ?`, [job.id]);
+    return rows[0]?.pool_id ?? undefined;
+  }
+
+  /**
+   * Hands the job to whoever runs it, in the transaction that created it: graphile-worker's queue
+   * for Vintner's own Tendrils (per vine, in order), or — for an identity bound to a Tendril pool —
+   * nothing but the row and its NOTIFY, which wakes the pool's Tendrils waiting in a claim.
+   */
   async function enqueue(trx: Knex.Transaction, job: JobRecord, queue: string): Promise<JobRecord> {
+    if (await poolOf(trx, job)) return jobs.enqueued(job, null, trx);
     const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
       `SELECT id FROM graphile_worker.add_job(?, json_build_object('jobId', ?::text), queue_name => ?, max_attempts => ?, job_key => ?)`,
       [job.type, job.id, queue, JOB_TYPE_INFO[job.type].maxAttempts, `provision:${job.id}`],
@@ -139,6 +151,18 @@ export function createJobService(knex: Knex) {
         }
         return get(userId, jobId, trx);
       });
+    },
+
+    /**
+     * After an identity was bound to a pool or unbound (the pools' service calls this in the same
+     * transaction): its queued jobs go where it now says. Jobs now routed in-house get their
+     * graphile-worker job (its job key makes a second add a no-op); jobs now routed to a pool are
+     * refused by in-house claims and announced to the pool's Tendrils.
+     */
+    async reroute(identityId: string, trx: Knex.Transaction): Promise<number> {
+      const queued: JobRecord[] = await trx('provision_jobs').where({ identity_id: identityId, status: JobStatus.QUEUED }).orderBy('created_at').select('id', 'type', 'vine_id', 'status');
+      for (const job of queued) await enqueue(trx, job, job.vine_id ? queueName(job.vine_id) : identityQueueName(identityId));
+      return queued.length;
     },
 
     /** A vine's jobs, newest first (the vine page's history). */

@@ -77,3 +77,34 @@ export async function reap(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 
   }
   return { jobs: failed, tendrils: reaped };
 }
+
+export interface ReaperLog {
+  warn(obj: object, msg: string, ...args: unknown[]): void;
+}
+
+/**
+ * The reaper as Trellis runs it, every heartbeat interval: Tendrils reap on their own heartbeats,
+ * but remote Tendrils (a pool's, over HTTPS) cannot reach the database, so with only those a dead
+ * one would never be reaped. Trellis runs it whatever Tendrils exist; every run is idempotent.
+ */
+export function startReaper(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 'reapMarginSeconds' | 'renewMs'>, log: ReaperLog): { stop(): void } {
+  let running = false;
+  let failures = 0;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    reap(knex, timing)
+      .then((r) => {
+        failures = 0;
+        for (const j of r.jobs) log.warn({ jobId: j.id, tendril: j.tendril }, 'job %s lost its Tendril (%s): failed', j.id, j.tendril ?? 'unknown');
+        for (const t of r.tendrils) log.warn({ dead: t.name }, 'Tendril %s stopped responding: declared dead', t.name);
+      })
+      .catch((err: Error) => {
+        // The database away: said once, then quiet until it is back.
+        if (failures++ === 0) log.warn({ err: { message: err.message } }, 'the reaper could not reach the database: %s', err.message);
+      })
+      .finally(() => (running = false));
+  }, timing.renewMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
