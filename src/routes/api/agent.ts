@@ -50,12 +50,26 @@ declare module 'fastify' {
 
 /**
  * TEMPORARY (remote-tendrils branch): the pool a token belongs to. To be REPLACED at merge by the
- * pools branch's `authenticatePoolToken(knex, token)` (src/domain/pools), which owns pool tokens.
+ * pools branch's `authenticatePoolToken(knex, token)` (src/domain/pools), which owns pool tokens
+ * (and their revocation, which must then also end this process's 10 s memory of a token: see
+ * `rememberedTokens` below, or drop it if authenticatePoolToken keeps its own).
  */
+const rememberedTokens = new Map<string, { caller: PoolCaller; until: number }>();
 async function authenticatePoolToken(knex: Knex, token: string): Promise<PoolCaller | undefined> {
+  const hash = hashToken(token);
+  const known = rememberedTokens.get(hash);
+  if (known && known.until > Date.now()) return known.caller;
+  const caller = await lookUpPoolToken(knex, hash);
+  if (caller) {
+    if (rememberedTokens.size > 1000) rememberedTokens.clear();
+    rememberedTokens.set(hash, { caller, until: Date.now() + 10_000 });
+  }
+  return caller;
+}
+async function lookUpPoolToken(knex: Knex, hash: string): Promise<PoolCaller | undefined> {
   const row = await knex('pool_tokens as pt')
     .join('tendril_pools as p', 'p.id', 'pt.pool_id')
-    .where({ 'pt.token_hash': hashToken(token) })
+    .where({ 'pt.token_hash': hash })
     .whereNull('pt.revoked_at')
     .first('pt.id as token_id', 'pt.pool_id', 'p.user_id', 'pt.last_used_at');
   if (!row) return undefined;
@@ -97,20 +111,30 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const claimWaiters = new Set<() => void>();
   const cancelWaiters = new Set<(jobId: string) => void>();
   let closing = false;
-  const wakeClaims = () => [...claimWaiters].forEach((w) => w());
+  // Wake-ups counted, so one that comes between a claim's look and its wait is not lost.
+  let claimWakes = 0;
+  let cancelWakes = 0;
+  const wakeClaims = () => {
+    claimWakes++;
+    [...claimWaiters].forEach((w) => w());
+  };
   const offStatus = await app.hub.subscribe(CHANNEL.jobStatus, (p) => {
     const ev = parseJobStatusPayload(p);
     if (ev && (ev.status === 'QUEUED' || JOB_TERMINAL.includes(ev.status as JobStatus))) wakeClaims();
   });
-  const offCancel = await app.hub.subscribe(CHANNEL.cancel, (jobId) => [...cancelWaiters].forEach((w) => w(jobId)));
+  const wakeCancels = (jobId: string) => {
+    cancelWakes++;
+    [...cancelWaiters].forEach((w) => w(jobId));
+  };
+  const offCancel = await app.hub.subscribe(CHANNEL.cancel, wakeCancels);
   const offReconnect = app.hub.onReconnect(() => {
     wakeClaims();
-    [...cancelWaiters].forEach((w) => w('*'));
+    wakeCancels('*');
   });
   app.addHook('preClose', async () => {
     closing = true;
     wakeClaims();
-    [...cancelWaiters].forEach((w) => w('*'));
+    wakeCancels('*');
   });
   app.addHook('onClose', async () => {
     offStatus();
@@ -233,6 +257,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const until = Date.now() + (req.body.wait_seconds ?? S.LONG_POLL_MAX_SECONDS) * 1000;
     for (;;) {
       if (gone(reply)) return reply.status(204).send(null); // nobody to answer: claim nothing
+      const wakes = claimWakes;
       const token = generateToken();
       const job = (await jobs.reissue(t.id, holding, timing.ttlSeconds, hashToken(token))) ?? (await jobs.claimNextForPool(pool.poolId, t.id, timing.ttlSeconds, hashToken(token)));
       if (job) {
@@ -241,6 +266,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const left = until - Date.now();
       if (left <= 0 || closing) return reply.status(204).send(null);
+      if (claimWakes !== wakes) continue; // a job was queued (or one ended) while we looked
       if (await waitOn(claimWaiters, (wake) => wake, Math.min(left, 5000), reply)) return reply.status(204).send(null);
     }
   });
@@ -256,9 +282,11 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const watched = req.body.jobs.filter(isUuid);
     const until = Date.now() + (req.body.wait_seconds ?? S.LONG_POLL_MAX_SECONDS) * 1000;
     for (;;) {
+      const wakes = cancelWakes;
       const cancelled = await jobs.cancelRequested(t.id, watched);
       const left = until - Date.now();
       if (cancelled.length || left <= 0 || closing || !watched.length) return { cancelled };
+      if (cancelWakes !== wakes) continue;
       const away = await waitOn(cancelWaiters, (wake) => (jobId: string) => (jobId === '*' || watched.includes(jobId)) && wake(), Math.min(left, 5000), reply);
       if (away) return { cancelled: [] };
     }
