@@ -114,7 +114,7 @@ export function createHttpJobStore({ client, stateUrl, retryForMs = 10 * 60_000 
       remove: (job, c) => call<void>(job, 'DELETE', componentPath(c)).then(() => undefined),
     },
 
-    recordTest: (job, status, message) => call<void>(job, 'POST', '/test-result', { body: { status, message } }).then(() => undefined),
+    recordTest: (job, status, message) => call<void>(job, 'POST', '/test-result', { body: { status, message: message.slice(0, 10_000) } }).then(() => undefined),
 
     replaceDiscovered: (job, resources) => call<void>(job, 'PUT', '/discovered', { body: { resources } }).then(() => undefined),
 
@@ -138,7 +138,8 @@ export function createHttpJobStore({ client, stateUrl, retryForMs = 10 * 60_000 
         timeoutMs: 120_000,
         body: {
           status: outcome.status,
-          ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+          // Trellis takes 100,000 characters of it: an endless Terraform error must not cost the outcome.
+          ...(outcome.error !== undefined ? { error: outcome.error.length > 60_000 ? `${outcome.error.slice(0, 60_000)} …[truncated]` : outcome.error } : {}),
           ...(outcome.result ? { result: outcome.result } : {}),
           ...(outcome.planFile ? { plan_file: b64(outcome.planFile) } : {}),
         },

@@ -43,7 +43,7 @@ async function setup(t: Parameters<typeof buildTestApp>[0]) {
 const status = (r: LightMyRequestResponse) => r.statusCode;
 
 t.test('routing: a pooled identity’s jobs go to its pool only; DEPLOY_WORKER stays in-house; a rebound identity’s queued jobs follow it', async (t) => {
-  const { db, v, claim, jobs, hello, pool, tendrilId } = await setup(t);
+  const { db, v, claim, jobs, hello, pool, tendrilId, req } = await setup(t);
   t.equal(hello.statusCode, 201, 'hello registers the Tendril');
   t.same({ h: hello.json().heartbeat_seconds, d: hello.json().dead_after_seconds }, { h: 1, d: 8 }, 'and tells it Trellis’s lease timing');
   const repo = createJobRepository(db.knex);
@@ -61,6 +61,9 @@ t.test('routing: a pooled identity’s jobs go to its pool only; DEPLOY_WORKER s
   // Unbound meanwhile: a queued job goes back to graphile-worker (reroute), the pool no longer gets it.
   const other = await seedVine(db.knex, { user: { userId: v.userId, identityId: v.identityId }, name: 'other' });
   const queued = await jobs.create({ userId: v.userId, type: 'PLAN', vineId: other.vineId });
+  await t.rejects(db.knex.transaction((trx) => jobs.reroute(v.identityId, trx)), /is running: bind or unbind the identity once it has ended/, 'not while one of its jobs runs on the pool');
+  t.equal(status(await req('POST', `/jobs/${run!.id}/start`, undefined, run!.headers)), 204);
+  t.equal(status(await req('POST', `/jobs/${run!.id}/finish`, { status: 'SUCCESS' }, run!.headers)), 204);
   await db.knex.transaction(async (trx) => {
     await trx('cloud_identities').where({ id: v.identityId }).update({ pool_id: null });
     t.equal(await jobs.reroute(v.identityId, trx), 1, 'reroute hands its one queued job on');

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { vineLifecycle } from '../vines/status.js';
 import { createVineRepository } from '../vines/repository.js';
 import { createIdentityRepository } from '../identities/repository.js';
-import { JobStatus, JOB_TERMINAL, JOB_TYPE_INFO, isJobType, type JobType } from './status.js';
+import { JobStatus, JOB_RUNNING, JOB_TERMINAL, JOB_TYPE_INFO, isJobType, type JobType } from './status.js';
 import { readLogs } from './log-writer.js';
 import type { StoredLogLine } from './schema.js';
 import { createJobRepository, poolOfJob, type JobRecord } from './repository.js';
@@ -157,9 +157,13 @@ export function createJobService(knex: Knex) {
      * After an identity was bound to a pool or unbound (the pools' service calls this in the same
      * transaction): its queued jobs go where it now says. Jobs now routed in-house get their
      * graphile-worker job (its job key makes a second add a no-op); jobs now routed to a pool are
-     * refused by in-house claims and announced to the pool's Tendrils.
+     * refused by in-house claims and announced to the pool's Tendrils. Refused while one of its
+     * jobs runs: graphile-worker's per-vine queue knows nothing of a pool's run (nor a pool's claim
+     * of graphile's), so a run on one side must end before the other side may start the vine's next.
      */
     async reroute(identityId: string, trx: Knex.Transaction): Promise<number> {
+      const running = await trx('provision_jobs').where({ identity_id: identityId }).whereIn('status', JOB_RUNNING).first('id', 'type');
+      if (running) throw new ConflictError(`${running.type} job ${running.id} of this identity is running: bind or unbind the identity once it has ended`);
       const queued: JobRecord[] = await trx('provision_jobs').where({ identity_id: identityId, status: JobStatus.QUEUED }).orderBy('created_at').select('id', 'type', 'vine_id', 'status');
       for (const job of queued) await enqueue(trx, job, job.vine_id ? queueName(job.vine_id) : identityQueueName(identityId));
       return queued.length;
