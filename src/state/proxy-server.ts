@@ -27,11 +27,27 @@ import type { LocalStateLog, LocalStateServer } from './local-server.js';
 const MAX_STATE = 64 * 1024 * 1024;
 const UNAVAILABLE = new Set([502, 503, 504]);
 
+/** The job a state request is about: Terraform's basic auth user is the job's id. */
+function basicUser(authorization: string | undefined): string | undefined {
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization ?? '');
+  if (!m) return undefined;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  return i < 0 ? undefined : text.slice(0, i);
+}
+
 export interface StateProxyOptions {
   /** Trellis's address (TRELLIS_URL). */
   trellisUrl: string;
   /** How long a request that could not reach Trellis is sent again before Terraform gets a 502. */
   retryForMs: number;
+  /**
+   * Whether the job's run is being stopped because its lease could not be renewed (or was taken
+   * away): then Trellis is known to be out of reach (or the run over), and Terraform — saving its
+   * state after the SIGINT, within the SIGKILL grace — must hear so at once to write
+   * errored.tfstate: no retry, and an attempt that hangs is given up after half a second.
+   */
+  failFast?: (jobId: string) => boolean;
   log?: Partial<LocalStateLog> & { retried?(what: { method: string; path: string; attempts: number }): void };
 }
 
@@ -41,23 +57,37 @@ export async function startStateProxy(opts: StateProxyOptions): Promise<LocalSta
 
   async function forward(method: string, path: string, search: string, authorization: string | undefined, body: Buffer) {
     const until = Date.now() + opts.retryForMs;
+    const jobId = basicUser(authorization);
+    const failFast = () => (jobId && opts.failFast?.(jobId)) === true;
     for (let attempt = 1; ; attempt++) {
+      // An attempt hanging while the run is being stopped for want of Trellis is given up quickly.
+      const abort = new AbortController();
+      let doomedAt: number | undefined;
+      const watch = setInterval(() => {
+        if (!failFast()) return;
+        doomedAt ??= Date.now();
+        if (Date.now() - doomedAt >= 500) abort.abort(Object.assign(new Error('Trellis out of reach while the run stops'), { code: 'TRELLIS_UNREACHABLE' }));
+      }, 100);
       try {
         const res = await request(`${base}/api/v1/state${path}${search}`, {
           method: method as Dispatcher.HttpMethod,
           dispatcher,
+          signal: abort.signal,
           headers: { ...(authorization ? { authorization } : {}), 'content-type': 'application/json' },
           ...(body.length || method === 'POST' || method === 'LOCK' || method === 'UNLOCK' ? { body } : {}),
           headersTimeout: Math.max(opts.retryForMs, 5_000),
           bodyTimeout: Math.max(opts.retryForMs, 5_000),
         });
         const answer = Buffer.from(await res.body.arrayBuffer());
-        if (UNAVAILABLE.has(res.statusCode) && Date.now() < until) throw Object.assign(new Error(`Trellis answered ${res.statusCode}`), { code: 'TRELLIS_UNREACHABLE' });
+        if (UNAVAILABLE.has(res.statusCode) && Date.now() < until && !failFast()) throw Object.assign(new Error(`Trellis answered ${res.statusCode}`), { code: 'TRELLIS_UNREACHABLE' });
         if (attempt > 1) opts.log?.retried?.({ method, path, attempts: attempt });
         return { status: res.statusCode, type: res.headers['content-type'] as string | undefined, body: answer };
       } catch (err) {
-        if (!isConnectionError(err) || Date.now() >= until) throw err;
+        const reason = abort.signal.aborted ? abort.signal.reason : err;
+        if (!isConnectionError(reason) || Date.now() >= until || failFast()) throw reason;
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** Math.min(attempt - 1, 4), 1000)));
+      } finally {
+        clearInterval(watch);
       }
     }
   }

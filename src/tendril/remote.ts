@@ -25,7 +25,7 @@ import { CancelRegistry, runProvisionJob, type RunnerDeps } from '../runner/inde
 import { createHttpJobStore, type ClaimedJob } from '../runner/http-store.js';
 import { setAwsRoleAssumer } from '../runner/targets.js';
 import { createAwsRoleAssumer } from '../runner/aws-role.js';
-import { leaseTiming } from '../domain/jobs/lease.js';
+import { LeaseLostError, leaseTiming } from '../domain/jobs/lease.js';
 import { createLeaseKeeper } from './leases.js';
 import { startStateProxy } from '../state/proxy-server.js';
 import { createAgentClient, TrellisUnreachableError, type AgentClient } from './agent-client.js';
@@ -84,7 +84,7 @@ export async function startRemoteTendril(opts: RemoteTendrilOptions): Promise<Te
   setAwsRoleAssumer(createAwsRoleAssumer({ timeoutMs: config.cloudTimeoutSeconds * 1000 }));
   // Trellis's timing, not ours: its reaper counts leases by it.
   const timing = leaseTiming({ heartbeatSeconds: me.heartbeat_seconds, deadAfterSeconds: me.dead_after_seconds, killGraceSeconds: config.terraformKillGraceSeconds });
-  const leases = createLeaseKeeper(timing, tlog);
+  const leases = createLeaseKeeper(timing, tlog, undefined, { name: `Trellis (${config.trellisUrl})`, short: 'Trellis' });
   const agent = (path: string) => `/api/v1/agent/tendrils/${id}${path}`;
 
   // Work directories of runs whose Tendril died on this machine: their errored.tfstate to Trellis.
@@ -100,17 +100,20 @@ export async function startRemoteTendril(opts: RemoteTendrilOptions): Promise<Te
   salvageTimer.unref();
 
   // Terraform's state backend: Trellis, through a proxy on 127.0.0.1 that rides out dropped
-  // connections for a quarter lease — under the self-stop's SIGINT → SIGKILL grace.
+  // connections for up to a quarter lease — and not at all for a run stopping because its lease
+  // could not be renewed, whose Terraform must write errored.tfstate within the SIGKILL grace.
+  const cancels = new CancelRegistry();
   const stateProxy = await startStateProxy({
     trellisUrl: config.trellisUrl,
-    retryForMs: Math.max(1000, Math.min(timing.selfStopKillGraceMs - 1000, (timing.ttlSeconds * 1000) / 4)),
+    retryForMs: (timing.ttlSeconds * 1000) / 4,
+    // A run stopped because its lease could not be renewed: Trellis is out of reach, say so at once.
+    failFast: (jobId) => cancels.stopReason(jobId) instanceof LeaseLostError,
     log: {
       error: (err) => tlog.warn({ err: { message: err.message } }, 'a state request could not reach Trellis: %s', err.message),
       refused: (r) => tlog.warn(r, 'state request refused: %s %s → %d %s', r.method, r.path, r.status, r.body),
     },
   });
   const store = createHttpJobStore({ client, stateUrl: stateProxy.url });
-  const cancels = new CancelRegistry();
   const shutdown = new AbortController();
   const initCache = createInitCache();
   const deps: RunnerDeps = {

@@ -86,14 +86,22 @@ export interface ReaperLog {
  * The reaper as Trellis runs it, every heartbeat interval: Tendrils reap on their own heartbeats,
  * but remote Tendrils (a pool's, over HTTPS) cannot reach the database, so with only those a dead
  * one would never be reaped. Trellis runs it whatever Tendrils exist; every run is idempotent.
+ *
+ * Each pass ticks the outage clock first, as a Tendril's heartbeat does: remote Tendrils reach the
+ * database only through Trellis, so Trellis (or the database) being away is an outage for all of
+ * them — a tick finding the last one too old records its end, and leases count from then. With
+ * Trellis up and ticking, a remote Tendril that went silent is simply dead, reaped on time.
  */
-export function startReaper(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 'reapMarginSeconds' | 'renewMs'>, log: ReaperLog): { stop(): void } {
+export function startReaper(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 'reapMarginSeconds' | 'renewMs' | 'outageGapSeconds'>, log: ReaperLog): { stop(): void } {
   let running = false;
   let failures = 0;
+  const tendrils = createTendrilRepository(knex);
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    reap(knex, timing)
+    tendrils
+      .tick(timing.outageGapSeconds)
+      .then(() => reap(knex, timing))
       .then((r) => {
         failures = 0;
         for (const j of r.jobs) log.warn({ jobId: j.id, tendril: j.tendril }, 'job %s lost its Tendril (%s): failed', j.id, j.tendril ?? 'unknown');
