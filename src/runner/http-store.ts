@@ -46,7 +46,7 @@ export interface HttpStoreDeps {
 const b64 = (b: Buffer) => b.toString('base64');
 
 export function createHttpJobStore({ client, stateUrl, retryForMs = 10 * 60_000 }: HttpStoreDeps): HttpJobStore {
-  const held = new Map<string, { job: JobRecord; token: string; lastSeq: number; taken: boolean }>();
+  const held = new Map<string, { job: JobRecord; token: string; lastSeq: number; taken: boolean; facts?: Promise<VineFacts> }>();
 
   const run = (job: JobRecord) => {
     const h = held.get(job.id);
@@ -61,11 +61,21 @@ export function createHttpJobStore({ client, stateUrl, retryForMs = 10 * 60_000 
         headers: { [JOB_TOKEN_HEADER]: run(job).token, [LEASE_EPOCH_HEADER]: String(job.lease_epoch), ...o.headers },
       })
       .then((r) => r.body);
+  const readVine = async (job: JobRecord): Promise<VineFacts> => {
+    const f = await call<{ vine: VineFacts['vine']; identity: JobIdentity; components: ComponentRow[]; secret_values: Record<string, string> }>(job, 'GET', '/vine');
+    return { vine: f.vine, identity: f.identity, components: f.components, secretValues: f.secret_values };
+  };
   const componentPath = (c: Pick<ComponentRow, 'kind' | 'id'>) => `/components/${encodeURIComponent(c.kind)}/${encodeURIComponent(c.id)}`;
 
   return {
     accept({ job, job_token, last_seq }) {
-      held.set(job.id, { job, token: job_token, lastSeq: last_seq, taken: false });
+      const h: { job: JobRecord; token: string; lastSeq: number; taken: boolean; facts?: Promise<VineFacts> } = { job, token: job_token, lastSeq: last_seq, taken: false };
+      held.set(job.id, h);
+      // What the run reads first, asked for at once: one round trip less before Terraform starts.
+      if (job.vine_id) {
+        h.facts = readVine(job);
+        h.facts.catch(() => {}); // read again by vine() if this one failed
+      }
     },
 
     holding: () => [...held.keys()],
@@ -89,8 +99,10 @@ export function createHttpJobStore({ client, stateUrl, retryForMs = 10 * 60_000 
     },
 
     async vine(job): Promise<VineFacts> {
-      const f = await call<{ vine: VineFacts['vine']; identity: JobIdentity; components: ComponentRow[]; secret_values: Record<string, string> }>(job, 'GET', '/vine');
-      return { vine: f.vine, identity: f.identity, components: f.components, secretValues: f.secret_values };
+      const h = run(job);
+      const early = h.facts;
+      h.facts = undefined;
+      return (await early?.catch(() => undefined)) ?? readVine(job);
     },
 
     identity: (job) => call<JobIdentity>(job, 'GET', '/identity'),
