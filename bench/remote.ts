@@ -10,7 +10,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +17,7 @@ import { benchDatabase, median, percentile, writeResult } from './lib.js';
 import { seedUser, seedVine } from '../test/fixtures.js';
 import { createJobService } from '../src/domain/jobs/service.js';
 import { JOB_TERMINAL } from '../src/domain/jobs/status.js';
-import { hashToken } from '../src/domain/users/tokens.js';
+import { createPoolService } from '../src/domain/pools/service.js';
 import type { Knex } from 'knex';
 
 const HARVESTS = Number(process.env.BENCH_HARVESTS ?? 7);
@@ -64,9 +63,9 @@ try {
   const trellis = await node('bin/trellis.ts', { DATABASE_URL: db.url, PORT: '0', VINTNER_SECRET_KEY: KEY, TENDRIL_IN_PROCESS: 'true', TENDRIL_CONCURRENCY: '1' });
   const url = /Vintner is running at (http:\/\/[^\s]+?)\/\s/.exec(trellis.out())![1]!;
   const user = await seedUser(db.knex);
-  const [pool] = await db.knex('tendril_pools').insert({ user_id: user.userId, name: 'bench' }).returning('id');
-  const token = `vtp_${randomBytes(32).toString('base64url')}`;
-  await db.knex('pool_tokens').insert({ pool_id: pool.id, name: 'bench', token_hash: hashToken(token), prefix: token.slice(0, 12) });
+  const pools = createPoolService({ knex: db.knex });
+  const pool = await pools.create(user.userId, { name: 'bench' });
+  const { token } = await pools.createToken(user.userId, pool.id, { name: 'bench' });
   const [pooled] = await db.knex('cloud_identities').insert({ user_id: user.userId, name: 'pooled', provider: 'local', pool_id: pool.id }).returning('id');
   const jobs = createJobService(db.knex);
 

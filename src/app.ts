@@ -24,6 +24,7 @@ import { createVineyardService, type VineyardService } from './domain/vineyards/
 import { createVineService, type VineService } from './domain/vines/service.js';
 import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createStateService, type StateService } from './domain/state/service.js';
+import { createPoolService, type PoolService } from './domain/pools/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import authPlugin, { sessions } from './routes/plugins/auth.js';
 import pageCachePlugin from './routes/plugins/page-cache.js';
@@ -57,6 +58,7 @@ export interface Services {
   vines: VineService;
   jobs: JobService;
   state: StateService;
+  pools: PoolService;
 }
 
 declare module 'fastify' {
@@ -130,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     vines: createVineService({ knex: deps.knex, sealer }),
     jobs: createJobService(deps.knex),
     state: createStateService({ knex: deps.knex, sealer }),
+    pools: createPoolService({ knex: deps.knex }),
   } satisfies Services);
   const hub = deps.hub ?? createNotifyHub(deps.databaseUrl, (m) => deps.logger.warn(m));
   app.decorate('hub', hub);

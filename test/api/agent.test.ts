@@ -42,7 +42,7 @@ async function setup(t: Parameters<typeof buildTestApp>[0]) {
 
 const status = (r: LightMyRequestResponse) => r.statusCode;
 
-t.test('routing: a pooled identity’s jobs go to its pool only; DEPLOY_WORKER stays in-house; a rebound identity’s queued jobs follow it', async (t) => {
+t.test('routing: a pooled identity’s jobs go to its pool only; DEPLOY_WORKER stays in-house; the pool changes only with no job open', async (t) => {
   const { db, v, claim, jobs, hello, pool, tendrilId, req } = await setup(t);
   t.equal(hello.statusCode, 201, 'hello registers the Tendril');
   t.same({ h: hello.json().heartbeat_seconds, d: hello.json().dead_after_seconds }, { h: 1, d: 8 }, 'and tells it Trellis’s lease timing');
@@ -58,18 +58,17 @@ t.test('routing: a pooled identity’s jobs go to its pool only; DEPLOY_WORKER s
   t.equal(await claim([plan.id]), undefined, 'a DEPLOY_WORKER is not the pool’s to claim');
   await db.knex('provision_jobs').where({ id: worker.id }).delete();
 
-  // Unbound meanwhile: a queued job goes back to graphile-worker (reroute), the pool no longer gets it.
+  // The identity's pool does not change while one of its jobs is open (a job is routed once).
   const other = await seedVine(db.knex, { user: { userId: v.userId, identityId: v.identityId }, name: 'other' });
   const queued = await jobs.create({ userId: v.userId, type: 'PLAN', vineId: other.vineId });
-  await t.rejects(db.knex.transaction((trx) => jobs.reroute(v.identityId, trx)), /is running: bind or unbind the identity once it has ended/, 'not while one of its jobs runs on the pool');
+  await t.rejects(bindIdentity(db.knex, v.identityId, null), /has jobs queued or running/, 'no unbinding while its jobs are queued or running on the pool');
   t.equal(status(await req('POST', `/jobs/${run!.id}/start`, undefined, run!.headers)), 204);
   t.equal(status(await req('POST', `/jobs/${run!.id}/finish`, { status: 'SUCCESS' }, run!.headers)), 204);
-  await db.knex.transaction(async (trx) => {
-    await trx('cloud_identities').where({ id: v.identityId }).update({ pool_id: null });
-    t.equal(await jobs.reroute(v.identityId, trx), 1, 'reroute hands its one queued job on');
-  });
-  t.ok((await db.knex('provision_jobs').where({ id: queued.id }).first()).graphile_job_id, 'to graphile-worker');
-  t.equal(await claim([plan.id]), undefined, 'the pool no longer claims it');
+  await jobs.cancel(v.userId, queued.id);
+  await bindIdentity(db.knex, v.identityId, null);
+  const after = await jobs.create({ userId: v.userId, type: 'PLAN', vineId: other.vineId });
+  t.ok(after.graphile_job_id, 'unbound: its next job goes to graphile-worker');
+  t.equal(await claim([plan.id]), undefined, 'and the pool does not claim it');
 });
 
 t.test('one job at a time per vine, in order; other vines go on; a claim long-poll answers as soon as a job is queued', async (t) => {
@@ -118,7 +117,7 @@ t.test('fencing: the job’s credential and the run’s epoch; a lost claim answ
 });
 
 t.test('writes sent twice do nothing twice: log batches by seq, component transitions, the end', async (t) => {
-  const { v, db, claim, jobs, req, sealer } = await setup(t);
+  const { v, db, claim, jobs, req, sealer, pool } = await setup(t);
   await db.knex('vine_secrets').where({ vine_id: v.vineId }).update({ value_encrypted: sealer.seal('s3cret-value') });
   const deploy = await jobs.create({ userId: v.userId, type: 'DEPLOY', vineId: v.vineId });
   const run = (await claim())!;
@@ -136,7 +135,7 @@ t.test('writes sent twice do nothing twice: log batches by seq, component transi
   const facts = (await req('GET', `/jobs/${run.id}/vine`, undefined, run.headers)).json();
   const secret = facts.components.find((c: { kind: string }) => c.kind === 'secrets');
   const network = facts.components.find((c: { kind: string }) => c.kind === 'network');
-  t.equal(facts.identity.ambient, true, 'an identity without stored credentials runs on the Tendril’s own role');
+  t.equal(facts.identity.ambient, false, 'an identity that does not take its credentials from the pool is not ambient');
   t.equal(secret.settings.value, '(sealed)', 'a secret setting is only a placeholder: its sealed form does not leave Trellis');
   t.same(facts.secret_values, { [secret.name]: 's3cret-value' }, 'its value is opened for this job in secret_values');
   const path = `/jobs/${run.id}/components/network/${network.id}`;
@@ -156,6 +155,16 @@ t.test('writes sent twice do nothing twice: log batches by seq, component transi
   t.equal((await db.knex('vines').where({ id: v.vineId }).first()).status, 'ACTIVE', 'the vine ACTIVE');
   const after = await req('POST', `/jobs/${run.id}/logs`, { lines: [{ seq: 4, stream: 'system', level: 'info', line: 'late' }] }, run.headers);
   t.equal(after.statusCode, 409, 'a line after the end is refused (the lease ended)');
+
+  // An identity taking its credentials from the pool's Tendrils: its job's identity is ambient.
+  const [fromPool] = await db.knex('cloud_identities')
+    .insert({ user_id: v.userId, name: 'from-pool', provider: 'aws', config: { region: 'eu-west-1' }, pool_id: pool.poolId, credentials_from_pool: true })
+    .returning('id');
+  const test = await jobs.create({ userId: v.userId, type: 'CONNECTION_TEST', identityId: fromPool.id });
+  const testRun = (await claim())!;
+  t.equal(testRun.id, test.id, 'the pool claims its connection test');
+  const identity = (await req('GET', `/jobs/${testRun.id}/identity`, undefined, testRun.headers)).json();
+  t.same({ ambient: identity.ambient, credentials: identity.credentials }, { ambient: true, credentials: null }, 'credentials_from_pool: no credentials, ambient (the Tendril’s own role)');
 });
 
 t.test('heartbeat renews leases and tells cancels; the cancel watch answers as soon as a user cancels', async (t) => {
@@ -178,4 +187,20 @@ t.test('heartbeat renews leases and tells cancels; the cancel watch answers as s
   t.same(told.json().cancelled, [run.id], 'the watch tells the cancel');
   t.ok(Date.now() - started < 1500, `within a moment (${Date.now() - started} ms after the watch began, the cancel at ~300 ms)`);
   t.same((await req('POST', `/tendrils/${tendrilId}/heartbeat`, { leases: [{ job_id: run.id, epoch: run.epoch }] })).json().cancelled, [run.id], 'so does the heartbeat');
+});
+
+t.test('pool tokens are main’s (vtp_, authenticatePoolToken): an API token is refused; a revoked token ends its long-poll at once and is refused after', async (t) => {
+  const { app, v, req, tendrilId, pool } = await setup(t);
+  t.match(pool.token, /^vtp_[A-Za-z0-9_-]{43}$/, 'a vtp_ token from the pools’ service');
+  const apiToken = await app.services.users.createToken(v.userId, 'grape');
+  const asApi = await app.inject({ method: 'POST', url: `/api/v1/agent/tendrils/${tendrilId}/claim`, headers: { authorization: `Bearer ${apiToken.token}` }, payload: { wait_seconds: 0 } });
+  t.equal(asApi.statusCode, 401, 'a user’s API token is no pool token');
+  const started = Date.now();
+  const poll = req('POST', `/tendrils/${tendrilId}/claim`, { wait_seconds: 10 });
+  await new Promise((r) => setTimeout(r, 300));
+  await app.services.pools.revokeToken(v.userId, pool.poolId, pool.tokenId);
+  const ended = await poll;
+  t.equal(ended.statusCode, 401, `the held claim ends with 401 (${ended.body})`);
+  t.ok(Date.now() - started < 3000, `at once (${Date.now() - started} ms, the revoke at ~300 ms; the long-poll would have waited 10 s)`);
+  t.equal(status(await req('POST', `/tendrils/${tendrilId}/claim`, { wait_seconds: 0 })), 401, 'and the next request is refused');
 });

@@ -1,6 +1,6 @@
 /**
  * Remote Tendrils for real: Trellis as its own process (bin/trellis.ts, no in-process Tendril
- * unless asked) on the test's database, Tendril pools and tokens made in that database, and
+ * unless asked) on the test's database, Tendril pools and tokens made by the pools' service, and
  * remote Tendrils as their own `worker` processes started with TRELLIS_URL and TENDRIL_TOKEN and
  * without DATABASE_URL (nor the secret key) in their environment.
  */
@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { hashToken } from '../../src/domain/users/tokens.js';
+import { createPoolService } from '../../src/domain/pools/service.js';
+import { createIdentityService } from '../../src/domain/identities/service.js';
+import { createSealer } from '../../src/domain/crypto.js';
 
 export const REMOTE_KEY = Buffer.alloc(32, 7);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -89,16 +91,18 @@ export interface Pool {
   tokenId: string;
 }
 
-/** A Tendril pool of the user with one token (made in the database, as the pools' service would). */
+/** A Tendril pool of the user with one token (`vtp_…`), made by the pools' service (src/domain/pools). */
 export async function createPool(knex: Knex, userId: string, name = `pool-${randomBytes(3).toString('hex')}`): Promise<Pool> {
-  const [pool] = await knex('tendril_pools').insert({ user_id: userId, name }).returning('id');
-  const token = `vtp_${randomBytes(32).toString('base64url')}`;
-  const [row] = await knex('pool_tokens').insert({ pool_id: pool.id, name: 'test', token_hash: hashToken(token), prefix: token.slice(0, 12) }).returning('id');
+  const pools = createPoolService({ knex });
+  const pool = await pools.create(userId, { name });
+  const { token, row } = await pools.createToken(userId, pool.id, { name: 'test' });
   return { poolId: pool.id, token, tokenId: row.id };
 }
 
+/** Binds the identity to the pool (or unbinds it: null) through the identities' service, as the API does. */
 export async function bindIdentity(knex: Knex, identityId: string, poolId: string | null): Promise<void> {
-  await knex('cloud_identities').where({ id: identityId }).update({ pool_id: poolId });
+  const { user_id: userId } = await knex('cloud_identities').where({ id: identityId }).first('user_id');
+  await createIdentityService({ knex, sealer: createSealer(REMOTE_KEY) }).update(userId, identityId, { pool_id: poolId });
 }
 
 /** JSON over real HTTP to Trellis (the agent API, the state backend …). */

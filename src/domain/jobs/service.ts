@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { vineLifecycle } from '../vines/status.js';
 import { createVineRepository } from '../vines/repository.js';
 import { createIdentityRepository } from '../identities/repository.js';
-import { JobStatus, JOB_RUNNING, JOB_TERMINAL, JOB_TYPE_INFO, isJobType, type JobType } from './status.js';
+import { JobStatus, JOB_TERMINAL, JOB_TYPE_INFO, isJobType, type JobType } from './status.js';
 import { readLogs } from './log-writer.js';
 import type { StoredLogLine } from './schema.js';
 import { createJobRepository, poolOfJob, type JobRecord } from './repository.js';
@@ -25,6 +25,8 @@ export interface CreateJobInput {
   planJobId?: string;
   /** BOOTSTRAP: push back the state kept with that failed job of the vine. */
   recoverJobId?: string;
+  /** DEPLOY_WORKER / DESTROY_WORKER: the Tendril pool whose Tendril infrastructure the job makes or removes. */
+  poolId?: string;
 }
 
 export function createJobService(knex: Knex) {
@@ -47,7 +49,10 @@ export function createJobService(knex: Knex) {
   /**
    * Hands the job to whoever runs it, in the transaction that created it: graphile-worker's queue
    * for Vintner's own Tendrils (per vine, in order), or — for an identity bound to a Tendril pool —
-   * nothing but the row and its NOTIFY, which wakes the pool's Tendrils waiting in a claim.
+   * nothing but the row and its NOTIFY, which wakes the pool's Tendrils waiting in a claim. The
+   * identity's pool cannot change under it: the identities' service refuses a new pool while one
+   * of its jobs is open, and its row lock (FOR UPDATE) waits for this transaction, whose job row
+   * holds a key-share lock on the identity (its foreign key) until it commits.
    */
   async function enqueue(trx: Knex.Transaction, job: JobRecord, queue: string): Promise<JobRecord> {
     if (await poolOf(trx, job)) return jobs.enqueued(job, null, trx);
@@ -84,6 +89,14 @@ export function createJobService(knex: Knex) {
       if (plan.config_version !== vine.config_version) {
         throw new ConflictError(`plan ${plan.id} is stale: the vine's configuration changed since it was planned; run a new plan`);
       }
+      // A restore of an older state after the plan: Terraform would refuse the plan as stale.
+      const restored = await trx('terraform_states as s')
+        .join('provision_jobs as p', 'p.id', trx.raw('?', [plan.id]))
+        .where('s.state_key', `vine:${vine.id}`)
+        .whereNotNull('s.restored_from')
+        .whereRaw('s.created_at > coalesce(p.finished_at, p.queued_at)')
+        .first('s.id');
+      if (restored) throw new ConflictError(`plan ${plan.id} is stale: an older state was restored since it was planned; run a new plan`);
     }
     if (input.recoverJobId !== undefined) {
       if (input.type !== 'BOOTSTRAP') throw new ValidationError('only a BOOTSTRAP recovers a kept state', [{ field: 'recover_job_id', message: 'only for BOOTSTRAP' }]);
@@ -151,22 +164,6 @@ export function createJobService(knex: Knex) {
         }
         return get(userId, jobId, trx);
       });
-    },
-
-    /**
-     * After an identity was bound to a pool or unbound (the pools' service calls this in the same
-     * transaction): its queued jobs go where it now says. Jobs now routed in-house get their
-     * graphile-worker job (its job key makes a second add a no-op); jobs now routed to a pool are
-     * refused by in-house claims and announced to the pool's Tendrils. Refused while one of its
-     * jobs runs: graphile-worker's per-vine queue knows nothing of a pool's run (nor a pool's claim
-     * of graphile's), so a run on one side must end before the other side may start the vine's next.
-     */
-    async reroute(identityId: string, trx: Knex.Transaction): Promise<number> {
-      const running = await trx('provision_jobs').where({ identity_id: identityId }).whereIn('status', JOB_RUNNING).first('id', 'type');
-      if (running) throw new ConflictError(`${running.type} job ${running.id} of this identity is running: bind or unbind the identity once it has ended`);
-      const queued: JobRecord[] = await trx('provision_jobs').where({ identity_id: identityId, status: JobStatus.QUEUED }).orderBy('created_at').select('id', 'type', 'vine_id', 'status');
-      for (const job of queued) await enqueue(trx, job, job.vine_id ? queueName(job.vine_id) : identityQueueName(identityId));
-      return queued.length;
     },
 
     /** A vine's jobs, newest first (the vine page's history). */

@@ -91,7 +91,7 @@ export const AgentIdentity = Type.Object(
     provider: literals(PROVIDERS),
     config: FreeObject('its settings (region, role …)'),
     credentials: NullableObject('its secrets, opened for this job only; null when it stores none'),
-    ambient: Type.Boolean({ description: 'no stored credentials: Terraform uses the Tendril’s own cloud role' }),
+    ambient: Type.Boolean({ description: 'the identity takes its credentials from the pool’s Tendrils (credentials_from_pool): Terraform and the cloud checks use this Tendril’s own cloud role' }),
   },
   { title: 'AgentIdentity' },
 );

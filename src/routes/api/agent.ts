@@ -16,7 +16,6 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Knex } from 'knex';
 import { createSealer } from '../../domain/crypto.js';
 import { ConflictError, InvalidTransitionError, NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.js';
 import { createJobRepository, type JobRecord } from '../../domain/jobs/repository.js';
@@ -27,6 +26,8 @@ import { JOB_RUNNING, JOB_TERMINAL, type JobStatus } from '../../domain/jobs/sta
 import { createComponentRepository } from '../../domain/components/repository.js';
 import { componentKind } from '../../domain/components/catalogue.js';
 import { createTendrilRepository } from '../../domain/tendrils/repository.js';
+import { createIdentityRepository } from '../../domain/identities/repository.js';
+import { authenticatePoolToken, POOL_TOKEN_REVOKED_CHANNEL, type PoolCaller } from '../../domain/pools/service.js';
 import { SALVAGE_DESCRIPTION, salvageErroredState } from '../../domain/state/salvage.js';
 import { generateToken, hashToken } from '../../domain/users/tokens.js';
 import { isUuid } from '../../domain/validation.js';
@@ -35,46 +36,11 @@ import type { JobIdentity } from '../../runner/store.js';
 import { IdParams, NoContent, problems } from './schemas.js';
 import * as S from './agent-schemas.js';
 
-/** The pool a request speaks for. */
-export interface PoolCaller {
-  poolId: string;
-  tokenId: string;
-  userId: string;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The pool a request speaks for (src/domain/pools: its token, checked on every request). */
     pool: PoolCaller | null;
   }
-}
-
-/**
- * TEMPORARY (remote-tendrils branch): the pool a token belongs to. To be REPLACED at merge by the
- * pools branch's `authenticatePoolToken(knex, token)` (src/domain/pools), which owns pool tokens
- * (and their revocation, which must then also end this process's 10 s memory of a token: see
- * `rememberedTokens` below, or drop it if authenticatePoolToken keeps its own).
- */
-const rememberedTokens = new Map<string, { caller: PoolCaller; until: number }>();
-async function authenticatePoolToken(knex: Knex, token: string): Promise<PoolCaller | undefined> {
-  const hash = hashToken(token);
-  const known = rememberedTokens.get(hash);
-  if (known && known.until > Date.now()) return known.caller;
-  const caller = await lookUpPoolToken(knex, hash);
-  if (caller) {
-    if (rememberedTokens.size > 1000) rememberedTokens.clear();
-    rememberedTokens.set(hash, { caller, until: Date.now() + 10_000 });
-  }
-  return caller;
-}
-async function lookUpPoolToken(knex: Knex, hash: string): Promise<PoolCaller | undefined> {
-  const row = await knex('pool_tokens as pt')
-    .join('tendril_pools as p', 'p.id', 'pt.pool_id')
-    .where({ 'pt.token_hash': hash })
-    .whereNull('pt.revoked_at')
-    .first('pt.id as token_id', 'pt.pool_id', 'p.user_id', 'pt.last_used_at');
-  if (!row) return undefined;
-  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000) await knex('pool_tokens').where({ id: row.token_id }).update({ last_used_at: knex.fn.now() });
-  return { poolId: row.pool_id, tokenId: row.token_id, userId: row.user_id };
 }
 
 /** The answer to a write of a run whose lease was taken away (the client reads it as a LeaseLostError). */
@@ -103,6 +69,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const jobs = createJobRepository(knex);
   const tendrils = createTendrilRepository(knex);
   const components = createComponentRepository(knex);
+  const identities = createIdentityRepository(knex);
   // The same store an in-house Tendril writes through, driven with the remote run's own lease.
   const store = createDbJobStore({ knex, sealer, tendrilId: '', stateUrl: () => '', leaseSeconds: timing.ttlSeconds });
 
@@ -127,6 +94,18 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     [...cancelWaiters].forEach((w) => w(jobId));
   };
   const offCancel = await app.hub.subscribe(CHANNEL.cancel, wakeCancels);
+  // A revoked token ends the long-polls held with it at once (401), not when they time out; the
+  // next request with it is refused by authenticatePoolToken anyway (it keeps no memory).
+  const revoked = new Set<string>();
+  const offRevoked = await app.hub.subscribe(POOL_TOKEN_REVOKED_CHANNEL, (tokenId) => {
+    if (revoked.size > 10_000) revoked.clear();
+    revoked.add(tokenId);
+    wakeClaims();
+    wakeCancels('*');
+  });
+  const stillValid = (req: FastifyRequest) => {
+    if (revoked.has(req.pool!.tokenId)) throw new UnauthorizedError('this Tendril pool’s token was revoked');
+  };
   const offReconnect = app.hub.onReconnect(() => {
     wakeClaims();
     wakeCancels('*');
@@ -139,6 +118,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onClose', async () => {
     offStatus();
     offCancel();
+    offRevoked();
     offReconnect();
   });
 
@@ -201,8 +181,15 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return record as JobRecord;
   }
 
-  /** An identity as a pool Tendril gets it: without stored credentials it runs on the Tendril's own role. */
-  const forPool = (identity: JobIdentity) => ({ ...identity, ambient: identity.credentials === null });
+  /**
+   * An identity as a pool Tendril gets it: one that takes its credentials from the pool's Tendrils
+   * (`credentials_from_pool`, docs/DESIGN.md "Tendril pools") is marked `ambient` — Terraform and
+   * the cloud checks use that Tendril's own role. Only here: Vintner's own Tendrils never get it.
+   */
+  const forPool = async (identity: JobIdentity): Promise<JobIdentity & { ambient: boolean }> => {
+    const row = await identities.openForJob(identity.id);
+    return { ...identity, ambient: row?.credentials_from_pool === true };
+  };
 
   // ---- the Tendril ----
 
@@ -257,6 +244,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const until = Date.now() + (req.body.wait_seconds ?? S.LONG_POLL_MAX_SECONDS) * 1000;
     for (;;) {
       if (gone(reply)) return reply.status(204).send(null); // nobody to answer: claim nothing
+      stillValid(req);
       const wakes = claimWakes;
       const token = generateToken();
       const job = (await jobs.reissue(t.id, holding, timing.ttlSeconds, hashToken(token))) ?? (await jobs.claimNextForPool(pool.poolId, t.id, timing.ttlSeconds, hashToken(token)));
@@ -282,6 +270,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const watched = req.body.jobs.filter(isUuid);
     const until = Date.now() + (req.body.wait_seconds ?? S.LONG_POLL_MAX_SECONDS) * 1000;
     for (;;) {
+      stillValid(req);
       const wakes = cancelWakes;
       const cancelled = await jobs.cancelRequested(t.id, watched);
       const left = until - Date.now();
@@ -325,7 +314,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const facts = await store.vine(job);
     return {
       vine: facts.vine,
-      identity: forPool(facts.identity),
+      identity: await forPool(facts.identity),
       components: facts.components.map((c) => {
         const secret = componentKind(c.kind)?.secretFields ?? [];
         return { ...c, settings: Object.fromEntries(Object.entries(c.settings).map(([k, v]) => [k, secret.includes(k) && v !== null ? SEALED : v])) };
