@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { hostname } from 'node:os';
+import { looksLikePoolToken } from './domain/pools/tokens.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -260,7 +261,7 @@ export function loadRemoteTendrilConfig(env: Env = process.env): RemoteTendrilCo
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`TRELLIS_URL must start with https:// (or http:// for a Trellis on this machine), got "${url.protocol}//"`);
   if (url.search || url.hash || url.username || url.password) throw new ConfigError('TRELLIS_URL must be Trellis’s address only: no credentials, query or fragment in it (the token goes in TENDRIL_TOKEN)');
-  if (/\s/.test(token) || token.length < 16 || token.length > 512) throw new ConfigError('TENDRIL_TOKEN does not look like a pool token (copy it whole from Trellis: it is shown once when created)');
+  if (!looksLikePoolToken(token)) throw new ConfigError('TENDRIL_TOKEN does not look like a pool token (vtp_ and 43 more characters; copy it whole from Trellis: it is shown once when created — an API token is none)');
   const logLevelRaw = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
   const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase();

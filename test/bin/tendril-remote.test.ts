@@ -32,6 +32,7 @@ t.test('mistakes in a remote Tendril’s configuration: one line each, non-zero 
     ['a URL that is none', { TRELLIS_URL: 'not a url', TENDRIL_TOKEN: TOKEN }, /^vintner: TRELLIS_URL is not a valid URL/],
     ['another scheme', { TRELLIS_URL: 'ftp://trellis.example', TENDRIL_TOKEN: TOKEN }, /^vintner: TRELLIS_URL must start with https:\/\//],
     ['a truncated token', { TRELLIS_URL: 'https://trellis.example', TENDRIL_TOKEN: 'vtp_short' }, /^vintner: TENDRIL_TOKEN does not look like a pool token/],
+    ['an API token', { TRELLIS_URL: 'https://trellis.example', TENDRIL_TOKEN: 'vnt_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG' }, /^vintner: TENDRIL_TOKEN does not look like a pool token .*an API token is none/],
   ];
   for (const [what, env, re] of cases) {
     const r = await worker(env, t.testdir({}));
