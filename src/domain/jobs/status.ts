@@ -58,6 +58,11 @@ export interface JobTypeInfo {
   maxAttempts: number;
   /** Set for the types that move a vine's lifecycle (at most one open per vine). */
   vine?: VineMove;
+  /**
+   * Runs on Vintner's own (in-house) Tendrils even when its identity is bound to a Tendril pool:
+   * DEPLOY_WORKER / DESTROY_WORKER provision that pool's Tendrils, so they cannot wait for them.
+   */
+  inHouse?: true;
 }
 
 /** Everything per job type, in one table. */
@@ -68,8 +73,8 @@ export const JOB_TYPE_INFO: Record<JobType, JobTypeInfo> = {
   PLAN: { subject: 'vine', maxAttempts: 1 },
   DEPLOY: { subject: 'vine', maxAttempts: 1, vine: { start: 'QUEUED', running: 'PROVISIONING', success: 'ACTIVE' } },
   DESTROY: { subject: 'vine', maxAttempts: 1, vine: { start: 'DESTROYING', success: 'DESTROYED' } },
-  DEPLOY_WORKER: { subject: 'vine', maxAttempts: 1 },
-  DESTROY_WORKER: { subject: 'vine', maxAttempts: 1 },
+  DEPLOY_WORKER: { subject: 'vine', maxAttempts: 1, inHouse: true },
+  DESTROY_WORKER: { subject: 'vine', maxAttempts: 1, inHouse: true },
 };
 
 /** Only these move a vine's lifecycle; at most one of them per vine is open at a time. */
@@ -78,4 +83,6 @@ export const LIFECYCLE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => J
 export const IDENTITY_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'identity');
 /** Jobs about a vine. */
 export const VINE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'vine');
+/** Types never routed to a Tendril pool (docs/DESIGN.md "Tendril pools: routing"). */
+export const IN_HOUSE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].inHouse);
 export const isJobType = (v: unknown): v is JobType => typeof v === 'string' && (JOB_TYPES as string[]).includes(v);
