@@ -5,6 +5,8 @@ import { fail, startRuntime } from '../src/main.js';
 import { installShutdown } from '../src/shutdown.js';
 import { createNotifyHub } from '../src/db/notify.js';
 import { startTendril, TerraformMissingError, type Tendril } from '../src/tendril/index.js';
+import { startReaper } from '../src/domain/tendrils/reaper.js';
+import { leaseTiming } from '../src/domain/jobs/lease.js';
 
 const { config, log, db } = await startRuntime('trellis', { migrate: true });
 const hub = createNotifyHub(db.url, (m) => log.warn(m));
@@ -21,7 +23,12 @@ if (config.tendrilInProcess) {
   }
 }
 
+// Dead Tendrils are reaped by Trellis too: remote Tendrils cannot reach the database to do it,
+// and there may be no in-house Tendril at all (TENDRIL_IN_PROCESS=false, only pools).
+const reaper = startReaper(db.knex, leaseTiming({ heartbeatSeconds: config.tendrilHeartbeatSeconds, deadAfterSeconds: config.tendrilDeadAfterSeconds, killGraceSeconds: config.terraformKillGraceSeconds }), log);
+
 installShutdown(log, [
+  ['reaper', async () => reaper.stop()],
   ['web server', () => app.close()],
   ['tendril', async () => tendril?.stop()],
   ['listen', () => hub.close()],

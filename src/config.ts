@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { hostname } from 'node:os';
+import { looksLikePoolToken } from './domain/pools/tokens.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -233,5 +234,65 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sseKeepAliveSeconds: int(env, 'SSE_KEEPALIVE_SECONDS', 15, 1, 300),
     tendrilImage,
     trellisPublicUrl,
+  };
+}
+
+/**
+ * How a `worker` process runs: on Vintner's database (DATABASE_URL, or the embedded one when
+ * nothing is set), or as a remote Tendril of a pool — TRELLIS_URL and TENDRIL_TOKEN, outbound
+ * HTTPS only, no database URL at all. Both at once is a mistake, said in one line.
+ */
+export function tendrilMode(env: Env = process.env): 'database' | 'remote' {
+  const db = str(env, 'DATABASE_URL');
+  const url = str(env, 'TRELLIS_URL');
+  const token = str(env, 'TENDRIL_TOKEN');
+  if (url && db) throw new ConfigError('set either DATABASE_URL (a Tendril on Vintner’s database) or TRELLIS_URL with TENDRIL_TOKEN (a remote Tendril of a pool), not both: a remote Tendril never holds the database’s keys');
+  if (token && !url) throw new ConfigError('TENDRIL_TOKEN is set but TRELLIS_URL is not: a remote Tendril needs the address of Trellis (e.g. https://vintner.example.com)');
+  if (url && !token) throw new ConfigError('TRELLIS_URL is set but TENDRIL_TOKEN is not: create a token for the Tendril’s pool in Trellis (Pools) and set it');
+  return url ? 'remote' : 'database';
+}
+
+/** What a remote Tendril reads: no database, no secret key, no session secret. */
+export interface RemoteTendrilConfig extends Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'cloudTimeoutSeconds' | 'cloudMaxResources' | 'logLevel' | 'logPretty' | 'infracostBin' | 'infracostApiKey'> {
+  /** Trellis's address (https://…; http:// only for a Trellis on this machine or in tests). */
+  trellisUrl: string;
+  tendrilToken: string;
+  /** Where it runs, as shown on the Tendrils page (TENDRIL_LOCATION; the host name by default). */
+  tendrilLocation: string;
+}
+
+export function loadRemoteTendrilConfig(env: Env = process.env): RemoteTendrilConfig {
+  tendrilMode(env);
+  const rawUrl = str(env, 'TRELLIS_URL');
+  const token = str(env, 'TENDRIL_TOKEN');
+  if (!rawUrl || !token) throw new ConfigError('a remote Tendril needs TRELLIS_URL and TENDRIL_TOKEN');
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new ConfigError(`TRELLIS_URL is not a valid URL (expected https://vintner.example.com), got "${rawUrl}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`TRELLIS_URL must start with https:// (or http:// for a Trellis on this machine), got "${url.protocol}//"`);
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError('TRELLIS_URL must be Trellis’s address only: no credentials, query or fragment in it (the token goes in TENDRIL_TOKEN)');
+  if (!looksLikePoolToken(token)) throw new ConfigError('TENDRIL_TOKEN does not look like a pool token (vtp_ and 43 more characters; copy it whole from Trellis: it is shown once when created — an API token is none)');
+  const logLevelRaw = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
+  const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase();
+  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError(`LOG_FORMAT must be pretty or json, got "${logFormat}"`);
+  return {
+    trellisUrl: url.toString().replace(/\/+$/, ''),
+    tendrilToken: token,
+    tendrilLocation: str(env, 'TENDRIL_LOCATION') ?? hostname(),
+    tendrilConcurrency: int(env, 'TENDRIL_CONCURRENCY', 4, 1, 64),
+    tendrilName: str(env, 'TENDRIL_NAME') ?? `${hostname()}-${process.pid}`,
+    terraformBin: str(env, 'TERRAFORM_BIN') ?? 'terraform',
+    terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
+    terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),
+    cloudTimeoutSeconds: int(env, 'CLOUD_TIMEOUT_SECONDS', 10, 1, 300),
+    cloudMaxResources: int(env, 'CLOUD_MAX_RESOURCES', 5000, 1, 100_000),
+    logLevel: logLevelRaw as LogLevel,
+    logPretty: logFormat ? logFormat === 'pretty' : Boolean(process.stdout.isTTY),
+    infracostBin: str(env, 'INFRACOST_BIN'),
+    infracostApiKey: str(env, 'INFRACOST_API_KEY'),
   };
 }

@@ -2,7 +2,9 @@
  * Follows Terraform's per-resource events and moves each component through its own lifecycle
  * live: apply_start → CREATING / UPDATING / DESTROYING, the component's last apply_complete →
  * ACTIVE / DESTROYED, apply_errored → FAILED with Terraform's error. Updates are applied in
- * event order (one promise chain) and each is one guarded UPDATE.
+ * event order (one promise chain per component: components are independent, so one's update never
+ * waits for another's — a remote Tendril's each is a request to Trellis) and each is one guarded
+ * UPDATE.
  */
 import { componentLifecycle, type ComponentStatus } from '../domain/components/status.js';
 import type { ComponentPatch, ComponentRow } from '../domain/components/repository.js';
@@ -63,7 +65,8 @@ export function createComponentTracker(store: Pick<JobStore, 'components'>, job:
   const plannedAction = new Map(planned.map((p) => [componentKey(p), p.action]));
   const failed = new Set<string>();
   const started = new Set<string>();
-  let chain: Promise<void> = Promise.resolve();
+  const chains = new Map<string, Promise<void>>();
+  const allSettled = () => Promise.all([...chains.values()]);
   /** Walks a component to `to` through allowed steps; a refused step is logged, never thrown. */
   async function move(key: string, to: ComponentStatus, patch: ComponentPatch = {}) {
     const c = byKey.get(key);
@@ -89,9 +92,10 @@ export function createComponentTracker(store: Pick<JobStore, 'components'>, job:
     }
   }
 
-  const enqueue = (fn: () => Promise<void>) => {
-    chain = chain.then(fn).catch((err: Error) => log(`component status update failed: ${err.message}`));
-    return chain;
+  const enqueue = (key: string, fn: () => Promise<void>) => {
+    const next = (chains.get(key) ?? Promise.resolve()).then(fn).catch((err: Error) => log(`component status update failed: ${err.message}`));
+    chains.set(key, next);
+    return next;
   };
 
   const plannedChanges = new Map<string, Array<{ address: string; action: PlannedAction }>>();
@@ -112,7 +116,7 @@ export function createComponentTracker(store: Pick<JobStore, 'components'>, job:
     onEvent(ev: ResourceEventLike) {
       const key = `${ev.kind}/${ev.name}`;
       if (!byKey.has(key)) return;
-      enqueue(async () => {
+      enqueue(key, async () => {
         const c = byKey.get(key)!;
         const action = plannedAction.get(key) ?? ev.action;
         if (ev.phase === 'start' && !started.has(key)) {
@@ -133,7 +137,7 @@ export function createComponentTracker(store: Pick<JobStore, 'components'>, job:
 
     /** After a successful apply: outputs stored, everything converged, removed ones deleted. */
     async succeeded(outputs: Record<string, Record<string, unknown>>, destroyAll = false) {
-      await chain;
+      await allSettled();
       // Different rows, independent updates: in parallel.
       await Promise.all(
         [...byKey].map(async ([key, c]) => {
@@ -149,7 +153,7 @@ export function createComponentTracker(store: Pick<JobStore, 'components'>, job:
 
     /** After a failed or cancelled apply: whatever was in flight is FAILED with the reason. */
     async failed(reason: string) {
-      await chain;
+      await allSettled();
       for (const [key, c] of byKey) {
         if (started.has(key) && IN_FLIGHT.includes(c.status)) await move(key, 'FAILED', { error: reason });
       }

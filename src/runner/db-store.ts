@@ -65,7 +65,8 @@ export function createDbJobStore({ knex, sealer, tendrilId, stateUrl, leaseSecon
   return {
     async claim(jobId) {
       const token = generateToken();
-      const job = await jobs.claim(jobId, tendrilId, leaseSeconds, hashToken(token));
+      // Never a job routed to a Tendril pool: those are claimed over HTTP by the pool's Tendrils.
+      const job = await jobs.claim(jobId, tendrilId, leaseSeconds, hashToken(token), knex, { inHouse: true });
       if (job) tokens.set(job.id, token);
       return job;
     },

@@ -57,6 +57,11 @@ export class CancelRegistry {
   get running(): string[] {
     return [...this.controllers.keys()];
   }
+  /** Why a running job is being stopped, if it is (a user's cancel, or its lease lost / not renewed). */
+  stopReason(jobId: string): unknown {
+    const c = this.controllers.get(jobId);
+    return c?.signal.aborted ? c.signal.reason : undefined;
+  }
 }
 
 export class CancelledError extends Error {

@@ -35,6 +35,12 @@ export function setAwsRoleAssumer(fn: AwsRoleAssumer | undefined): void {
   assumeAwsRole = fn;
 }
 
+/** Where the AWS SDKs (and Terraform's provider) find a container's, a pod's or an instance's own role. */
+const AWS_AMBIENT_ENV = [
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'ECS_CONTAINER_METADATA_URI_V4',
+];
+
 /** The AWS services terraform/aws (and `aws eks get-token`) calls, as the SDKs' endpoint variables name them. */
 export const AWS_SERVICES = ['CLOUDWATCH_LOGS', 'DYNAMODB', 'EC2', 'ECR', 'EKS', 'ELASTICACHE', 'IAM', 'KMS', 'RDS', 'ROUTE_53', 'SECRETS_MANAGER', 'SNS', 'SQS', 'STS'];
 
@@ -96,6 +102,12 @@ export const TARGETS: Record<Provider, Target> = {
         return { env, secrets: [role.secretAccessKey, role.sessionToken, ...secretsOf(creds)] };
       }
       if (creds) Object.assign(env, { AWS_ACCESS_KEY_ID: str(creds.access_key_id), AWS_SECRET_ACCESS_KEY: str(creds.secret_access_key) });
+      else if (i.ambient) {
+        // A pool's Tendril in the customer's account: its own role (ECS task role, web identity,
+        // instance profile) is the identity's. Terraform's environment is otherwise scrubbed.
+        delete env.AWS_EC2_METADATA_DISABLED;
+        for (const k of AWS_AMBIENT_ENV) if (process.env[k]) env[k] = process.env[k]!;
+      }
       return { env, secrets: secretsOf(creds) };
     },
   },

@@ -28,6 +28,7 @@ import { cleanLeftoverWorkDirs } from '../terraform/index.js';
 import { untilReachable } from '../db/errors.js';
 import { createStateService } from '../domain/state/service.js';
 import { startLocalStateServer } from '../state/local-server.js';
+import { SALVAGE_DESCRIPTION, salvageErroredState } from '../domain/state/salvage.js';
 import { createTendrilRepository } from '../domain/tendrils/repository.js';
 import { createTaskList, CRONTAB } from '../tasks/index.js';
 
@@ -87,10 +88,9 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
   // sealed with its job for a user to recover. Then the directory (it may hold a plan file) goes.
   const salvageLeftovers = async () => {
     const cleaned = await cleanLeftoverWorkDirs(async (jobId, state) => {
-      const outcome = await stateService.salvage(jobId, state, id);
-      if (outcome !== 'conflict') return outcome === 'current' ? 'saved as the current state' : 'already the current state';
-      if (!(await jobs.keepOrphanedState(jobId, sealer.sealBytes(state)))) tlog.warn({ jobId }, 'a leftover errored.tfstate of job %s could not be kept (no such job, or one is kept already)', jobId);
-      return 'kept with the job (the state changed since: "Recover state" on the job page)';
+      const outcome = await salvageErroredState(knex, sealer, jobId, state, id);
+      if (outcome === 'not-kept') tlog.warn({ jobId }, 'a leftover errored.tfstate of job %s could not be kept (no such job, or one is kept already)', jobId);
+      return SALVAGE_DESCRIPTION[outcome];
     });
     for (const c of cleaned) tlog.warn({ dir: c.dir, jobId: c.jobId, state: c.state }, 'removed the work directory of a run whose Tendril died%s', c.state ? ` (the state it could not save: ${c.state})` : '');
   };

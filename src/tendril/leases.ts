@@ -15,12 +15,14 @@ export interface HeldLease extends Lease {
 
 /** An abort reason that asks for a shorter SIGINT → SIGKILL grace than the configured one. */
 export class SelfStopError extends LeaseLostError {
-  override readonly notice = 'No lease renewal (database unreachable): stopping before the lease can end';
+  override readonly notice: string;
   constructor(
     message: string,
     readonly killGraceMs: number,
+    unreachable = 'database',
   ) {
     super(message);
+    this.notice = `No lease renewal (${unreachable} unreachable): stopping before the lease can end`;
   }
 }
 
@@ -34,7 +36,13 @@ export interface LeaseKeeper {
   close(): void;
 }
 
-export function createLeaseKeeper(timing: LeaseTiming, log: { warn(obj: object, msg: string, ...args: unknown[]): void }, now: () => number = () => performance.now()): LeaseKeeper {
+export function createLeaseKeeper(
+  timing: LeaseTiming,
+  log: { warn(obj: object, msg: string, ...args: unknown[]): void },
+  now: () => number = () => performance.now(),
+  /** What renewals go to, for the self-stop's messages (a remote Tendril's: Trellis). */
+  renewer: { name: string; short: string } = { name: "Vintner's database", short: 'database' },
+): LeaseKeeper {
   // Each lease with the start of its last successful renewal (or of its claim): it ends a ttl
   // after that on the database's clock, or later.
   const held = new Map<string, { lease: HeldLease; renewedAt: number; stopping: boolean }>();
@@ -77,8 +85,9 @@ export function createLeaseKeeper(timing: LeaseTiming, log: { warn(obj: object, 
         log.warn({ jobId: e.lease.jobId, silentSeconds: secs }, 'no lease renewal for %d s: stopping the run before its lease can run out', secs);
         e.lease.stop(
           new SelfStopError(
-            `Vintner's database could not be reached for ${secs} s: this Tendril stopped Terraform before its lease on the job could run out, so no other run can overlap this one`,
+            `${renewer.name} could not be reached for ${secs} s: this Tendril stopped Terraform before its lease on the job could run out, so no other run can overlap this one`,
             timing.selfStopKillGraceMs,
+            renewer.short,
           ),
         );
       }

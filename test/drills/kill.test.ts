@@ -59,8 +59,11 @@ t.test('kill -9 mid-apply: Terraform dies with its Tendril, no work directory or
   t.comment(`left in the work directory: ${readdirSync(join(tmp, dirs[0]!)).join(', ')}`);
 
   const b = startWorker(t, db.url, 'survivor', env, tmp);
-  await until('the second Tendril', async () => (await db.knex('tendrils').where({ name: 'survivor', status: 'RUNNING' })).length === 1, 60_000);
-  t.notOk(existsSync(join(tmp, dirs[0]!)), 'the dead run’s work directory was removed when a Tendril started');
+  const registered = await until('the second Tendril', async () => (await db.knex('tendrils').where({ name: 'survivor', status: 'RUNNING' })).length === 1 && Date.now(), 60_000);
+  // The Tendril registers, then cleans leftovers (a database round trip per directory): wait for
+  // that, well within the 60 s of its periodic cleaning, so only the start-up pass can have done it.
+  await until('the dead run’s work directory to go', async () => !existsSync(join(tmp, dirs[0]!)), 30_000).catch(() => undefined);
+  t.notOk(existsSync(join(tmp, dirs[0]!)), `the dead run’s work directory was removed when a Tendril started (${Date.now() - registered} ms after it registered)`);
 
   const ended = await until('the job to be failed', async () => {
     const s = await db.knex('provision_jobs').where({ id: first.id }).first('status', 'error');

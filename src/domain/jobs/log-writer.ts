@@ -65,47 +65,48 @@ export interface LogWriterOptions {
  * a run that lost its lease are refused by the database and dropped.
  */
 export function createLogWriter(knex: Knex, jobId: string, opts: LogWriterOptions = {}): LogWriter {
+  const fence = opts.fence;
+  return createBatchedLogWriter(jobId, { insert: (batch) => insertLogLines(knex, jobId, batch, fence), ...(fence ? { held: () => leaseHeld(knex, fence) } : {}) }, opts);
+}
+
+/** Where a writer's batches go: Vintner's database, or Trellis over HTTPS (a remote Tendril). */
+export interface LogSink {
+  /** Stores a batch; answers how many lines were new. Throws LeaseLostError once the lease is gone. */
+  insert(batch: NumberedLine[]): Promise<number>;
+  /** Whether the run still holds its lease (asked when a batch stored nothing). */
+  held?(): Promise<boolean>;
+}
+
+/**
+ * The writer itself: numbering, batching (one batch in flight, in order), and sending a batch
+ * again while its sink is unreachable (`isConnectionError`) for up to `retryForMs`.
+ */
+export function createBatchedLogWriter(jobId: string, sink: LogSink, opts: Omit<LogWriterOptions, 'fence'> = {}): LogWriter {
   const redact = opts.redact ?? ((s: string) => s);
   const flushMs = opts.flushMs ?? 40;
   const maxBatch = opts.maxBatch ?? 2000;
   let seq = opts.startSeq ?? 0;
-  let buffer: Array<{ seq: number; stream: string; level: string; line: string }> = [];
+  let buffer: NumberedLine[] = [];
   let inFlight: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   let lost = false;
 
-  const insert = async (batch: typeof buffer): Promise<number> => {
-    const fence = opts.fence ? `WHERE ${LEASE_HELD}` : '';
-    const { rows } = await knex.raw(
-      `WITH ins AS (
-         INSERT INTO provision_job_logs (job_id, seq, stream, level, line)
-         SELECT ?, s, st, lv, ln FROM unnest(?::int[], ?::text[], ?::text[], ?::text[]) AS u(s, st, lv, ln) ${fence}
-         ON CONFLICT (job_id, seq) DO NOTHING
-         RETURNING seq)
-       SELECT count(*)::int AS n, pg_notify(?, ? || ':' || max(seq)) FROM ins`,
-      [
-        jobId, batch.map((b) => b.seq), batch.map((b) => b.stream), batch.map((b) => b.level), batch.map((b) => b.line),
-        ...(opts.fence ? leaseBindings(opts.fence) : []),
-        CHANNEL.jobLogs, jobId,
-      ],
-    );
-    return (rows as Array<{ n: number }>)[0]?.n ?? 0;
+  const insert = (batch: NumberedLine[]): Promise<number> => sink.insert(batch);
+
+  const lostLease = () => {
+    lost = true;
+    opts.onError?.(new LeaseLostError(`job ${jobId}: its lease was taken away; this run's log lines are no longer stored`));
   };
 
-  const store = async (batch: typeof buffer) => {
+  const store = async (batch: NumberedLine[]) => {
     if (lost) return;
     try {
       const n = await untilReachable(() => insert(batch), { giveUpAfterMs: opts.retryForMs ?? 0 });
-      if (n === 0 && opts.fence) {
-        // Nothing stored: either every line was stored before (a retry) or the lease is gone.
-        const { rows } = await knex.raw(`SELECT ${LEASE_HELD} AS held`, leaseBindings(opts.fence));
-        if (!(rows as Array<{ held: boolean }>)[0]?.held) {
-          lost = true;
-          opts.onError?.(new LeaseLostError(`job ${jobId}: its lease was taken away; this run's log lines are no longer stored`));
-        }
-      }
+      // Nothing stored: either every line was stored before (a retry) or the lease is gone.
+      if (n === 0 && sink.held && !(await sink.held())) lostLease();
     } catch (err) {
-      opts.onError?.(err as Error);
+      if (err instanceof LeaseLostError) lostLease();
+      else opts.onError?.(err as Error);
     }
   };
 
@@ -120,10 +121,7 @@ export function createLogWriter(knex: Knex, jobId: string, opts: LogWriterOption
   };
 
   const write = (entry: LogEntry) => {
-    // Postgres text cannot hold NUL; an endless line would bloat every page that shows it.
-    let line = redact(entry.line).replace(/\u0000/g, '');
-    if (line.length > MAX_LINE) line = line.slice(0, MAX_LINE) + ' …[line truncated]';
-    buffer.push({ seq: ++seq, stream: entry.stream, level: entry.level, line });
+    buffer.push({ seq: ++seq, stream: entry.stream, level: entry.level, line: cleanLine(redact(entry.line)) });
     if (buffer.length >= maxBatch) void flush();
     else timer ??= setTimeout(() => void flush(), flushMs);
   };
@@ -143,6 +141,50 @@ export function createLogWriter(knex: Knex, jobId: string, opts: LogWriterOption
       return seq;
     },
   };
+}
+
+/** Postgres text cannot hold NUL; an endless line would bloat every page that shows it. */
+export function cleanLine(line: string): string {
+  const clean = line.replace(/\u0000/g, '');
+  return clean.length > MAX_LINE ? clean.slice(0, MAX_LINE) + ' …[line truncated]' : clean;
+}
+
+/** A numbered line as stored (its `seq` given by the job's one writer). */
+export interface NumberedLine {
+  seq: number;
+  stream: string;
+  level: string;
+  line: string;
+}
+
+/**
+ * Stores numbered lines of a job and NOTIFYs once (one statement). A line whose seq is stored
+ * already is skipped (`ON CONFLICT DO NOTHING`): sending a batch again never doubles a line. With
+ * a fence, nothing is stored once that lease was taken away. Answers how many lines were new.
+ */
+export async function insertLogLines(knex: Knex | Knex.Transaction, jobId: string, batch: NumberedLine[], fence?: Lease): Promise<number> {
+  if (!batch.length) return 0;
+  const where = fence ? `WHERE ${LEASE_HELD}` : '';
+  const { rows } = await knex.raw(
+    `WITH ins AS (
+       INSERT INTO provision_job_logs (job_id, seq, stream, level, line)
+       SELECT ?, s, st, lv, ln FROM unnest(?::int[], ?::text[], ?::text[], ?::text[]) AS u(s, st, lv, ln) ${where}
+       ON CONFLICT (job_id, seq) DO NOTHING
+       RETURNING seq)
+     SELECT count(*)::int AS n, pg_notify(?, ? || ':' || max(seq)) FROM ins`,
+    [
+      jobId, batch.map((b) => b.seq), batch.map((b) => b.stream), batch.map((b) => b.level), batch.map((b) => b.line),
+      ...(fence ? leaseBindings(fence) : []),
+      CHANNEL.jobLogs, jobId,
+    ],
+  );
+  return (rows as Array<{ n: number }>)[0]?.n ?? 0;
+}
+
+/** Whether the run holding `fence` still holds it. */
+export async function leaseHeld(knex: Knex | Knex.Transaction, fence: Lease): Promise<boolean> {
+  const { rows } = await knex.raw(`SELECT ${LEASE_HELD} AS held`, leaseBindings(fence));
+  return (rows as Array<{ held: boolean }>)[0]?.held === true;
 }
 
 /** Lines after `afterSeq`, in order, at most `limit`. */

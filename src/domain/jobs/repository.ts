@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { transitionRows, type StatusTable, type TransitionOptions } from '../lifecycle.js';
 import { CHANNEL, notify } from './events.js';
 import { JOB_FIELDS, type Job } from './schema.js';
-import { JOB_OPEN, JOB_RUNNING, jobLifecycle, LIFECYCLE_JOB_TYPES, type JobStatus, type JobType } from './status.js';
+import { IN_HOUSE_JOB_TYPES, JOB_OPEN, JOB_RUNNING, jobLifecycle, LIFECYCLE_JOB_TYPES, type JobStatus, type JobType } from './status.js';
 import type { Lease } from './lease.js';
 
 /** SQL: the run holding `lease` still holds it (the job running, the epoch its own). Bindings: job id, epoch. */
@@ -15,6 +15,25 @@ export const LEASE_HELD = `EXISTS (SELECT 1 FROM provision_jobs l WHERE l.id = ?
 export const leaseBindings = (lease: Lease) => [lease.jobId, lease.epoch];
 
 type Db = Knex | Knex.Transaction;
+
+/**
+ * SQL: the Tendril pool a job runs on (NULL: Vintner's own Tendrils), over the job row `alias`.
+ * A job goes where its identity's pool says at the moment it is claimed; DEPLOY_WORKER and
+ * DESTROY_WORKER always run in-house (they provision the pool). docs/DESIGN.md "Tendril pools".
+ */
+export const poolOfJob = (alias: string) =>
+  `(CASE WHEN ${alias}.type = ANY('{${IN_HOUSE_JOB_TYPES.join(',')}}'::text[]) THEN NULL ELSE (SELECT ci.pool_id FROM cloud_identities ci WHERE ci.id = ${alias}.identity_id) END)`;
+
+/**
+ * SQL: the job `alias` is next in its line — no other job of its vine (or, for an identity's own
+ * jobs, of its identity) is running or queued before it. What graphile-worker's per-vine queue
+ * gives in-house Tendrils, for pool Tendrils' claims.
+ */
+const HEAD_OF_LINE = (alias: string) => `NOT EXISTS (
+  SELECT 1 FROM provision_jobs o
+  WHERE o.id <> ${alias}.id AND o.status IN ('QUEUED', 'CLAIMED', 'PROCESSING')
+    AND (CASE WHEN ${alias}.vine_id IS NOT NULL THEN o.vine_id = ${alias}.vine_id ELSE o.vine_id IS NULL AND o.identity_id = ${alias}.identity_id END)
+    AND (o.status <> 'QUEUED' OR (o.created_at, o.id) < (${alias}.created_at, ${alias}.id)))`;
 
 /** A job row as the repository hands it out: the public fields, the graphile-worker job id and its lease's epoch. */
 export type JobRecord = Job & { graphile_job_id: string | null; lease_epoch: number };
@@ -80,8 +99,8 @@ export function createJobRepository(knex: Knex) {
       return job as JobRecord;
     },
 
-    /** Records the graphile-worker job that carries this one and announces the new job. */
-    async enqueued(job: JobRecord, graphileJobId: string, trx: Db = knex): Promise<JobRecord> {
+    /** Records the graphile-worker job that carries this one (none: routed to a pool) and announces the new job. */
+    async enqueued(job: JobRecord, graphileJobId: string | null, trx: Db = knex): Promise<JobRecord> {
       const [updated] = await trx('provision_jobs').where({ id: job.id }).update({ graphile_job_id: graphileJobId }).returning(JOB_COLUMNS);
       await notify(trx, CHANNEL.jobStatus, `${job.id}:${job.vine_id ?? '-'}:${job.status}`);
       return updated as JobRecord;
@@ -101,16 +120,73 @@ export function createJobRepository(knex: Knex) {
      * QUEUED → CLAIMED by a Tendril, with a new lease (epoch + 1) ending `ttlSeconds` from now on
      * the database's clock, and the job's own credential (its hash; the claimer keeps the token).
      */
-    async claim(id: string, tendrilId: string, ttlSeconds: number, jobTokenHash: string, db: Db = knex): Promise<JobRecord | undefined> {
-      const [job] = await transitionRows<JobStatus, JobRecord>(db, TABLE, { id }, 'CLAIMED', {
-        claimed_at: db.fn.now(),
-        updated_at: db.fn.now(),
-        tendril_id: tendrilId,
-        job_token_hash: jobTokenHash,
-        lease_epoch: db.raw('lease_epoch + 1'),
-        lease_expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]),
-      });
+    async claim(id: string, tendrilId: string, ttlSeconds: number, jobTokenHash: string, db: Db = knex, opts: { inHouse?: boolean } = {}): Promise<JobRecord | undefined> {
+      const [job] = await transitionRows<JobStatus, JobRecord>(
+        db,
+        TABLE,
+        { id },
+        'CLAIMED',
+        {
+          claimed_at: db.fn.now(),
+          updated_at: db.fn.now(),
+          tendril_id: tendrilId,
+          job_token_hash: jobTokenHash,
+          lease_epoch: db.raw('lease_epoch + 1'),
+          lease_expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]),
+        },
+        // An in-house Tendril never takes a job routed to a pool (its identity was bound meanwhile).
+        opts.inHouse ? { where: (q) => void q.whereRaw(`${poolOfJob('provision_jobs')} IS NULL`) } : {},
+      );
       return job;
+    },
+
+    /**
+     * A pool Tendril's claim: the oldest QUEUED job routed to the pool that is next in its vine's
+     * line, QUEUED → CLAIMED with a new lease and credential, in one transaction. Concurrent claims
+     * skip each other's candidate (SKIP LOCKED) and never take two jobs of one vine: the second
+     * job of a vine is not next in line while the first is queued or running.
+     */
+    async claimNextForPool(poolId: string, tendrilId: string, ttlSeconds: number, jobTokenHash: string): Promise<JobRecord | undefined> {
+      return knex.transaction(async (trx) => {
+        const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
+          `SELECT j.id FROM provision_jobs j
+           WHERE j.status = 'QUEUED' AND ${poolOfJob('j')} = ? AND ${HEAD_OF_LINE('j')}
+           ORDER BY j.created_at, j.id
+           LIMIT 1
+           FOR UPDATE OF j SKIP LOCKED`,
+          [poolId],
+        );
+        const id = rows[0]?.id;
+        return id ? this.claim(id, tendrilId, ttlSeconds, jobTokenHash, trx) : undefined;
+      });
+    },
+
+    /**
+     * A job this Tendril claimed whose answer never reached it (the connection dropped): it holds
+     * the job CLAIMED but does not know it. Handed out again with a new credential and the lease
+     * moved on (epoch + 1: anything sent under the first answer is refused).
+     */
+    async reissue(tendrilId: string, holding: string[], ttlSeconds: number, jobTokenHash: string, db: Db = knex): Promise<JobRecord | undefined> {
+      const lost = await db('provision_jobs').where({ tendril_id: tendrilId, status: 'CLAIMED' }).whereNotIn('id', holding).orderBy('claimed_at').first('id');
+      if (!lost) return undefined;
+      const [job] = await db('provision_jobs')
+        .where({ id: lost.id, tendril_id: tendrilId, status: 'CLAIMED' })
+        .update({ job_token_hash: jobTokenHash, lease_epoch: db.raw('lease_epoch + 1'), lease_expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]), updated_at: db.fn.now() })
+        .returning(JOB_COLUMNS);
+      return job as JobRecord | undefined;
+    },
+
+    /** A job claimed by a Tendril of the pool, with its credential's hash: what a pool Tendril may ask about. */
+    findForPool: (poolId: string, id: string, db: Db = knex): Promise<(JobRecord & { job_token_hash: string | null; lease_expires_at: Date | null }) | undefined> =>
+      db('provision_jobs as j')
+        .join('tendrils as t', 't.id', 'j.tendril_id')
+        .where({ 'j.id': id, 't.pool_id': poolId })
+        .first([...qualified('j'), 'j.job_token_hash', 'j.lease_expires_at']),
+
+    /** Of `jobIds`, those the Tendril runs that a user asked to cancel. */
+    async cancelRequested(tendrilId: string, jobIds: string[], db: Db = knex): Promise<string[]> {
+      if (!jobIds.length) return [];
+      return db('provision_jobs').where({ tendril_id: tendrilId }).whereIn('id', jobIds).whereIn('status', JOB_RUNNING).whereNotNull('cancel_requested_at').pluck('id');
     },
 
     /** A transition of the run holding `lease`: refused (no row) once the lease was taken away. */

@@ -11,7 +11,7 @@ import { createIdentityRepository } from '../identities/repository.js';
 import { JobStatus, JOB_TERMINAL, JOB_TYPE_INFO, isJobType, type JobType } from './status.js';
 import { readLogs } from './log-writer.js';
 import type { StoredLogLine } from './schema.js';
-import { createJobRepository, type JobRecord } from './repository.js';
+import { createJobRepository, poolOfJob, type JobRecord } from './repository.js';
 import { assertSchema, invalid, isUniqueViolation, isUuid } from '../validation.js';
 import { createInAccountPools } from '../pools/in-account.js';
 import { WorkerSettingsSchema, type ResolvedWorkerSettings } from './worker-settings.js';
@@ -49,7 +49,22 @@ export function createJobService(knex: Knex) {
     return job;
   }
 
+  /** The Tendril pool a job would run on now (undefined: Vintner's own Tendrils). */
+  async function poolOf(trx: Knex.Transaction, job: Pick<JobRecord, 'id'>): Promise<string | undefined> {
+    const { rows } = await trx.raw<{ rows: Array<{ pool_id: string | null }> }>(`SELECT ${poolOfJob('j')} AS pool_id FROM provision_jobs j WHERE j.id = ?`, [job.id]);
+    return rows[0]?.pool_id ?? undefined;
+  }
+
+  /**
+   * Hands the job to whoever runs it, in the transaction that created it: graphile-worker's queue
+   * for Vintner's own Tendrils (per vine, in order), or — for an identity bound to a Tendril pool —
+   * nothing but the row and its NOTIFY, which wakes the pool's Tendrils waiting in a claim. The
+   * identity's pool cannot change under it: the identities' service refuses a new pool while one
+   * of its jobs is open, and its row lock (FOR UPDATE) waits for this transaction, whose job row
+   * holds a key-share lock on the identity (its foreign key) until it commits.
+   */
   async function enqueue(trx: Knex.Transaction, job: JobRecord, queue: string): Promise<JobRecord> {
+    if (await poolOf(trx, job)) return jobs.enqueued(job, null, trx);
     const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
       `SELECT id FROM graphile_worker.add_job(?, json_build_object('jobId', ?::text), queue_name => ?, max_attempts => ?, job_key => ?)`,
       [job.type, job.id, queue, JOB_TYPE_INFO[job.type].maxAttempts, `provision:${job.id}`],

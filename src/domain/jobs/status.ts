@@ -54,15 +54,16 @@ export interface VineMove {
 export interface JobTypeInfo {
   /** What the job is about: a vine, an identity (connection tests, discovery), or a pool's in-account Tendrils. */
   subject: 'vine' | 'identity' | 'pool';
-  /**
-   * Runs on in-house Tendrils only, never on a pool's own (remote) Tendrils: DEPLOY_WORKER and
-   * DESTROY_WORKER create and remove those Tendrils with the identity's stored credentials.
-   */
-  inHouse?: boolean;
   /** graphile-worker attempts: Terraform jobs are never blindly retried (the user retries a FAILED vine). */
   maxAttempts: number;
   /** Set for the types that move a vine's lifecycle (at most one open per vine). */
   vine?: VineMove;
+  /**
+   * Runs on Vintner's own (in-house) Tendrils even when its identity is bound to a Tendril pool:
+   * DEPLOY_WORKER / DESTROY_WORKER provision that pool's Tendrils (with the identity's stored
+   * credentials), so they cannot wait for them.
+   */
+  inHouse?: true;
 }
 
 /** Everything per job type, in one table. */
@@ -83,8 +84,8 @@ export const LIFECYCLE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => J
 export const IDENTITY_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'identity');
 /** Jobs about a pool's in-account Tendrils (DEPLOY_WORKER, DESTROY_WORKER). */
 export const POOL_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'pool');
-/** Jobs no pool's own Tendril may claim. */
-export const IN_HOUSE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].inHouse);
 /** Jobs about a vine. */
 export const VINE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].subject === 'vine');
+/** Types never routed to a Tendril pool (docs/DESIGN.md "Tendril pools: routing"). */
+export const IN_HOUSE_JOB_TYPES: readonly JobType[] = JOB_TYPES.filter((t) => JOB_TYPE_INFO[t].inHouse);
 export const isJobType = (v: unknown): v is JobType => typeof v === 'string' && (JOB_TYPES as string[]).includes(v);

@@ -77,3 +77,42 @@ export async function reap(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 
   }
   return { jobs: failed, tendrils: reaped };
 }
+
+export interface ReaperLog {
+  warn(obj: object, msg: string, ...args: unknown[]): void;
+}
+
+/**
+ * The reaper as Trellis runs it, every heartbeat interval: Tendrils reap on their own heartbeats,
+ * but remote Tendrils (a pool's, over HTTPS) cannot reach the database, so with only those a dead
+ * one would never be reaped. Trellis runs it whatever Tendrils exist; every run is idempotent.
+ *
+ * Each pass ticks the outage clock first, as a Tendril's heartbeat does: remote Tendrils reach the
+ * database only through Trellis, so Trellis (or the database) being away is an outage for all of
+ * them — a tick finding the last one too old records its end, and leases count from then. With
+ * Trellis up and ticking, a remote Tendril that went silent is simply dead, reaped on time.
+ */
+export function startReaper(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 'reapMarginSeconds' | 'renewMs' | 'outageGapSeconds'>, log: ReaperLog): { stop(): void } {
+  let running = false;
+  let failures = 0;
+  const tendrils = createTendrilRepository(knex);
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    tendrils
+      .tick(timing.outageGapSeconds)
+      .then(() => reap(knex, timing))
+      .then((r) => {
+        failures = 0;
+        for (const j of r.jobs) log.warn({ jobId: j.id, tendril: j.tendril }, 'job %s lost its Tendril (%s): failed', j.id, j.tendril ?? 'unknown');
+        for (const t of r.tendrils) log.warn({ dead: t.name }, 'Tendril %s stopped responding: declared dead', t.name);
+      })
+      .catch((err: Error) => {
+        // The database away: said once, then quiet until it is back.
+        if (failures++ === 0) log.warn({ err: { message: err.message } }, 'the reaper could not reach the database: %s', err.message);
+      })
+      .finally(() => (running = false));
+  }, timing.renewMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -28,6 +28,9 @@ export interface NewTendril {
   terraform_version: string;
   concurrency: number;
   in_process: boolean;
+  /** A Tendril of a pool (it runs that pool's jobs only, over HTTPS), and where it says it runs. */
+  pool_id?: string | null;
+  location?: string | null;
 }
 
 export function createTendrilRepository(knex: Knex) {
@@ -37,6 +40,10 @@ export function createTendrilRepository(knex: Knex) {
       const [created] = await db('tendrils').insert(row).returning(['id', 'name']);
       return created as { id: string; name: string };
     },
+
+    /** A Tendril of the pool, with its status; undefined for another pool's (or none). */
+    inPool: (id: string, poolId: string, db: Db = knex): Promise<{ id: string; name: string; status: TendrilStatus } | undefined> =>
+      db('tendrils').where({ id, pool_id: poolId }).first('id', 'name', 'status'),
 
     async setWorkerIds(id: string, workerIds: string[], db: Db = knex): Promise<void> {
       await db('tendrils').where({ id }).update({ worker_ids: workerIds });

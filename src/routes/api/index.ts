@@ -22,6 +22,7 @@ import tendrilRoutes from './tendrils.js';
 import poolRoutes from './pools.js';
 import stateRoutes from './state.js';
 import stateVersionRoutes from './state-versions.js';
+import agentRoutes from './agent.js';
 import { apiValidatorCompiler } from './validation.js';
 import vineRoutes from './vines.js';
 import vineyardRoutes from './vineyards.js';
@@ -39,6 +40,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** An /api/v1 route anyone may call (sign-up, token creation, the API's own documents). */
     public?: boolean;
+    /** An /api/v1/agent route: a Tendril pool's token (Bearer), never a user's (agent.ts checks it). */
+    auth?: 'pool';
   }
 }
 
@@ -53,7 +56,8 @@ const API_HEADERS = {
 };
 const DESCRIPTION =
   'The JSON API of Vintner, the self-hosted infrastructure platform: everything the pages do, scriptable. ' +
-  'Authenticate with `Authorization: Bearer <token>` (POST /api/v1/tokens, or `grape login`). ' +
+  'Authenticate with `Authorization: Bearer <token>` (POST /api/v1/tokens, or `grape login`); ' +
+  'the agent routes (/api/v1/agent, remote Tendrils) take a Tendril pool’s token instead. ' +
   'Errors are `application/problem+json` with per-field `errors` for validation. Lists are pages: ' +
   '`{ items, next_cursor }`; pass `cursor` to get the next one.';
 
@@ -65,7 +69,7 @@ export default async function apiV1(parent: FastifyInstance) {
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: r.url, schema: r.schema as Record<string, unknown> | undefined, public: r.config?.public === true });
+      routes.push({ method, url: r.url, schema: r.schema as Record<string, unknown> | undefined, public: r.config?.public === true, ...(r.config?.auth === 'pool' ? { security: 'pool_token' as const } : {}) });
     }
   });
   app.addHook('onRequest', async (_req, reply) => {
@@ -73,7 +77,7 @@ export default async function apiV1(parent: FastifyInstance) {
   });
 
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (req.routeOptions.config.public) return;
+    if (req.routeOptions.config.public || req.routeOptions.config.auth === 'pool') return;
     await app.requireApiUser(req, undefined as never);
   });
 
@@ -105,6 +109,7 @@ export default async function apiV1(parent: FastifyInstance) {
   await app.register(poolRoutes);
   await app.register(stateRoutes, { state: app.services.state });
   await app.register(stateVersionRoutes);
+  await app.register(agentRoutes);
 
   let doc: Record<string, unknown> | undefined;
   let html: string | undefined;

@@ -11,6 +11,8 @@ export interface CollectedRoute {
   url: string;
   schema: Record<string, unknown> | undefined;
   public: boolean;
+  /** Another scheme than a user's token (the agent routes: a pool's token). */
+  security?: 'pool_token';
 }
 
 type Json = Record<string, unknown>;
@@ -99,7 +101,7 @@ export function buildOpenApi(routes: CollectedRoute[], info: { title: string; ve
       ...(schema.summary ? { summary: schema.summary } : {}),
       ...(schema.description ? { description: schema.description } : {}),
       ...(schema.tags ? { tags: schema.tags } : {}),
-      security: r.public ? [] : [{ bearer: [] }],
+      security: r.security ? [{ [r.security]: [] }] : r.public ? [] : [{ bearer: [] }],
     };
     const params = [...parameters('path', schema.params, named), ...parameters('query', schema.querystring, named)];
     if (params.length) op.parameters = params;
@@ -115,7 +117,10 @@ export function buildOpenApi(routes: CollectedRoute[], info: { title: string; ve
     paths,
     components: {
       schemas: Object.fromEntries([...named.entries()].sort(([a], [b]) => a.localeCompare(b))),
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token from POST /api/v1/tokens (or `grape login`)' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'an API token from POST /api/v1/tokens (or `grape login`)' },
+        pool_token: { type: 'http', scheme: 'bearer', description: 'a Tendril pool’s token (TENDRIL_TOKEN of a remote Tendril): the agent routes only' },
+      },
     },
   };
 }

@@ -43,6 +43,8 @@ export default fp(async function auth(app: FastifyInstance) {
   app.decorateRequest('authVia', null);
 
   app.addHook('onRequest', async (req) => {
+    // A pool's token is no user's: the agent routes check it themselves (src/routes/api/agent.ts).
+    if (req.routeOptions.config?.auth === 'pool') return;
     const auth = req.headers.authorization;
     if (auth?.toLowerCase().startsWith('bearer ')) {
       req.user = await app.services.users.authenticateToken(auth.slice(7).trim());
