@@ -153,6 +153,34 @@ function parseSecretKey(raw: string, source: string): Buffer {
   return key;
 }
 
+/** The settings every Tendril runs jobs with, remote or on the database: parsed in one place. */
+export type RunnerSettings = Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'terraformProviderMirror' | 'cloudTimeoutSeconds' | 'cloudMaxResources' | 'logLevel' | 'logPretty' | 'infracostBin' | 'infracostApiKey'>;
+
+function runnerSettings(env: Env, cwd: string): RunnerSettings {
+  const logLevelRaw = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
+  }
+  const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase();
+  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new ConfigError(`LOG_FORMAT must be pretty or json, got "${logFormat}"`);
+  }
+  return {
+    tendrilConcurrency: int(env, 'TENDRIL_CONCURRENCY', 4, 1, 64),
+    tendrilName: str(env, 'TENDRIL_NAME') ?? `${hostname()}-${process.pid}`,
+    terraformBin: str(env, 'TERRAFORM_BIN') ?? 'terraform',
+    terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
+    terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),
+    terraformProviderMirror: directory(env, 'TERRAFORM_PROVIDER_MIRROR', cwd),
+    cloudTimeoutSeconds: int(env, 'CLOUD_TIMEOUT_SECONDS', 10, 1, 300),
+    cloudMaxResources: int(env, 'CLOUD_MAX_RESOURCES', 5000, 1, 100_000),
+    logLevel: logLevelRaw as LogLevel,
+    logPretty: logFormat ? logFormat === 'pretty' : Boolean(process.stdout.isTTY),
+    infracostBin: str(env, 'INFRACOST_BIN'),
+    infracostApiKey: str(env, 'INFRACOST_API_KEY'),
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, str(env, 'VINTNER_DATA_DIR') ?? '.vintner');
   const rawDbUrl = str(env, 'DATABASE_URL');
@@ -174,15 +202,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const sessionSecret =
     rawSession ?? localSecret(dataDir, 'session.secret', () => randomBytes(48).toString('base64url'));
 
-  const logLevelRaw = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
-  }
-
-  const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase();
-  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
-    throw new ConfigError(`LOG_FORMAT must be pretty or json, got "${logFormat}"`);
-  }
+  const runner = runnerSettings(env, cwd);
 
   const cookieSecureRaw = (str(env, 'COOKIE_SECURE') ?? 'auto').toLowerCase();
   const cookieSecure = cookieSecureRaw === 'auto' ? 'auto' : bool(env, 'COOKIE_SECURE', false);
@@ -204,6 +224,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
 
   return {
+    ...runner,
     databaseUrl,
     dataDir,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -211,23 +232,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secretKey,
     sessionSecret,
     tendrilInProcess: bool(env, 'TENDRIL_IN_PROCESS', true),
-    tendrilConcurrency: int(env, 'TENDRIL_CONCURRENCY', 4, 1, 64),
-    tendrilName: str(env, 'TENDRIL_NAME') ?? `${hostname()}-${process.pid}`,
     tendrilHeartbeatSeconds: heartbeat,
     tendrilDeadAfterSeconds: deadAfter,
-    terraformBin: str(env, 'TERRAFORM_BIN') ?? 'terraform',
-    terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
-    terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),
-    terraformProviderMirror: directory(env, 'TERRAFORM_PROVIDER_MIRROR', cwd),
-    cloudTimeoutSeconds: int(env, 'CLOUD_TIMEOUT_SECONDS', 10, 1, 300),
-    cloudMaxResources: int(env, 'CLOUD_MAX_RESOURCES', 5000, 1, 100_000),
-    logLevel: logLevelRaw as LogLevel,
-    logPretty: logFormat ? logFormat === 'pretty' : Boolean(process.stdout.isTTY),
     signupOpen: bool(env, 'SIGNUP_OPEN', true),
     cookieSecure,
     trustProxy: bool(env, 'TRUST_PROXY', false),
-    infracostBin: str(env, 'INFRACOST_BIN'),
-    infracostApiKey: str(env, 'INFRACOST_API_KEY'),
     nodeEnv,
     viewsReload: bool(env, 'VIEWS_RELOAD', false),
     pageCacheMs: int(env, 'PAGE_CACHE_MS', 5000, 0, 60_000),
@@ -253,7 +262,7 @@ export function tendrilMode(env: Env = process.env): 'database' | 'remote' {
 }
 
 /** What a remote Tendril reads: no database, no secret key, no session secret. */
-export interface RemoteTendrilConfig extends Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'cloudTimeoutSeconds' | 'cloudMaxResources' | 'logLevel' | 'logPretty' | 'infracostBin' | 'infracostApiKey'> {
+export interface RemoteTendrilConfig extends RunnerSettings {
   /** Trellis's address (https://…; http:// only for a Trellis on this machine or in tests). */
   trellisUrl: string;
   tendrilToken: string;
@@ -261,7 +270,7 @@ export interface RemoteTendrilConfig extends Pick<Config, 'tendrilConcurrency' |
   tendrilLocation: string;
 }
 
-export function loadRemoteTendrilConfig(env: Env = process.env): RemoteTendrilConfig {
+export function loadRemoteTendrilConfig(env: Env = process.env, cwd = process.cwd()): RemoteTendrilConfig {
   tendrilMode(env);
   const rawUrl = str(env, 'TRELLIS_URL');
   const token = str(env, 'TENDRIL_TOKEN');
@@ -275,24 +284,10 @@ export function loadRemoteTendrilConfig(env: Env = process.env): RemoteTendrilCo
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`TRELLIS_URL must start with https:// (or http:// for a Trellis on this machine), got "${url.protocol}//"`);
   if (url.search || url.hash || url.username || url.password) throw new ConfigError('TRELLIS_URL must be Trellis’s address only: no credentials, query or fragment in it (the token goes in TENDRIL_TOKEN)');
   if (!looksLikePoolToken(token)) throw new ConfigError('TENDRIL_TOKEN does not look like a pool token (vtp_ and 43 more characters; copy it whole from Trellis: it is shown once when created — an API token is none)');
-  const logLevelRaw = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
-  const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase();
-  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError(`LOG_FORMAT must be pretty or json, got "${logFormat}"`);
   return {
+    ...runnerSettings(env, cwd),
     trellisUrl: url.toString().replace(/\/+$/, ''),
     tendrilToken: token,
     tendrilLocation: str(env, 'TENDRIL_LOCATION') ?? hostname(),
-    tendrilConcurrency: int(env, 'TENDRIL_CONCURRENCY', 4, 1, 64),
-    tendrilName: str(env, 'TENDRIL_NAME') ?? `${hostname()}-${process.pid}`,
-    terraformBin: str(env, 'TERRAFORM_BIN') ?? 'terraform',
-    terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
-    terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),
-    cloudTimeoutSeconds: int(env, 'CLOUD_TIMEOUT_SECONDS', 10, 1, 300),
-    cloudMaxResources: int(env, 'CLOUD_MAX_RESOURCES', 5000, 1, 100_000),
-    logLevel: logLevelRaw as LogLevel,
-    logPretty: logFormat ? logFormat === 'pretty' : Boolean(process.stdout.isTTY),
-    infracostBin: str(env, 'INFRACOST_BIN'),
-    infracostApiKey: str(env, 'INFRACOST_API_KEY'),
   };
 }

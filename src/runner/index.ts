@@ -15,6 +15,7 @@ import { LeaseLostError } from '../domain/jobs/lease.js';
 import { untilReachable } from '../db/errors.js';
 import type { LeaseKeeper } from '../tendril/leases.js';
 import type { CloudCheckSettings } from './identity-jobs.js';
+import type { RunnerSettings } from '../config.js';
 
 export interface RunnerDeps {
   store: JobStore;
@@ -32,6 +33,18 @@ export interface RunnerDeps {
   infracost?: { bin: string; apiKey: string };
   /** Timeout and resource limit of the cloud identity checks (src/runner/identity-jobs.ts); the library's defaults without. */
   cloud?: CloudCheckSettings;
+}
+
+/** The part of a runner's deps that comes from its settings: the same for remote and database Tendrils. */
+export function runnerSettingsDeps(config: Omit<RunnerSettings, 'tendrilConcurrency' | 'tendrilName' | 'logLevel' | 'logPretty'>): Pick<RunnerDeps, 'terraformBin' | 'terraformTimeoutMs' | 'terraformKillGraceMs' | 'terraformProviderMirror' | 'cloud' | 'infracost'> {
+  return {
+    terraformBin: config.terraformBin,
+    terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
+    terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
+    ...(config.terraformProviderMirror ? { terraformProviderMirror: config.terraformProviderMirror } : {}),
+    cloud: { timeoutMs: config.cloudTimeoutSeconds * 1000, maxResources: config.cloudMaxResources },
+    ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
+  };
 }
 
 /** Signals of the jobs this Tendril is running, so a cancel request can reach them. */

@@ -24,7 +24,27 @@ export interface LocalStateLog {
   refused(what: { method: string; path: string; status: number; body: string }): void;
 }
 
-export async function startLocalStateServer(svc: StateService, log: Partial<LocalStateLog> = {}): Promise<LocalStateServer> {
+/** One state request as Terraform sent it to a loopback server. */
+export interface LoopbackStateRequest {
+  method: string;
+  /** The state's path below /state (`/vines/<id>`), already checked to name one state. */
+  path: string;
+  owner: StateOwner;
+  url: URL;
+  authorization: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * A state backend for the Tendril's own Terraform on 127.0.0.1: reads the request (64 MiB at the
+ * most), answers 404 for a path that names no state, logs every refused request and every failure
+ * (whose answer is `failed`'s). Served by the store in-house, by a proxy to Trellis remotely.
+ */
+export async function serveStateOnLoopback(
+  answer: (req: LoopbackStateRequest) => Promise<{ status: number; type?: string | undefined; body?: string | Buffer | undefined }>,
+  failed: (err: Error) => { status: number; error: string },
+  log: Partial<LocalStateLog> = {},
+): Promise<LocalStateServer & { port: number; server: Server }> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -35,20 +55,23 @@ export async function startLocalStateServer(svc: StateService, log: Partial<Loca
     });
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://local');
-      const owner = ownerFromPath(url.pathname.replace(/^\/state/, ''));
+      const path = url.pathname.replace(/^\/state/, '');
+      const owner = ownerFromPath(path);
       if (!owner) {
         res.writeHead(404).end();
         return;
       }
-      handleStateRequest(svc, { method: req.method ?? 'GET', owner, authorization: req.headers.authorization, lockId: url.searchParams.get('ID') ?? undefined, body: Buffer.concat(chunks) })
+      const method = req.method ?? 'GET';
+      answer({ method, path, owner, url, authorization: req.headers.authorization, body: Buffer.concat(chunks) })
         .then((a) => {
-          if (a.status >= 400) log.refused?.({ method: req.method ?? '', path: url.pathname, status: a.status, body: String(a.body ?? '').slice(0, 300) });
+          if (a.status >= 400) log.refused?.({ method, path: url.pathname, status: a.status, body: String(a.body ?? '').slice(0, 300) });
           res.writeHead(a.status, a.type ? { 'content-type': a.type } : {});
           res.end(a.body);
         })
         .catch((err: Error) => {
           log.error?.(err);
-          res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'the state store failed; see the Tendril’s log' }));
+          const f = failed(err);
+          res.writeHead(f.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: f.error }));
         });
     });
   });
@@ -57,7 +80,17 @@ export async function startLocalStateServer(svc: StateService, log: Partial<Loca
   server.unref();
   const port = (server.address() as AddressInfo).port;
   return {
+    port,
+    server,
     url: (owner) => `http://127.0.0.1:${port}/state${statePath(owner)}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export async function startLocalStateServer(svc: StateService, log: Partial<LocalStateLog> = {}): Promise<LocalStateServer> {
+  return serveStateOnLoopback(
+    (r) => handleStateRequest(svc, { method: r.method, owner: r.owner, authorization: r.authorization, lockId: r.url.searchParams.get('ID') ?? undefined, body: r.body }),
+    () => ({ status: 500, error: 'the state store failed; see the Tendril’s log' }),
+    log,
+  );
 }

@@ -16,15 +16,10 @@
  *   errored.tfstate;
  * - Terraform never needs Trellis's CA or proxy settings: Node does the TLS.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import { isConnectionError } from '../db/errors.js';
-import type { StateOwner } from '../domain/state/service.js';
-import { ownerFromPath, statePath } from './paths.js';
-import type { LocalStateLog, LocalStateServer } from './local-server.js';
+import { serveStateOnLoopback, type LocalStateLog, type LocalStateServer } from './local-server.js';
 
-const MAX_STATE = 64 * 1024 * 1024;
 const UNAVAILABLE = new Set([502, 503, 504]);
 
 /** The job a state request is about: Terraform's basic auth user is the job's id. */
@@ -92,42 +87,15 @@ export async function startStateProxy(opts: StateProxyOptions): Promise<LocalSta
     }
   }
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_STATE) req.destroy();
-      else chunks.push(c);
-    });
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://local');
-      const path = url.pathname.replace(/^\/state/, '');
-      if (!ownerFromPath(path)) {
-        res.writeHead(404).end();
-        return;
-      }
-      const method = req.method ?? 'GET';
-      forward(method, path, url.search, req.headers.authorization, Buffer.concat(chunks))
-        .then((a) => {
-          if (a.status >= 400) opts.log?.refused?.({ method, path: url.pathname, status: a.status, body: a.body.toString('utf8').slice(0, 300) });
-          res.writeHead(a.status, a.type ? { 'content-type': a.type } : {});
-          res.end(a.body);
-        })
-        .catch((err: Error) => {
-          opts.log?.error?.(err);
-          res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `Trellis could not be reached: ${err.message}` }));
-        });
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.unref();
-  const port = (server.address() as AddressInfo).port;
+  const loop = await serveStateOnLoopback(
+    (r) => forward(r.method, r.path, r.url.search, r.authorization, r.body),
+    (err) => ({ status: 502, error: `Trellis could not be reached: ${err.message}` }),
+    opts.log,
+  );
   return {
-    url: (owner: StateOwner) => `http://127.0.0.1:${port}/state${statePath(owner)}`,
+    url: loop.url,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await loop.close();
       await dispatcher.close();
     },
   };

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
 import { createInitCache, terraformVersion } from '../terraform/index.js';
 import { createSealer } from '../domain/crypto.js';
-import { CancelRegistry } from '../runner/index.js';
+import { CancelRegistry, runnerSettingsDeps } from '../runner/index.js';
 import { createDbJobStore } from '../runner/db-store.js';
 import { setAwsRoleAssumer } from '../runner/targets.js';
 import { createAwsRoleAssumer } from '../runner/aws-role.js';
@@ -148,13 +148,8 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
         leases,
         log: tlog,
         tendrilName: name,
-        terraformBin: config.terraformBin,
-        terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
-        terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
-        ...(config.terraformProviderMirror ? { terraformProviderMirror: config.terraformProviderMirror } : {}),
+        ...runnerSettingsDeps(config),
         initCache,
-        cloud: { timeoutMs: config.cloudTimeoutSeconds * 1000, maxResources: config.cloudMaxResources },
-        ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
       },
     }),
     parsedCronItems: parseCronItems(CRONTAB),

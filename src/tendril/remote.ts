@@ -21,7 +21,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
 import type { RemoteTendrilConfig } from '../config.js';
 import { cleanLeftoverWorkDirs, createInitCache, terraformVersion } from '../terraform/index.js';
-import { CancelRegistry, runProvisionJob, type RunnerDeps } from '../runner/index.js';
+import { CancelRegistry, runProvisionJob, runnerSettingsDeps, type RunnerDeps } from '../runner/index.js';
 import { createHttpJobStore, type ClaimedJob } from '../runner/http-store.js';
 import { setAwsRoleAssumer } from '../runner/targets.js';
 import { createAwsRoleAssumer } from '../runner/aws-role.js';
@@ -121,12 +121,8 @@ export async function startRemoteTendril(opts: RemoteTendrilOptions): Promise<Te
     leases,
     log: tlog,
     tendrilName: name,
-    terraformBin: config.terraformBin,
-    terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
-    terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
+    ...runnerSettingsDeps(config),
     initCache,
-    cloud: { timeoutMs: config.cloudTimeoutSeconds * 1000, maxResources: config.cloudMaxResources },
-    ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),
   };
 
   const cancel = (jobId: string) => {
