@@ -2,7 +2,6 @@
  * Everything the vine page shows, read in one place: the page, its htmx panel and the fragments
  * its SSE stream sends are rendered from the same data by the same partials.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { vineActions, openJob, currentPlan, type VineAction } from '../domain/vines/actions.js';
 import { toVineView, type Vine } from '../domain/vines/service.js';
@@ -75,11 +74,7 @@ export async function loadVineView(app: FastifyInstance, userId: string, vineId:
     current = { job: newest, context: data.newest.context, open: data.newest.tail !== null, logHtml: logLinesHtml(shown), lastSeq: shown.at(-1)?.seq ?? 0, truncated };
   }
   const open = openJob(jobs);
-  // Components by id, status and time of change (outputs and errors are written with it; their
-  // settings change with the vine's config_version): hashing every output was a tenth of a render.
-  const componentState = components.map((c) => [c.id, c.status, c.updated_at, c.removed_at]);
-  const stamp = createHash('sha1').update(JSON.stringify([vine, componentState, jobs])).digest('base64url').slice(0, 16);
-  return { vine, components, jobs, actions, reasons, current, planJobId: currentPlan({ ...vine, jobs })?.id ?? null, openJob: open ?? null, live: open !== undefined, stamp };
+  return { vine, components, jobs, actions, reasons, current, planJobId: currentPlan({ ...vine, jobs })?.id ?? null, openJob: open ?? null, live: open !== undefined, stamp: data.stamp };
 }
 
 /** The fragments the vine page's live stream replaces, by element id. */
@@ -95,8 +90,8 @@ export async function renderVineFragments(app: FastifyInstance, view: VinePageVi
 export async function renderVinePage(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, vineId: string, extra: Record<string, unknown> = {}) {
   const userId = req.user!.id;
   // A whole page, as any visit would see it, may come from (and go to) the page cache.
-  const keepable = req.method === 'GET' && !isHtmx(req) && !req.session?.flash && Object.keys(extra).length === 0;
   const cache = app.pageCache;
+  const keepable = app.deps.config.pageCacheMs > 0 && req.method === 'GET' && !isHtmx(req) && !req.session?.flash && Object.keys(extra).length === 0;
   if (keepable) {
     const kept = cache.get(vineId.toLowerCase());
     if (kept?.userId === userId) return sendKeptPage(reply, kept.parts);

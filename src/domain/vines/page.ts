@@ -23,6 +23,9 @@ import type { Component } from './schema.js';
 /** A component as a page shows it: its status and outputs, not its settings. */
 export type ComponentSummary = Omit<Component, 'settings'>;
 
+/** A line of the open job's log as the page shows it (not when it was stored). */
+export type LogLine = Omit<StoredLogLine, 'created_at'>;
+
 export interface VinePageData {
   vine: VineRecord;
   /** In catalogue order, then by name. */
@@ -30,32 +33,45 @@ export interface VinePageData {
   /** Newest first. */
   jobs: JobRecord[];
   /** The newest job's context, and its log's last lines while it is open (null when it is not). */
-  newest: { context: JobContextView; tail: StoredLogLine[] | null } | null;
+  newest: { context: JobContextView; tail: LogLine[] | null } | null;
+  /**
+   * A digest of the vine's row, its components' ids, statuses and times of change, and its jobs:
+   * it changes whenever anything the page shows of them does (the page's live stream compares it).
+   */
+  stamp: string;
 }
 
 const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
 // Bindings in order: vine id, user id, how many jobs, how many lines of the open job's log.
-const SQL = `WITH v AS (${VINE_SELECT_SQL} WHERE v.id = ? AND vy.user_id = ?),
+// No row at all when the vine is not the user's (the cross join of the one-row parts is empty).
+export const VINE_PAGE_SQL = `WITH v AS (${VINE_SELECT_SQL} WHERE v.id = ? AND vy.user_id = ?),
   j AS (SELECT ${JOB_COLUMNS.map((c) => `j.${c}`).join(', ')} FROM provision_jobs j WHERE j.vine_id = (SELECT id FROM v) ORDER BY j.created_at DESC, j.id DESC LIMIT ?),
-  newest AS (SELECT id, status FROM j ORDER BY created_at DESC, id DESC LIMIT 1)
-SELECT
-  (SELECT row_to_json(v) FROM v) AS vine,
-  (SELECT json_agg(c ORDER BY c.ord, c.name) FROM (${componentSummariesSql('(SELECT id FROM v)')}) c) AS components,
-  (SELECT json_agg(j ORDER BY j.created_at DESC, j.id DESC) FROM j) AS jobs,
+  newest AS (SELECT id, status FROM j ORDER BY created_at DESC, id DESC LIMIT 1),
+  vine AS (SELECT row_to_json(v) AS row FROM v),
+  jobs AS (SELECT json_agg(j ORDER BY j.created_at DESC, j.id DESC) AS list FROM j),
+  components AS (
+    SELECT json_agg(c ORDER BY c.ord, c.name) AS list,
+      -- what the stamp covers of a component: outputs and errors are written with a new status or updated_at
+      string_agg(concat_ws(',', c.id, c.status, c.updated_at, c.removed_at), ';' ORDER BY c.ord, c.name) AS state
+    FROM (${componentSummariesSql('(SELECT id FROM v)')}) c)
+SELECT vine.row AS vine, components.list AS components, jobs.list AS jobs,
   (SELECT row_to_json(x) FROM (${JOB_CONTEXT_SQL} WHERE j.id = (SELECT id FROM newest)) x) AS context,
-  (SELECT json_agg(l ORDER BY l.seq) FROM (
-    SELECT seq, stream, level, line, created_at FROM provision_job_logs
+  (SELECT json_agg(json_build_array(l.seq, l.stream, l.level, l.line) ORDER BY l.seq) FROM (
+    SELECT seq, stream, level, line FROM provision_job_logs
     WHERE job_id = (SELECT id FROM newest WHERE status IN (${list(JOB_OPEN)})) ORDER BY seq DESC LIMIT ?) l) AS tail,
-  (SELECT status IN (${list(JOB_OPEN)}) FROM newest) AS newest_open`;
+  (SELECT status IN (${list(JOB_OPEN)}) FROM newest) AS newest_open,
+  left(md5(concat_ws('|', vine.row::text, components.state, jobs.list::text)), 16) AS stamp
+FROM vine, jobs, components`;
 
 interface Row {
   vine: (Omit<VineRecord, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string }) | null;
   components: Array<{ ord: number; id: string; name: string; status: ComponentSummary['status']; outputs: Record<string, unknown> | null; error: string | null; removed_at: string | null; created_at: string; updated_at: string }> | null;
   jobs: Array<Record<string, unknown>> | null;
   context: ContextRow | null;
-  tail: Array<Omit<StoredLogLine, 'created_at'> & { created_at: string }> | null;
+  tail: Array<[number, LogLine['stream'], LogLine['level'], string]> | null;
   newest_open: boolean | null;
+  stamp: string;
 }
 
 const date = (s: string) => new Date(s);
@@ -65,7 +81,7 @@ const JOB_DATES = ['queued_at', 'claimed_at', 'processing_at', 'finished_at', 'c
 /** The vine page's data, or undefined when the vine is not the user's (or does not exist). */
 export async function readVinePage(knex: Knex, userId: string, vineId: string, opts: { jobs: number; logTail: number }): Promise<VinePageData | undefined> {
   if (!isUuid(vineId) || !isUuid(userId)) return undefined;
-  const { rows } = await knex.raw(SQL, [vineId, userId, opts.jobs, opts.logTail]).options({ name: 'vintner_vine_page' });
+  const { rows } = await knex.raw(VINE_PAGE_SQL, [vineId, userId, opts.jobs, opts.logTail]).options({ name: 'vintner_vine_page' });
   const r = (rows as Row[])[0];
   if (!r?.vine) return undefined;
   const jobs = (r.jobs ?? []).map((j) => {
@@ -86,6 +102,7 @@ export async function readVinePage(knex: Knex, userId: string, vineId: string, o
       updated_at: date(c.updated_at),
     })),
     jobs,
-    newest: jobs.length ? { context: toJobContextView(r.context), tail: r.newest_open ? (r.tail ?? []).map((l) => ({ ...l, created_at: date(l.created_at) })) : null } : null,
+    stamp: r.stamp,
+    newest: jobs.length ? { context: toJobContextView(r.context), tail: r.newest_open ? (r.tail ?? []).map(([seq, stream, level, line]) => ({ seq, stream, level, line })) : null } : null,
   };
 }
