@@ -131,14 +131,15 @@ const LIST_BY_VINE_SQL = `${COMPONENT_KINDS.map((k, i) => {
 }).join(' UNION ALL ')} ORDER BY ord, sort_name`;
 
 /** What a page shows of a component (no settings): the same columns in every kind's table. */
-export const SUMMARY_COLUMNS = ['id', 'name', 'status', 'outputs', 'error', 'removed_at', 'created_at', 'updated_at'] as const;
+export const SUMMARY_COLUMNS = ['id', 'name', 'status', 'outputs', 'error', 'removed_at'] as const;
 
 /**
  * SQL: every component of the vine `vineIdSql` names, as rows of `ord` (the kind's place in the
- * catalogue) and SUMMARY_COLUMNS, one SELECT per kind's table. Unordered: sort by ord, name.
+ * catalogue), SUMMARY_COLUMNS and `version` (the row version, `xmin`: it changes with every write
+ * of the row), one SELECT per kind's table. Unordered: sort by ord, name.
  */
 export const componentSummariesSql = (vineIdSql: string) =>
-  COMPONENT_KINDS.map((k, i) => `SELECT ${i} AS ord, ${SUMMARY_COLUMNS.map((c) => `t.${c}`).join(', ')} FROM ${k.table} t WHERE t.vine_id = ${vineIdSql}`).join(' UNION ALL ');
+  COMPONENT_KINDS.map((k, i) => `SELECT ${i} AS ord, ${SUMMARY_COLUMNS.map((c) => `t.${c}`).join(', ')}, t.xmin::text AS version FROM ${k.table} t WHERE t.vine_id = ${vineIdSql}`).join(' UNION ALL ');
 
 export function createComponentRepository(knex: Knex): ComponentRepository {
   return {

@@ -20,8 +20,8 @@ import { isUuid } from '../validation.js';
 import { VINE_SELECT_SQL, type VineRecord } from './repository.js';
 import type { Component } from './schema.js';
 
-/** A component as a page shows it: its status and outputs, not its settings. */
-export type ComponentSummary = Omit<Component, 'settings'>;
+/** A component as a page shows it: its status and outputs (not its settings). */
+export type ComponentSummary = Pick<Component, 'id' | 'kind' | 'name' | 'status' | 'outputs' | 'error' | 'removed_at'>;
 
 /** A line of the open job's log as the page shows it (not when it was stored). */
 export type LogLine = Omit<StoredLogLine, 'created_at'>;
@@ -35,8 +35,8 @@ export interface VinePageData {
   /** The newest job's context, and its log's last lines while it is open (null when it is not). */
   newest: { context: JobContextView; tail: LogLine[] | null } | null;
   /**
-   * A digest of the vine's row, its components' ids, statuses and times of change, and its jobs:
-   * it changes whenever anything the page shows of them does (the page's live stream compares it).
+   * A digest of the vine's row, its components' ids and row versions, and its jobs: it changes
+   * whenever anything the page shows of them does (the page's live stream compares it).
    */
   stamp: string;
 }
@@ -52,8 +52,8 @@ export const VINE_PAGE_SQL = `WITH v AS (${VINE_SELECT_SQL} WHERE v.id = ? AND v
   jobs AS (SELECT json_agg(j ORDER BY j.created_at DESC, j.id DESC) AS list FROM j),
   components AS (
     SELECT json_agg(c ORDER BY c.ord, c.name) AS list,
-      -- what the stamp covers of a component: outputs and errors are written with a new status or updated_at
-      string_agg(concat_ws(',', c.id, c.status, c.updated_at, c.removed_at), ';' ORDER BY c.ord, c.name) AS state
+      -- what the stamp covers of a component: which ones there are, and each one's row version
+      string_agg(c.id || ':' || c.version, ',' ORDER BY c.ord, c.name) AS state
     FROM (${componentSummariesSql('(SELECT id FROM v)')}) c)
 SELECT vine.row AS vine, components.list AS components, jobs.list AS jobs,
   (SELECT row_to_json(x) FROM (${JOB_CONTEXT_SQL} WHERE j.id = (SELECT id FROM newest)) x) AS context,
@@ -66,7 +66,7 @@ FROM vine, jobs, components`;
 
 interface Row {
   vine: (Omit<VineRecord, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string }) | null;
-  components: Array<{ ord: number; id: string; name: string; status: ComponentSummary['status']; outputs: Record<string, unknown> | null; error: string | null; removed_at: string | null; created_at: string; updated_at: string }> | null;
+  components: Array<{ ord: number; id: string; name: string; status: ComponentSummary['status']; outputs: Record<string, unknown> | null; error: string | null; removed_at: string | null }> | null;
   jobs: Array<Record<string, unknown>> | null;
   context: ContextRow | null;
   tail: Array<[number, LogLine['stream'], LogLine['level'], string]> | null;
@@ -98,8 +98,6 @@ export async function readVinePage(knex: Knex, userId: string, vineId: string, o
       outputs: c.outputs ?? {},
       error: c.error,
       removed_at: nullableDate(c.removed_at),
-      created_at: date(c.created_at),
-      updated_at: date(c.updated_at),
     })),
     jobs,
     stamp: r.stamp,
