@@ -52,7 +52,8 @@ export async function benchDatabase(name: string): Promise<BenchDb> {
   const u = new URL(admin);
   u.pathname = `/${dbName}`;
   const url = u.toString();
-  const knex = createKnex(url, { poolMax: 20 });
+  // Trellis's own pool size (src/db/knex.ts) unless BENCH_POOL says otherwise.
+  const knex = createKnex(url, { poolMax: Number(process.env.BENCH_POOL ?? 10) });
   await migrateLatest(knex, url);
   if (STATEMENTS) await knex.raw('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   return {
