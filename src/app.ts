@@ -25,6 +25,7 @@ import { createVineService, type VineService } from './domain/vines/service.js';
 import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createStateService, type StateService } from './domain/state/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
+import { createJobLogFeeds, type JobLogFeeds } from './domain/jobs/feed.js';
 import authPlugin, { sessions } from './routes/plugins/auth.js';
 import pageCachePlugin from './routes/plugins/page-cache.js';
 import homeRoutes from './routes/home.js';
@@ -64,6 +65,8 @@ declare module 'fastify' {
     deps: AppDeps;
     services: Services;
     hub: NotifyHub;
+    /** One feed per followed job, shared by every log stream of it (src/domain/jobs/feed.ts). */
+    jobFeeds: JobLogFeeds;
   }
 }
 
@@ -151,6 +154,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hub = deps.hub ?? createNotifyHub(deps.databaseUrl, (m) => deps.logger.warn(m));
   app.decorate('hub', hub);
   if (!deps.hub) app.addHook('onClose', () => hub.close());
+  const jobFeeds = await createJobLogFeeds(deps.knex, hub, { onError: (err) => deps.logger.warn({ err }, 'job log feed: reading the log failed; trying again') });
+  app.decorate('jobFeeds', jobFeeds);
+  app.addHook('onClose', async () => jobFeeds.close());
 
   await app.register(securityHeaders, {
     contentSecurityPolicy: {
