@@ -24,6 +24,7 @@ import { createVineyardService, type VineyardService } from './domain/vineyards/
 import { createVineService, type VineService } from './domain/vines/service.js';
 import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createStateService, type StateService } from './domain/state/service.js';
+import { createPoolService, type PoolService } from './domain/pools/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
 import { createJobLogFeeds, type JobLogFeeds } from './domain/jobs/feed.js';
 import authPlugin, { sessions } from './routes/plugins/auth.js';
@@ -58,6 +59,7 @@ export interface Services {
   vines: VineService;
   jobs: JobService;
   state: StateService;
+  pools: PoolService;
 }
 
 declare module 'fastify' {
@@ -150,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     vines: createVineService({ knex: deps.knex, sealer }),
     jobs: createJobService(deps.knex),
     state: createStateService({ knex: deps.knex, sealer }),
+    pools: createPoolService({ knex: deps.knex }),
   } satisfies Services);
   const hub = deps.hub ?? createNotifyHub(deps.databaseUrl, (m) => deps.logger.warn(m));
   app.decorate('hub', hub);

@@ -6,7 +6,7 @@
  * embedded database) live under the data directory, `.vintner/` by default.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { hostname } from 'node:os';
 
@@ -35,6 +35,12 @@ export interface Config {
   terraformBin: string;
   terraformTimeoutSeconds: number;
   terraformKillGraceSeconds: number;
+  /**
+   * A directory of Terraform providers (a filesystem mirror: `<host>/<namespace>/<type>/<version>/<os_arch>/`,
+   * as `terraform providers mirror` writes it). Set: every Terraform run installs every provider from it and
+   * none from the internet (air-gapped Tendrils, tests). Unset: Terraform's own default (the registry).
+   */
+  terraformProviderMirror: string | undefined;
   /** How long one call of a cloud identity check (CONNECTION_TEST, FETCH_RESOURCES, AssumeRole) may take. */
   cloudTimeoutSeconds: number;
   /** The most resources one discovery keeps: an account with more is reported as truncated. */
@@ -82,6 +88,21 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** An existing directory, as an absolute path (relative to `cwd`); undefined when unset. */
+function directory(env: Env, name: string, cwd: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  const path = resolve(cwd, raw);
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // missing: said below
+  }
+  if (!isDir) throw new ConfigError(`${name} must be an existing directory, got "${raw}" (${path} ${existsSync(path) ? 'is not a directory' : 'does not exist'})`);
+  return path;
 }
 
 /** Validates a DATABASE_URL without connecting; the message names what is wrong. */
@@ -185,6 +206,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     terraformBin: str(env, 'TERRAFORM_BIN') ?? 'terraform',
     terraformTimeoutSeconds: int(env, 'TERRAFORM_TIMEOUT_SECONDS', 3600, 5, 86400),
     terraformKillGraceSeconds: int(env, 'TERRAFORM_KILL_GRACE_SECONDS', 20, 1, 600),
+    terraformProviderMirror: directory(env, 'TERRAFORM_PROVIDER_MIRROR', cwd),
     cloudTimeoutSeconds: int(env, 'CLOUD_TIMEOUT_SECONDS', 10, 1, 300),
     cloudMaxResources: int(env, 'CLOUD_MAX_RESOURCES', 5000, 1, 100_000),
     logLevel: logLevelRaw as LogLevel,

@@ -32,7 +32,10 @@ t.test('bad values give one clear line', async (t) => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be pretty or json, got "xml"/],
     [{ SESSION_SECRET: 'tooshort' }, /^SESSION_SECRET must be at least 32 characters/],
+    [{ TERRAFORM_PROVIDER_MIRROR: 'no-such-dir' }, /^TERRAFORM_PROVIDER_MIRROR must be an existing directory, got "no-such-dir" \(.*no-such-dir does not exist\)$/],
+    [{ TERRAFORM_PROVIDER_MIRROR: '.vintner/secret.key' }, /^TERRAFORM_PROVIDER_MIRROR must be an existing directory, got "\.vintner\/secret\.key" \(.* is not a directory\)$/],
   ];
+  loadConfig({}, dir); // makes .vintner/secret.key, a file
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env, dir), { name: 'ConfigError', message }, `${Object.keys(env)[0]}: ${message}`);
   }
@@ -46,6 +49,12 @@ t.test('explicit values are used', async (t) => {
   t.equal(c.tendrilInProcess, false);
   t.equal(c.databaseUrl, 'postgres://u:p@db:5432/v');
   t.same(c.secretKey, Buffer.alloc(32, 7));
+});
+
+t.test('TERRAFORM_PROVIDER_MIRROR: an existing directory, made absolute', async (t) => {
+  const dir = t.testdir({ mirror: {} });
+  t.equal(loadConfig({ TERRAFORM_PROVIDER_MIRROR: 'mirror' }, dir).terraformProviderMirror, join(dir, 'mirror'));
+  t.equal(loadConfig({}, dir).terraformProviderMirror, undefined, 'unset: the registry');
 });
 
 t.test('every variable the README lists is read and validated in src/config.ts', async (t) => {

@@ -11,8 +11,10 @@ import { show, vineyards, vines } from './commands/vineyards.js';
 import { plant } from './commands/plant.js';
 import { cancel, destroy, harvest, jobs, logs, plan } from './commands/jobs.js';
 import { identities, tendrils } from './commands/identities.js';
+import { pools } from './commands/pools.js';
+import { state } from './commands/state.js';
 
-export const COMMANDS: Command[] = [signup, login, logout, whoami, vineyards, vines, plant, show, plan, harvest, destroy, jobs, logs, cancel, identities, tendrils];
+export const COMMANDS: Command[] = [signup, login, logout, whoami, vineyards, vines, plant, show, plan, harvest, destroy, jobs, logs, cancel, state, identities, pools, tendrils];
 
 const EXIT_CODES = `Exit codes: 0 ok · 1 a waited-for job FAILED or was CANCELLED, or another error · 2 usage error or
 input refused as invalid · 3 not logged in, or the token expired or was revoked · 4 not found ·

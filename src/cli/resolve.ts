@@ -1,6 +1,6 @@
 /**
  * Names to objects: a vineyard (`acme` or its id), a vine (`acme/shop`, with `--stage` when it
- * exists in several stages, or its id), an identity (`prod-aws` or its id). The API answers the
+ * exists in several stages, or its id), an identity (`prod-aws` or its id), a pool (`edge` or its id). The API answers the
  * not-found and which-stage errors; Grape only builds the request.
  */
 import type { ApiClient } from './client.js';
@@ -11,6 +11,7 @@ import type { Component, Vine, VineDetail, VineDiff } from '../domain/vines/sche
 import type { Job } from '../domain/jobs/schema.js';
 import type { DiscoveredResource, Identity } from '../domain/identities/schema.js';
 import type { Tendril } from '../domain/tendrils/schema.js';
+import type { Pool, PoolTendril, PoolToken, PoolTokenCreated } from '../domain/pools/schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const seg = encodeURIComponent;
@@ -25,6 +26,10 @@ export type IdentityJson = Json<Identity>;
 export type DiscoveredResourceJson = Json<DiscoveredResource>;
 export type TendrilJson = Json<Tendril>;
 export type VineDiffJson = Json<VineDiff>;
+export type PoolJson = Json<Pool>;
+export type PoolTokenJson = Json<PoolToken>;
+export type PoolTokenCreatedJson = Json<PoolTokenCreated>;
+export type PoolTendrilJson = Json<PoolTendril>;
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -45,6 +50,11 @@ export function vine(api: ApiClient, ref: string, stage?: string): Promise<VineD
 
 export function identityId(api: ApiClient, ref: string): Promise<{ id: string; name: string }> {
   return api.call('GET', UUID.test(ref) ? `/identities/${ref}` : `/identities/by-name/${seg(ref)}`);
+}
+
+/** A pool: its name or id. */
+export function pool(api: ApiClient, ref: string): Promise<PoolJson> {
+  return api.call<PoolJson>('GET', UUID.test(ref) ? `/pools/${ref}` : `/pools/by-name/${seg(ref)}`);
 }
 
 export function jobId(ref: string): string {

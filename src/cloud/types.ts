@@ -14,13 +14,16 @@ export interface AwsCloudIdentity {
 export interface GcpCloudIdentity {
   provider: 'gcp';
   config: { project_id: string; region: string; endpoint?: string };
-  credentials: { service_account_key: string /* the JSON key file */ };
+  /** null: the Tendril's own service account, from its machine's metadata server (credentials from the pool's Tendrils). */
+  credentials: { service_account_key: string /* the JSON key file */ } | null;
 }
 
 export interface AzureCloudIdentity {
   provider: 'azure';
+  /** `client_id`: the application's; with no credentials, a user-assigned managed identity's, or '' for the system-assigned one. */
   config: { tenant_id: string; client_id: string; subscription_id: string; region: string; endpoint?: string };
-  credentials: { client_secret: string };
+  /** null: the managed identity of the Tendril's machine (credentials from the pool's Tendrils). */
+  credentials: { client_secret: string } | null;
 }
 
 export type CloudProvider = CloudIdentity['provider'];

@@ -2,14 +2,25 @@
  * Monthly cost of a vine's configuration from the target's price table (data/prices/<target>.json),
  * each kind's formula from the catalogue — labelled an estimate. Infracost, when configured,
  * replaces it.
+ *
+ * A table's `shared` entries price what the target creates once per vine for some kinds (Azure's
+ * Service Bus namespace for queues and topics): counted once, on the first component of those kinds
+ * (catalogue order, then name), so every line of the plan's cost table still adds up to its total.
  */
 import { readFileSync } from 'node:fs';
-import { componentKind, type KindPrices } from '../domain/components/catalogue.js';
+import { componentKind, KIND_NAMES, type KindName, type KindPrices } from '../domain/components/catalogue.js';
+import type { Stage } from '../domain/vines/stage.js';
 import type { ComponentRow } from '../domain/components/repository.js';
 
+export interface SharedPrice {
+  kinds: string[];
+  monthly: number;
+  what: string;
+}
 export interface PriceTable {
   currency: string;
-  [kind: string]: KindPrices | string;
+  shared?: SharedPrice[];
+  [kind: string]: KindPrices | string | SharedPrice[] | undefined;
 }
 
 const tables = new Map<string, PriceTable>();
@@ -35,14 +46,20 @@ export interface CostEstimate {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-export function estimateCost(target: string, components: Array<Pick<ComponentRow, 'kind' | 'name' | 'settings'>>): CostEstimate {
+export function estimateCost(target: string, components: Array<Pick<ComponentRow, 'kind' | 'name' | 'settings'>>, stage: Stage): CostEstimate {
   const prices = priceTable(target);
   const lines = components.map((c) => {
     const k = componentKind(c.kind)!;
     const p = prices[c.kind];
-    if (typeof p !== 'object') throw new Error(`data/prices/${target}.json has no prices for ${c.kind}`);
-    return { kind: c.kind, name: c.name, monthly: round(k.cost(c.settings as never, p)) };
+    if (typeof p !== 'object' || Array.isArray(p)) throw new Error(`data/prices/${target}.json has no prices for ${c.kind}`);
+    return { kind: c.kind, name: c.name, monthly: k.cost(c.settings as never, p, { stage }) };
   });
+  const order = (kind: string) => KIND_NAMES.indexOf(kind as KindName);
+  for (const shared of prices.shared ?? []) {
+    const first = lines.filter((l) => shared.kinds.includes(l.kind)).sort((a, b) => order(a.kind) - order(b.kind) || a.name.localeCompare(b.name))[0];
+    if (first) first.monthly += shared.monthly;
+  }
+  for (const l of lines) l.monthly = round(l.monthly);
   return {
     source: 'estimate',
     label: `estimate (built-in ${target} price table, on-demand list prices)`,

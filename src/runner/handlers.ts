@@ -49,6 +49,7 @@ async function withTerraform<T>(ctx: JobContext, vc: VineContext, fn: (tf: Terra
     timeoutMs: ctx.deps.terraformTimeoutMs,
     killGraceMs: ctx.deps.terraformKillGraceMs,
     ...(ctx.deps.initCache ? { initCache: ctx.deps.initCache } : {}),
+    ...(ctx.deps.terraformProviderMirror ? { providerMirror: ctx.deps.terraformProviderMirror } : {}),
     onLine: (l) => ctx.logs.write(l),
     onResourceEvent: (ev) => listener?.(ev),
     onPlannedChange: (c) => plannedListener?.(c),
@@ -162,7 +163,7 @@ async function plan(ctx: JobContext): Promise<HandlerOutcome> {
   return withTerraform(ctx, vc, async (tf, workDir) => {
     const { planFile, summary, planJson } = await tf.plan();
     ctx.logs.system(summaryLine(summary));
-    let cost = estimateCost(vc.target.module, vc.components.filter((c) => !c.removed_at));
+    let cost = estimateCost(vc.target.module, vc.components.filter((c) => !c.removed_at), vc.vine.stage);
     if (ctx.deps.infracost) {
       const planJsonFile = join(workDir, 'plan.json');
       await writeFile(planJsonFile, JSON.stringify(planJson), { mode: 0o600 });

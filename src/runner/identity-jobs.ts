@@ -31,6 +31,13 @@ export interface DiscoveryResult {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** Where a Tendril's own credentials come from, per provider, in words (the job's log). */
+const TENDRIL_OWN: Record<string, string> = {
+  aws: 'its task or instance role, or whatever its environment gives the AWS SDK',
+  gcp: 'the service account of the machine it runs on, from the metadata server',
+  azure: 'the managed identity of the machine it runs on',
+};
+
 function missing(identity: JobIdentity, what: string): CloudCheckError {
   return new CloudCheckError('no_credentials', `Identity ${identity.name} has no ${what} stored: delete it and add it again with its ${what}.`);
 }
@@ -50,16 +57,18 @@ export function cloudIdentity(identity: JobIdentity): CloudIdentity {
     }
     case 'gcp': {
       const key = str(creds.service_account_key);
-      if (!key) throw missing(identity, 'service-account key');
-      return { provider: 'gcp', config: { project_id: str(c.project_id) ?? '', region: str(c.region) ?? '', ...withEndpoint }, credentials: { service_account_key: key } };
+      // A pool's Tendril with no key: the service account of the machine it runs on (its metadata server).
+      if (!key && !identity.ambient) throw missing(identity, 'service-account key');
+      return { provider: 'gcp', config: { project_id: str(c.project_id) ?? '', region: str(c.region) ?? '', ...withEndpoint }, credentials: key ? { service_account_key: key } : null };
     }
     case 'azure': {
       const secret = str(creds.client_secret);
-      if (!secret) throw missing(identity, 'client secret');
+      // A pool's Tendril with no secret: the managed identity of the machine it runs on.
+      if (!secret && !identity.ambient) throw missing(identity, 'client secret');
       return {
         provider: 'azure',
         config: { tenant_id: str(c.tenant_id) ?? '', client_id: str(c.client_id) ?? '', subscription_id: str(c.subscription_id) ?? '', region: str(c.region) ?? '', ...withEndpoint },
-        credentials: { client_secret: secret },
+        credentials: secret ? { client_secret: secret } : null,
       };
     }
     case 'local':
@@ -131,6 +140,7 @@ async function cloudJob(ctx: JobContext, identity: JobIdentity, kind: 'test' | '
   ctx.addSecrets(credentialSecrets(identity));
   const endpoint = str(identity.config.endpoint);
   ctx.logs.system(`${kind === 'test' ? 'testing the connection of' : 'discovering the resources of'} ${identity.provider} identity ${identity.name}${endpoint ? ` through the custom endpoint ${endpoint}` : ''}`);
+  if (identity.ambient) ctx.logs.system(`its credentials come from this Tendril (${TENDRIL_OWN[identity.provider] ?? 'its own'}): nothing is stored with the identity`);
   const opts = checkOptions(ctx);
   let cloud: CloudIdentity;
   try {

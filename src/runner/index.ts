@@ -23,6 +23,8 @@ export interface RunnerDeps {
   terraformBin: string;
   terraformTimeoutMs: number;
   terraformKillGraceMs: number;
+  /** TERRAFORM_PROVIDER_MIRROR: where every run installs its providers from (none: the registry). */
+  terraformProviderMirror?: string;
   /** This Tendril's kept `terraform init` results (src/terraform/init-cache.ts); jobs init every time without it. */
   initCache?: InitCache;
   /** The leases of this Tendril's runs: renewed on each heartbeat, and what stops a run that lost its own. */

@@ -21,6 +21,12 @@ export interface JobIdentity {
   config: Record<string, unknown>;
   /** Opened secrets (snake_case fields); null when the identity has none (local, an AWS role). */
   credentials: Record<string, string> | null;
+  /**
+   * Set by Trellis for a job on a Tendril pool when the identity stores no credentials: Terraform
+   * uses that Tendril's own cloud role (its container's or instance's), which lives in the
+   * customer's account. Never set for Vintner's own Tendrils: their role is not a user's.
+   */
+  ambient?: boolean;
 }
 
 /** What a Terraform job needs to know about its vine. */

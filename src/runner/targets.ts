@@ -35,6 +35,39 @@ export function setAwsRoleAssumer(fn: AwsRoleAssumer | undefined): void {
   assumeAwsRole = fn;
 }
 
+/** The AWS services terraform/aws (and `aws eks get-token`) calls, as the SDKs' endpoint variables name them. */
+export const AWS_SERVICES = ['CLOUDWATCH_LOGS', 'DYNAMODB', 'EC2', 'ECR', 'EKS', 'ELASTICACHE', 'IAM', 'KMS', 'RDS', 'ROUTE_53', 'SECRETS_MANAGER', 'SNS', 'SQS', 'STS'];
+
+/**
+ * The google provider's default base path of each service terraform/gcp uses (provider 6.50). An
+ * identity's endpoint takes the place of their scheme and host — one URL serving every API by its
+ * path, as the identity's own checks expect — through GOOGLE_<SERVICE>_CUSTOM_ENDPOINT.
+ */
+export const GOOGLE_BASE_PATHS: Record<string, string> = {
+  ARTIFACT_REGISTRY: 'https://artifactregistry.googleapis.com/v1/',
+  CLOUD_RESOURCE_MANAGER: 'https://cloudresourcemanager.googleapis.com/v1/',
+  COMPUTE: 'https://compute.googleapis.com/compute/v1/',
+  CONTAINER: 'https://container.googleapis.com/v1/',
+  DNS: 'https://dns.googleapis.com/dns/v1/',
+  FIRESTORE: 'https://firestore.googleapis.com/v1/',
+  IAM: 'https://iam.googleapis.com/v1/',
+  MEMCACHE: 'https://memcache.googleapis.com/v1/',
+  MEMORYSTORE: 'https://memorystore.googleapis.com/v1/',
+  NETWORK_CONNECTIVITY: 'https://networkconnectivity.googleapis.com/v1/',
+  PUBSUB: 'https://pubsub.googleapis.com/v1/',
+  REDIS: 'https://redis.googleapis.com/v1/',
+  RESOURCE_MANAGER: 'https://cloudresourcemanager.googleapis.com/v1/',
+  SECRET_MANAGER: 'https://secretmanager.googleapis.com/v1/',
+  SERVICE_NETWORKING: 'https://servicenetworking.googleapis.com/v1/',
+  SQL: 'https://sqladmin.googleapis.com/sql/v1beta4/',
+};
+
+function googleEndpoints(endpoint: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [service, base] of Object.entries(GOOGLE_BASE_PATHS)) env[`GOOGLE_${service}_CUSTOM_ENDPOINT`] = `${endpoint}${new URL(base).pathname}`;
+  return env;
+}
+
 export const TARGETS: Record<Provider, Target> = {
   local: {
     module: 'local',
@@ -48,7 +81,12 @@ export const TARGETS: Record<Provider, Target> = {
     region: (i) => str(i.config.region),
     async access(i) {
       const env: Record<string, string> = { AWS_REGION: str(i.config.region), AWS_DEFAULT_REGION: str(i.config.region), AWS_EC2_METADATA_DISABLED: 'true' };
-      if (i.config.endpoint) env.AWS_ENDPOINT_URL = str(i.config.endpoint);
+      if (i.config.endpoint) {
+        // The SDKs' global endpoint variable, and each service's own (which take precedence in
+        // the AWS provider and the AWS CLI) for every service terraform/aws calls.
+        env.AWS_ENDPOINT_URL = str(i.config.endpoint);
+        for (const service of AWS_SERVICES) env[`AWS_ENDPOINT_URL_${service}`] = str(i.config.endpoint);
+      }
       const creds = i.credentials;
       if (i.config.role_arn) {
         if (!assumeAwsRole) throw new Error('this Tendril cannot assume AWS roles');
@@ -66,15 +104,27 @@ export const TARGETS: Record<Provider, Target> = {
     knobs: false,
     region: (i) => str(i.config.region) || 'us-central1',
     async access(i) {
-      const key = str(i.credentials?.service_account_key);
-      const env: Record<string, string> = { GOOGLE_PROJECT: str(i.config.project_id), GOOGLE_REGION: str(i.config.region) || 'us-central1', GOOGLE_CREDENTIALS: key };
+      let key = str(i.credentials?.service_account_key);
+      const endpoint = str(i.config.endpoint).replace(/\/+$/, '');
+      const env: Record<string, string> = { GOOGLE_PROJECT: str(i.config.project_id), GOOGLE_REGION: str(i.config.region) || 'us-central1' };
+      if (endpoint) Object.assign(env, googleEndpoints(endpoint));
+      // A pool's Tendril with no key: the provider's application default credentials, the
+      // service account of the machine it runs on (its metadata server).
+      if (!key && i.ambient) return { env, secrets: [] };
       const secrets = [key];
       try {
-        const privateKey = (JSON.parse(key) as { private_key?: unknown }).private_key;
-        if (typeof privateKey === 'string') secrets.push(privateKey, JSON.stringify(privateKey).slice(1, -1));
+        const parsed = JSON.parse(key) as { private_key?: unknown; token_uri?: unknown };
+        if (typeof parsed.private_key === 'string') secrets.push(parsed.private_key, JSON.stringify(parsed.private_key).slice(1, -1));
+        // The key's token_uri is where Google's libraries trade it for tokens: the identity's
+        // endpoint, as for the identity's own checks (src/cloud/gcp).
+        if (endpoint) {
+          key = JSON.stringify({ ...parsed, token_uri: `${endpoint}/token` });
+          secrets.push(key);
+        }
       } catch {
         // not JSON: the whole value is redacted all the same
       }
+      env.GOOGLE_CREDENTIALS = key;
       return { env, secrets: secrets.filter(Boolean) };
     },
   },
@@ -89,6 +139,16 @@ export const TARGETS: Record<Provider, Target> = {
         ARM_CLIENT_SECRET: str(i.credentials?.client_secret),
         ARM_SUBSCRIPTION_ID: str(i.config.subscription_id),
       };
+      // azurerm reads a custom cloud's endpoints (Entra ID, Resource Manager) from
+      // https://<metadata host>/metadata/endpoints: the identity's endpoint serves them.
+      if (i.config.endpoint) env.ARM_METADATA_HOSTNAME = new URL(str(i.config.endpoint)).host;
+      if (!i.credentials?.client_secret && i.ambient) {
+        // A pool's Tendril with no secret: the managed identity of the machine it runs on (the
+        // user-assigned one its client id names, else the system-assigned one).
+        delete env.ARM_CLIENT_SECRET;
+        if (!env.ARM_CLIENT_ID) delete env.ARM_CLIENT_ID;
+        env.ARM_USE_MSI = 'true';
+      }
       return { env, secrets: secretsOf(i.credentials) };
     },
   },

@@ -52,7 +52,7 @@ function workerLogger(log: Logger): WorkerLogger {
 }
 
 export interface TendrilOptions {
-  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'cloudTimeoutSeconds' | 'cloudMaxResources' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
+  config: Pick<Config, 'tendrilConcurrency' | 'tendrilName' | 'tendrilHeartbeatSeconds' | 'tendrilDeadAfterSeconds' | 'terraformBin' | 'terraformTimeoutSeconds' | 'terraformKillGraceSeconds' | 'terraformProviderMirror' | 'cloudTimeoutSeconds' | 'cloudMaxResources' | 'secretKey' | 'infracostBin' | 'infracostApiKey'>;
   knex: Knex;
   databaseUrl: string;
   log: Logger;
@@ -151,6 +151,7 @@ export async function startTendril(opts: TendrilOptions): Promise<Tendril> {
         terraformBin: config.terraformBin,
         terraformTimeoutMs: config.terraformTimeoutSeconds * 1000,
         terraformKillGraceMs: config.terraformKillGraceSeconds * 1000,
+        ...(config.terraformProviderMirror ? { terraformProviderMirror: config.terraformProviderMirror } : {}),
         initCache,
         cloud: { timeoutMs: config.cloudTimeoutSeconds * 1000, maxResources: config.cloudMaxResources },
         ...(config.infracostBin && config.infracostApiKey ? { infracost: { bin: config.infracostBin, apiKey: config.infracostApiKey } } : {}),

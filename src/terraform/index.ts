@@ -1,5 +1,5 @@
 /** The one place that runs Terraform. */
-export { createTerraformRun, hclValue, sensitiveVarEnv, MODULES_DIR, type TerraformRun } from './run.js';
+export { createTerraformRun, cliConfig, hclValue, sensitiveVarEnv, MODULES_DIR, type TerraformRun } from './run.js';
 export { terraformVersion, TerraformMissingError } from './version.js';
 export { createInitCache, type InitCache } from './init-cache.js';
 export { TerraformError } from './errors.js';

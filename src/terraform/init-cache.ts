@@ -70,9 +70,9 @@ export function createInitCache(root = mkdtempSync(join(tmpdir(), 'vintner-tf-in
   };
 }
 
-/** The key of an init: the module's files, the backend schema and the binary. */
-export function initKey(moduleDir: string, schemaName: string, bin: string): string {
-  const h = createHash('sha256').update(`schema:${schemaName}\0`);
+/** The key of an init: the module's files, the backend schema, the binary and where providers come from. */
+export function initKey(moduleDir: string, schemaName: string, bin: string, providerMirror = ''): string {
+  const h = createHash('sha256').update(`schema:${schemaName}\0mirror:${providerMirror}\0`);
   const walk = (dir: string, rel: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.name === '.terraform' || e.name.endsWith('.tfstate')) continue;

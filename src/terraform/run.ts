@@ -35,6 +35,17 @@ export interface TerraformRun {
   pushState(state: Buffer): Promise<void>;
 }
 
+/**
+ * The run's own CLI config (the parent's never applies). With a provider mirror, Terraform installs
+ * every provider from that directory and nothing from the internet: no `direct` method, so a
+ * provider missing there fails init with Terraform's own message naming it.
+ */
+export function cliConfig(providerMirror?: string): string {
+  const lines = ['disable_checkpoint = true'];
+  if (providerMirror) lines.push('provider_installation {', '  filesystem_mirror {', `    path = ${hclValue(providerMirror)}`, '  }', '}');
+  return `${lines.join('\n')}\n`;
+}
+
 /** Every string inside a value (the secret values of `sensitiveVars`), for the redactor. */
 function stringsIn(v: unknown): string[] {
   if (typeof v === 'string') return [v];
@@ -149,7 +160,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
 
   const ensureWorkDir = () => {
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(workDir, CLI_CONFIG), 'disable_checkpoint = true\n', { mode: 0o600 });
+    writeFileSync(join(workDir, CLI_CONFIG), cliConfig(opts.providerMirror), { mode: 0o600 });
   };
 
   /**
@@ -212,7 +223,7 @@ export function createTerraformRun(opts: TerraformRunOptions): TerraformRun {
     async init() {
       const cache = opts.initCache;
       if (cache) {
-        initCacheKey = initKey(moduleSource(), 'http', opts.bin);
+        initCacheKey = initKey(moduleSource(), 'http', opts.bin, opts.providerMirror);
         const kept = cache.get(initCacheKey);
         if (kept) {
           cpSync(kept, workDir, { recursive: true });

@@ -93,6 +93,11 @@ export interface TerraformRunOptions {
   onPlannedChange?(change: { address: string; action: ChangeAction }): void;
   /** Where the targets live; defaults to the repository's terraform/ directory. */
   modulesDir?: string;
+  /**
+   * A filesystem mirror of providers (TERRAFORM_PROVIDER_MIRROR): written into the run's CLI config as
+   * the only place Terraform installs providers from. Without it Terraform's default (the registry).
+   */
+  providerMirror?: string;
   /** Reuse an earlier run's init of the same module (see init-cache.ts); every run inits without it. */
   initCache?: InitCache;
 }

@@ -11,6 +11,7 @@ t.test('no token, a bogus token, a revoked token: 401 on every protected route',
   await alice.req('DELETE', `/api/v1/tokens/${alice.tokenId}`);
   const someId = '00000000-0000-4000-8000-000000000000';
   let checked = 0;
+  const seen: string[] = [];
   for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security: unknown[] }>>)) {
     for (const [method, op] of Object.entries(ops)) {
       if (method.startsWith('x-') || op.security.length === 0) continue;
@@ -26,7 +27,9 @@ t.test('no token, a bogus token, a revoked token: 401 on every protected route',
         isProblem(t, await app.inject({ method: m, url, headers, ...(payload ? { payload } : {}) }), 401, `${m} ${path} with ${what}`);
       }
       checked++;
+      seen.push(`${m} ${path}`);
     }
   }
   t.ok(checked >= 30, `${checked} protected routes checked`);
+  for (const r of ['GET /api/v1/vines/{id}/state/versions', 'GET /api/v1/vines/{id}/state/versions/{version}', 'POST /api/v1/vines/{id}/state/versions/{version}/restore']) t.ok(seen.includes(r), `${r} among them`);
 });

@@ -9,6 +9,7 @@ import { COMPONENT_KINDS } from '../../src/domain/components/catalogue.js';
 import type { Knex } from 'knex';
 import type { LightMyRequestResponse } from 'fastify';
 import { apiApp, fullSpec, PASSWORD } from './helpers.js';
+import { stateDoc, writeVersions } from '../state/helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const PER_ROUTE = Number(process.env.FUZZ_CASES ?? 60);
@@ -100,7 +101,7 @@ const RAW: Array<[string, string, string]> = [
   ['lone surrogate', '{"name": "\\ud800"}', 'application/json'],
 ];
 
-const TABLES = ['users', 'api_tokens', 'vineyards', 'vines', 'cloud_identities', 'provision_jobs', ...COMPONENT_KINDS.map((k) => k.table)];
+const TABLES = ['users', 'api_tokens', 'vineyards', 'vines', 'cloud_identities', 'provision_jobs', 'tendril_pools', 'pool_tokens', ...COMPONENT_KINDS.map((k) => k.table)];
 async function counts(knex: Knex): Promise<Record<string, number>> {
   const { rows } = await knex.raw(`SELECT ${TABLES.map((tb) => `(SELECT count(*)::int FROM ${tb}) AS ${tb}`).join(', ')}`);
   return rows[0];
@@ -110,6 +111,10 @@ t.test('fuzz every JSON route: no 5xx, nothing half-stored', { timeout: 600_000 
   const { app, alice, db } = await apiApp(t);
   const vy = (await alice.req('POST', '/api/v1/vineyards', { name: 'acme' })).json();
   const vine = (await alice.req('POST', `/api/v1/vineyards/${vy.id}/vines`, fullSpec())).json().vine;
+  const pool = (await alice.req('POST', '/api/v1/pools', { name: 'edge' })).json();
+  const sandbox = (await alice.req('GET', '/api/v1/identities/by-name/sandbox')).json();
+  // A state history to inspect and restore (two versions: restoring the first is accepted).
+  await writeVersions(app, vine.id, [stateDoc({ serial: 1, lineage: 'fuzz' }), stateDoc({ serial: 2, lineage: 'fuzz', databases: ['main', 'b'] })]);
   const r = rng(SEED);
   let ip = 0;
 
@@ -123,6 +128,13 @@ t.test('fuzz every JSON route: no 5xx, nothing half-stored', { timeout: 600_000 
     { method: 'POST', url: `/api/v1/vines/${vine.id}/diff`, valid: fullSpec(), auth: true },
     { method: 'POST', url: `/api/v1/vines/${vine.id}/jobs`, valid: { type: 'PLAN' }, auth: true },
     { method: 'POST', url: '/api/v1/identities', valid: { name: 'fuzz-aws', provider: 'aws', region: 'eu-west-1', role_arn: 'arn:aws:iam::123456789012:role/x' }, auth: true },
+    { method: 'POST', url: '/api/v1/identities', valid: { name: 'fuzz-gcp', provider: 'gcp', project_id: 'shop-prod', region: 'europe-west1', pool_id: pool.id, credentials_from_pool: true }, auth: true },
+    { method: 'PATCH', url: `/api/v1/identities/${sandbox.id}`, valid: { pool_id: pool.id }, auth: true },
+    { method: 'POST', url: '/api/v1/pools', valid: { name: 'fuzzed', description: 'd' }, auth: true },
+    { method: 'PATCH', url: `/api/v1/pools/${pool.id}`, valid: { name: 'edge', description: 'd' }, auth: true },
+    { method: 'POST', url: `/api/v1/pools/${pool.id}/tokens`, valid: { name: 'fuzz' }, auth: true },
+    // Takes no body: whatever comes with it is ignored or refused, never a 5xx.
+    { method: 'POST', url: `/api/v1/vines/${vine.id}/state/versions/1/restore`, valid: {}, auth: true },
   ];
 
   const problems: string[] = [];
@@ -161,8 +173,11 @@ t.test('fuzz every JSON route: no 5xx, nothing half-stored', { timeout: 600_000 
   // Hostile path and query values on reads.
   for (const s of [...HOSTILE_STRINGS, 'x'.repeat(5000), '%', '..%2f..%2f']) {
     const enc = encodeURIComponent(s);
-    for (const url of [`/api/v1/vineyards/${enc}`, `/api/v1/vineyards/by-name/${enc}`, `/api/v1/vines/${enc}`, `/api/v1/vines/by-name/${enc}/${enc}`, `/api/v1/jobs/${enc}/logs?after=${enc}`, `/api/v1/vines?vineyard=${enc}&limit=${enc}`, `/api/v1/identities/by-name/${enc}`, `/api/v1/tokens?cursor=${enc}`]) {
+    for (const url of [`/api/v1/vineyards/${enc}`, `/api/v1/vineyards/by-name/${enc}`, `/api/v1/vines/${enc}`, `/api/v1/vines/by-name/${enc}/${enc}`, `/api/v1/jobs/${enc}/logs?after=${enc}`, `/api/v1/vines?vineyard=${enc}&limit=${enc}`, `/api/v1/identities/by-name/${enc}`, `/api/v1/tokens?cursor=${enc}`, `/api/v1/pools/${enc}`, `/api/v1/pools/by-name/${enc}`, `/api/v1/pools/${enc}/tokens`, `/api/v1/pools/${pool.id}/tokens/${enc}`, `/api/v1/vines/${enc}/state/versions`, `/api/v1/vines/${vine.id}/state/versions/${enc}`]) {
       await check(`GET ${url.slice(0, 80)}`, () => alice.req('GET', url));
+    }
+    for (const url of [`/api/v1/vines/${vine.id}/state/versions/${enc}/restore`, `/api/v1/vines/${enc}/state/versions/1/restore`]) {
+      await check(`POST ${url.slice(0, 80)}`, () => alice.req('POST', url));
     }
   }
   // Query strings and cursors of every list and log route: numbers past 32 bits, non-numbers, and
@@ -179,7 +194,7 @@ t.test('fuzz every JSON route: no 5xx, nothing half-stored', { timeout: 600_000 
     b64(["'; DROP TABLE provision_jobs;--", '00000000-0000-0000-0000-000000000000']),
     b64(['a'.repeat(300), 'b'.repeat(300)]), '!!!', '%00', 'e30', ...HOSTILE_STRINGS.map(encodeURIComponent),
   ];
-  const lists = ['/api/v1/vineyards', '/api/v1/vines', `/api/v1/vineyards/${vy.id}/vines`, `/api/v1/vines/${vine.id}/jobs`, `/api/v1/identities/${identity.id}/jobs`, '/api/v1/identities', '/api/v1/tokens', '/api/v1/tendrils'];
+  const lists = ['/api/v1/vineyards', '/api/v1/vines', `/api/v1/vineyards/${vy.id}/vines`, `/api/v1/vines/${vine.id}/jobs`, `/api/v1/identities/${identity.id}/jobs`, '/api/v1/identities', '/api/v1/tokens', '/api/v1/tendrils', '/api/v1/pools', `/api/v1/pools/${pool.id}/tokens`, `/api/v1/pools/${pool.id}/tendrils`, `/api/v1/vines/${vine.id}/state/versions`];
   for (const list of lists) {
     for (const c of cursors) await check(`GET ${list}?cursor=${c.slice(0, 40)}`, () => alice.req('GET', `${list}?cursor=${c}`));
     for (const n of numbers) await check(`GET ${list}?limit=${n}`, () => alice.req('GET', `${list}?limit=${encodeURIComponent(n)}`));

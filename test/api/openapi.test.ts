@@ -50,6 +50,8 @@ t.test('the OpenAPI document validates and names every /api route', async (t) =>
     }
   }
   t.ok(doc.components.schemas.VineSpec, 'the vine spec is a named schema');
+  t.ok(doc.components.schemas.StateVersion && doc.components.schemas.StateVersionDetail, 'state versions are named schemas');
+  t.ok(doc.paths['/api/v1/vines/{id}/state/versions/{version}/restore'].post.responses['409'], 'a restore documents its refusal (409)');
   t.ok(doc.components.schemas.Problem.properties.errors, 'problems document per-field errors');
   t.same(doc.paths['/api/v1/vineyards/{id}/vines'].post.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/VineSpec' }, 'planting takes a VineSpec');
   t.ok(doc.paths['/api/v1/jobs/{id}/logs'].get.responses['200'].content['text/event-stream'], 'the log route documents SSE');

@@ -7,6 +7,8 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { domain, fieldErrors } from './fixtures.js';
 import { NotFoundError, ValidationError } from '../../src/domain/errors.js';
+import { createPoolService } from '../../src/domain/pools/service.js';
+import { createStateService } from '../../src/domain/state/service.js';
 
 t.test('cross-user matrix', async (t) => {
   const d = await domain(t);
@@ -15,8 +17,11 @@ t.test('cross-user matrix', async (t) => {
   const adaIdentity = await d.identities.create(ada.user.id, { name: 'aws', provider: 'aws', region: 'eu-west-1', role_arn: 'arn:aws:iam::123456789012:role/v' });
   const vine = await d.vines.create(ada.user.id, ada.vineyard.id, { name: 'Shop', stage: 'development', identity: 'aws', databases: [{ name: 'main' }] });
   const { row: token } = await d.users.createToken(ada.user.id, 'laptop');
+  const pools = createPoolService({ knex: d.knex });
+  const adaPool = await pools.create(ada.user.id, { name: 'edge' });
   const spec = vine.spec;
   const B = bob.user.id;
+  const state = createStateService({ knex: d.knex, sealer: d.sealer });
 
   /** [what, kind of id, ada's id, call with an id] */
   const cases: Array<[string, string, string, (id: string) => Promise<unknown>]> = [
@@ -29,8 +34,18 @@ t.test('cross-user matrix', async (t) => {
     ['vines.diff', 'vine', vine.vine.id, (id) => d.vines.diff(B, id, { ...spec, identity: 'sandbox' })],
     ['vines.replace', 'vine', vine.vine.id, (id) => d.vines.replace(B, id, { ...spec, identity: 'sandbox' })],
     ['vines.delete', 'vine', vine.vine.id, (id) => d.vines.delete(B, id)],
+    ['state.versions', 'vine', vine.vine.id, (id) => state.versions(B, id)],
+    ['state.inspect', 'vine', vine.vine.id, (id) => state.inspect(B, id, '1')],
+    ['state.restore', 'vine', vine.vine.id, (id) => state.restore(B, id, '1')],
     ['identities.get', 'identity', adaIdentity.id, (id) => d.identities.get(B, id)],
     ['identities.delete', 'identity', adaIdentity.id, (id) => d.identities.delete(B, id)],
+    ['identities.update', 'identity', adaIdentity.id, (id) => d.identities.update(B, id, { pool_id: null })],
+    ['pools.get', 'pool', adaPool.id, (id) => pools.get(B, id)],
+    ['pools.update', 'pool', adaPool.id, (id) => pools.update(B, id, { description: 'mine' })],
+    ['pools.delete', 'pool', adaPool.id, (id) => pools.delete(B, id)],
+    ['pools.tendrils', 'pool', adaPool.id, (id) => pools.tendrils(B, id)],
+    ['pools.tokens', 'pool', adaPool.id, (id) => pools.tokens(B, id)],
+    ['pools.createToken', 'pool', adaPool.id, (id) => pools.createToken(B, id, { name: 'x' })],
     ['users.revokeToken', 'token', token.id, (id) => d.users.revokeToken(B, id)],
   ];
   for (const [what, kind, adaId, call] of cases) {

@@ -234,15 +234,17 @@ export interface ModuleOptions {
   mirror?: ProviderMirror;
   /** extra environment for terraform */
   env?: Record<string, string>;
+  /** limit of each terraform command (default 300 s; a loaded machine may need more) */
+  timeoutMs?: number;
 }
 
-async function initCopy(dir: string, mirror: ProviderMirror, env: Record<string, string> | undefined, backend: 'none' | 'local') {
+async function initCopy(dir: string, mirror: ProviderMirror, env: Record<string, string> | undefined, backend: 'none' | 'local', timeoutMs?: number) {
   const copy = copyModule(dir);
   if (backend === 'local') writeFileSync(join(copy.workDir, 'override.tf'), 'terraform {\n  backend "local" {}\n}\n');
   const tfEnv = terraformEnv(mirror, copy.workDir, env);
   const args = ['init', '-input=false', '-no-color'];
   if (backend === 'none') args.push('-backend=false');
-  const init = await runTerraform(args, copy.workDir, tfEnv);
+  const init = await runTerraform(args, copy.workDir, tfEnv, timeoutMs);
   return { copy, tfEnv, init };
 }
 
@@ -262,10 +264,10 @@ function initFailure(r: CommandResult, moduleDir: string): Diagnostic {
 export async function validateModule(dir: string, opts: ModuleOptions = {}): Promise<ValidateResult> {
   const moduleDir = resolve(dir);
   const mirror = opts.mirror ?? (await sharedMirror());
-  const { copy, tfEnv, init } = await initCopy(moduleDir, mirror, opts.env, 'none');
+  const { copy, tfEnv, init } = await initCopy(moduleDir, mirror, opts.env, 'none', opts.timeoutMs);
   try {
     if (init.code !== 0) return { valid: false, diagnostics: [initFailure(init, moduleDir)], timings: { init: init.ms, validate: 0 } };
-    const v = await runTerraform(['validate', '-json', '-no-color'], copy.workDir, tfEnv);
+    const v = await runTerraform(['validate', '-json', '-no-color'], copy.workDir, tfEnv, opts.timeoutMs);
     let parsed: { valid: boolean; diagnostics: TfJsonDiagnostic[] };
     try {
       parsed = JSON.parse(v.stdout) as typeof parsed;
@@ -314,7 +316,7 @@ export interface TestOptions extends ModuleOptions {
 export async function runTerraformTest(dir: string, opts: TestOptions = {}): Promise<TerraformTestResult> {
   const moduleDir = resolve(dir);
   const mirror = opts.mirror ?? (await sharedMirror());
-  const { copy, tfEnv, init } = await initCopy(moduleDir, mirror, opts.env, 'none');
+  const { copy, tfEnv, init } = await initCopy(moduleDir, mirror, opts.env, 'none', opts.timeoutMs);
   try {
     if (init.code !== 0) {
       return { status: 'error', exitCode: init.code, runs: [], files: {}, diagnostics: [initFailure(init, moduleDir)], messages: [], timings: { init: init.ms, test: 0 } };
@@ -323,7 +325,7 @@ export async function runTerraformTest(dir: string, opts: TestOptions = {}): Pro
     for (const f of opts.filter ?? []) args.push(`-filter=${f}`);
     for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('-var', `${k}=${v}`);
     if (opts.testDirectory) args.push(`-test-directory=${opts.testDirectory}`);
-    const r = await runTerraform(args, copy.workDir, tfEnv);
+    const r = await runTerraform(args, copy.workDir, tfEnv, opts.timeoutMs);
     const messages = r.stdout
       .split('\n')
       .filter((l) => l.startsWith('{'))
@@ -382,7 +384,7 @@ export interface Workdir {
  */
 export async function prepareWorkdir(dir: string, opts: ModuleOptions = {}): Promise<Workdir> {
   const mirror = opts.mirror ?? (await sharedMirror());
-  const { copy, tfEnv, init } = await initCopy(resolve(dir), mirror, opts.env, 'local');
+  const { copy, tfEnv, init } = await initCopy(resolve(dir), mirror, opts.env, 'local', opts.timeoutMs);
   if (init.code !== 0) {
     rmSync(copy.root, { recursive: true, force: true });
     throw new Error(`terraform init failed:\n${init.stderr}${init.stdout}`);
@@ -391,7 +393,7 @@ export async function prepareWorkdir(dir: string, opts: ModuleOptions = {}): Pro
     dir: copy.workDir,
     env: tfEnv,
     initMs: init.ms,
-    run: (args) => runTerraform(args, copy.workDir, tfEnv),
+    run: (args) => runTerraform(args, copy.workDir, tfEnv, opts.timeoutMs),
     remove: () => rmSync(copy.root, { recursive: true, force: true }),
   };
 }

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { buildTestApp } from '../helpers.js';
 import { signedIn } from './agent.js';
+import { CANARY, stateDoc } from '../state/helpers.js';
 
 t.test('the cross-user 404 matrix', async (t) => {
   const { app } = await buildTestApp(t);
@@ -19,6 +20,12 @@ t.test('the cross-user 404 matrix', async (t) => {
   const job = String((await owner.a.post(`/vines/${vine}/plan`)).headers.location).split('/').pop()!;
   await owner.a.post('/identities', { name: 'owner-lab', provider: 'local' });
   const identity = (await knex('cloud_identities').where({ user_id: owner.userId, name: 'owner-lab' }).first('id')).id as string;
+  const pool = String((await owner.a.post('/pools', { name: 'owner-pool' })).headers.location).split('/').pop()!;
+  await owner.a.get(`/pools/${pool}`);
+  await owner.a.post(`/pools/${pool}/tokens`, { name: 'owner-token' });
+  const poolToken = (await knex('pool_tokens').where({ pool_id: pool }).first('id')).id as string;
+  await app.services.state.write({ vineId: vine }, stateDoc({ serial: 1, lineage: 'owner' }), { jobId: job, tendrilId: null }, undefined);
+  await app.services.state.write({ vineId: vine }, stateDoc({ serial: 2, lineage: 'owner', databases: ['b'] }), { jobId: job, tendrilId: null }, undefined);
 
   const intruder = await signedIn(app);
   const { a } = intruder;
@@ -29,7 +36,10 @@ t.test('the cross-user 404 matrix', async (t) => {
     ['GET', `/vines/${vine}/events`], ['POST', `/vines/${vine}/plan`], ['POST', `/vines/${vine}/harvest`], ['POST', `/vines/${vine}/destroy`],
     ['GET', `/jobs/${job}`], ['GET', `/jobs/${job}/events`], ['GET', `/jobs/${job}/log`], ['POST', `/jobs/${job}/cancel`],
     ['POST', `/identities/${identity}/delete`], ['POST', `/identities/${identity}/test`], ['GET', `/jobs?identity=${identity}`],
-    ['POST', `/identities/${identity}/discover`], ['GET', `/identities/${identity}/row`], ['GET', `/identities/${identity}/resources`],
+    ['POST', `/identities/${identity}/discover`], ['GET', `/identities/${identity}/row`], ['GET', `/identities/${identity}/resources`], ['POST', `/identities/${identity}/pool`],
+    ['GET', `/pools/${pool}`], ['GET', `/pools/${pool}/tendrils`], ['POST', `/pools/${pool}/tokens`], ['POST', `/pools/${pool}/tokens/${poolToken}/revoke`],
+    ['POST', `/pools/${pool}/bind`], ['POST', `/pools/${pool}/deploy`], ['POST', `/pools/${pool}/rename`], ['POST', `/pools/${pool}/delete`],
+    ['GET', `/vines/${vine}/state`], ['GET', `/vines/${vine}/state/1`], ['GET', `/vines/${vine}/state/1/restore`], ['POST', `/vines/${vine}/state/1/restore`],
   ];
   const form = { name: 'taken-over', stage: 'development', identity: 'sandbox', description: 'x' };
   for (const [method, url] of routes) {
@@ -37,7 +47,7 @@ t.test('the cross-user 404 matrix', async (t) => {
       await a.get('/vineyards'); // a fresh CSRF token: the request must fail on ownership, not on the token
       const res = method === 'GET' ? await a.get(target) : await a.post(target, form);
       t.equal(res.statusCode, 404, `${method} ${url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, ':id')} with ${label} id: 404`);
-      for (const leak of ['Secret Garden', 'hidden-vine', 'owner-lab', owner.email, 'owner-secret-value']) {
+      for (const leak of ['Secret Garden', 'hidden-vine', 'owner-lab', owner.email, 'owner-secret-value', CANARY, 'terraform_data', 'owner-pool', 'owner-token']) {
         if (res.body.includes(leak)) t.fail(`${method} ${url} shows ${leak}`);
       }
     }
@@ -48,7 +58,11 @@ t.test('the cross-user 404 matrix', async (t) => {
   t.equal((await knex('provision_jobs').where({ id: job }).first('status')).status, 'QUEUED', 'the job was not cancelled');
   t.equal((await knex('provision_jobs').where({ vine_id: vine }).count<{ c: number }[]>('* as c'))[0]!.c, 1, 'no job was started on it');
   t.ok(await knex('cloud_identities').where({ id: identity }).first(), 'the identity is untouched');
+  t.equal((await knex('terraform_states').where({ vine_id: vine })).length, 2, 'its state was not restored');
   t.equal((await knex('provision_jobs').where({ identity_id: identity }).first()), undefined, 'and not tested nor discovered');
+  t.equal((await knex('cloud_identities').where({ id: identity }).first('pool_id')).pool_id, null, 'nor bound to a pool');
+  t.ok(await knex('tendril_pools').where({ id: pool, name: 'owner-pool', description: '' }).first(), 'the pool is untouched');
+  t.same(await knex('pool_tokens').where({ pool_id: pool }).select('name', 'revoked_at'), [{ name: 'owner-token', revoked_at: null }], 'its token neither revoked nor joined by another');
   // Nor discovered through the plant form's "Discover again", with or without JavaScript.
   await a.get('/vineyards');
   t.equal((await a.post('/vine-form/adoption', { identity: 'owner-lab', _discover: identity }, { 'hx-request': 'true' })).statusCode, 404, 'the form\'s Discover again: 404');
@@ -57,9 +71,9 @@ t.test('the cross-user 404 matrix', async (t) => {
   t.notOk(adopt.body.includes('owner-lab'), 'naming the owner\'s identity in the form shows nothing of it');
 
   // Their own pages show nothing of the owner's either; a plan id of the owner is not theirs to apply.
-  for (const url of ['/vineyards', '/jobs', '/identities']) {
+  for (const url of ['/vineyards', '/jobs', '/identities', '/pools', '/tendrils']) {
     const res = await a.get(url);
-    t.notOk(['Secret Garden', 'hidden-vine', 'owner-lab'].some((s) => res.body.includes(s)), `${url} lists only their own`);
+    t.notOk(['Secret Garden', 'hidden-vine', 'owner-lab', 'owner-pool'].some((s) => res.body.includes(s)), `${url} lists only their own`);
   }
   const mine = String((await a.post('/vineyards', { name: 'Mine' })).headers.location);
   await a.get(`${mine}/plant`);

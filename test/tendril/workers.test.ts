@@ -1,48 +1,15 @@
 /** Tendrils as real `worker` processes: claims, ordering, parallelism, and a kill -9. */
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { freshDatabase, type TestDatabase } from '../helpers.js';
 import { seedUser, seedVine } from '../fixtures.js';
 import { createJobService } from '../../src/domain/jobs/service.js';
 import { createComponentRepository } from '../../src/domain/components/repository.js';
 import { waitFor, waitForJob } from './harness.js';
+import { startWorker as startTendrilProcess } from '../drills/harness.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function startWorker(t: Test, db: TestDatabase, name: string, env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  // Each worker its own folder: t.testdir() is one folder per test, recreated on every call.
-  const cwd = mkdtempSync(join(tmpdir(), `vintner-${name}-`));
-  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-  // node itself with the tsx loader (not the tsx wrapper, which would stand between the signal
-  // and the Tendril: kill -9 must hit the Tendril's own process).
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/tendril.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      VINTNER_DATA_DIR: cwd,
-      TENDRIL_NAME: name,
-      TENDRIL_CONCURRENCY: '3',
-      TENDRIL_HEARTBEAT_SECONDS: '1',
-      TENDRIL_DEAD_AFTER_SECONDS: '6',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return Object.assign(child, { output: () => out });
-}
+/** A Tendril as a `worker` process on the test's database (test/drills/harness.ts), three jobs at a time. */
+const startWorker = (t: Test, db: TestDatabase, name: string) =>
+  startTendrilProcess(t, db.url, name, { TENDRIL_CONCURRENCY: '3', TENDRIL_DEAD_AFTER_SECONDS: '6' });
 
 async function tendrilsRunning(db: TestDatabase, n: number, workers: Array<{ output: () => string }>) {
   try {

@@ -1,10 +1,10 @@
-/** Secret values reach Terraform only by the environment (TF_VAR_…), exactly as given. */
+/** Secret values reach Terraform only by the environment (TF_VAR_…), exactly as given; the CLI config a run writes. */
 import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { hclValue, sensitiveVarEnv } from '../../src/terraform/index.js';
+import { cliConfig, hclValue, sensitiveVarEnv } from '../../src/terraform/index.js';
 
 const NASTY = ['${not_a_template}', '%{ if true }x%{ endif }', 'quote " and back\\slash', 'line\nbreak\ttab\r', 'control \u0001\u001f', 'ünïcödé 🍇', '$${already}', ''];
 
@@ -29,4 +29,11 @@ t.test('real Terraform reads every value back exactly', async (t) => {
   await execa(process.env.TERRAFORM_BIN ?? 'terraform', ['apply', '-auto-approve', '-input=false'], { cwd: dir, env, extendEnv: false });
   const { stdout } = await execa(process.env.TERRAFORM_BIN ?? 'terraform', ['output', '-raw', 'echo'], { cwd: dir, env, extendEnv: false });
   t.same(JSON.parse(stdout), values, 'templates, quotes, escapes, control characters and unicode arrive unchanged');
+});
+
+t.test('the CLI config: a provider mirror is the only place providers come from', async (t) => {
+  t.equal(cliConfig(), 'disable_checkpoint = true\n', 'no mirror: Terraform’s defaults');
+  const text = cliConfig('/opt/terraform providers/"mirror"');
+  t.match(text, /provider_installation \{\n {2}filesystem_mirror \{\n {4}path = "\/opt\/terraform providers\/\\"mirror\\""\n {2}\}\n\}/, 'the mirror, quoted as HCL');
+  t.notMatch(text, /direct/, 'no direct installation: nothing from the internet');
 });

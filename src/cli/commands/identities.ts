@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { COMMON_OPTIONS, JSON_OPTION, type Command, type Context, type Options, type Values } from '../command.js';
 import { EXIT, GrapeError, usage } from '../errors.js';
 import { ago, paint, printJson, status, table } from '../output.js';
-import { all, identityId, type DiscoveredResourceJson, type IdentityJson, type JobJson, type TendrilJson } from '../resolve.js';
+import { all, identityId, pool as findPool, type DiscoveredResourceJson, type IdentityJson, type JobJson, type TendrilJson } from '../resolve.js';
 import { waitForJob } from '../wait.js';
 import { resourceCounts } from '../../domain/identities/schema.js';
 
@@ -69,14 +69,21 @@ async function waitAndReport(ctx: Context, values: Values, identity: { id: strin
 
 export const identities: Command = {
   name: 'identities',
-  usage: 'grape identities [add NAME --provider P [fields…] | test NAME | discover NAME | resources NAME [--kind K] | delete NAME] [--no-wait] [--json]',
-  summary: 'cloud identities: list, add, test the connection, discover and list resources, delete',
+  usage: 'grape identities [add NAME --provider P [fields…] | test NAME | discover NAME | resources NAME [--kind K] | bind NAME POOL | unbind NAME | delete NAME] [--no-wait] [--json]',
+  summary: 'cloud identities: list, add, test the connection, discover and list resources, bind to a pool, delete',
   details: `  add NAME --provider local|aws|gcp|azure, then the provider's fields:
       aws:   --region R [--role-arn ARN [--external-id X]] [--access-key-id K --secret-access-key S]
       gcp:   --project-id P --region R --service-account-key-file key.json
       azure: --tenant-id T --client-id C --client-secret S --subscription-id S --region LOCATION
       any:   --endpoint URL (a LocalStack-style fake);  -f identity.json instead of flags
+             --pool POOL: its jobs run only on that Tendril pool's Tendrils
+             --credentials-from-pool: with --pool, no secrets: the pool's Tendrils supply them
+               (AWS task role, GCP workload identity, Azure managed identity)
     Secrets on a command line land in your shell history: prefer -f for them.
+  bind NAME POOL     its jobs run only on the Tendrils of POOL (refused while one of its jobs is
+                     queued or running); --credentials-from-pool: and its credentials come from
+                     them (the stored ones are deleted)
+  unbind NAME        its jobs run on Vintner's own Tendrils again
   test NAME          check the credentials with the cloud (a CONNECTION_TEST job, which then
                      discovers resources); waits for it: exit 0 and the account on success,
                      exit 1 and the reason on failure
@@ -88,10 +95,26 @@ export const identities: Command = {
     ...COMMON_OPTIONS, ...JSON_OPTION, ...fieldOptions,
     provider: { type: 'string' }, file: { type: 'string', short: 'f' }, 'service-account-key-file': { type: 'string' },
     wait: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, logs: { type: 'boolean' }, kind: { type: 'string' },
+    pool: { type: 'string' }, 'credentials-from-pool': { type: 'boolean' },
   },
   async run(ctx, values, args) {
     const api = ctx.api();
     const [action, name, ...extra] = args;
+    if (action === 'bind' || action === 'unbind') {
+      const poolRef = action === 'bind' ? extra.shift() : undefined;
+      if (!name || (action === 'bind' && !poolRef)) throw usage(action === 'bind' ? 'grape identities bind IDENTITY POOL [--credentials-from-pool]' : 'grape identities unbind IDENTITY');
+      if (extra.length) throw usage(`unexpected arguments: ${extra.join(' ')}`);
+      const identity = await identityId(api, name);
+      const target = poolRef ? await findPool(api, poolRef) : undefined;
+      const patch: Record<string, unknown> = { pool_id: target?.id ?? null };
+      if (values['credentials-from-pool']) patch.credentials_from_pool = true;
+      else if (action === 'unbind') patch.credentials_from_pool = false;
+      const updated = await api.call<IdentityJson>('PATCH', `/identities/${identity.id}`, patch);
+      if (values.json) printJson(ctx.io, updated);
+      else if (updated.pool_name) ctx.io.stdout.write(`Identity ${updated.name} now runs its jobs only on the Tendrils of pool ${updated.pool_name}${updated.credentials_from_pool ? ', with their credentials' : ''}\n`);
+      else ctx.io.stdout.write(`Identity ${updated.name} now runs its jobs on Vintner's own Tendrils\n`);
+      return EXIT.OK;
+    }
     if (extra.length) throw usage(`unexpected arguments: ${extra.join(' ')}`);
     if (action === 'add') {
       if (!name) throw usage('grape identities add NAME --provider P');
@@ -101,6 +124,8 @@ export const identities: Command = {
       if (body.provider === undefined) throw usage('which provider? --provider local, aws, gcp or azure');
       for (const f of FIELDS) if (values[f] !== undefined) body[snake(f)] = values[f];
       if (values['service-account-key-file']) body.service_account_key = JSON.stringify(readJsonFile(values['service-account-key-file'] as string, 'a service-account key file'));
+      if (values.pool !== undefined) body.pool_id = (await findPool(api, values.pool as string)).id;
+      if (values['credentials-from-pool']) body.credentials_from_pool = true;
       const created = await api.call<IdentityJson>('POST', '/identities', body);
       if (values.json) printJson(ctx.io, created);
       else ctx.io.stdout.write(`Added ${created.provider} identity ${created.name}. Check it: grape identities test ${created.name}\n`);
@@ -142,7 +167,7 @@ export const identities: Command = {
       }
       return waitAndReport(ctx, values, identity, job);
     }
-    if (action !== undefined) throw usage(`unknown action "${action}": add, test, discover, resources or delete`);
+    if (action !== undefined) throw usage(`unknown action "${action}": add, test, discover, resources, bind, unbind or delete`);
     const list = await all<IdentityJson>(api, '/identities');
     if (values.json) {
       printJson(ctx.io, list);
@@ -151,7 +176,7 @@ export const identities: Command = {
     const where = (i: IdentityJson) => [i.config.project_id ?? i.config.subscription_id, i.config.region, i.config.endpoint].filter((x) => x !== undefined).join(' ') || '-';
     const found = (i: IdentityJson) => (i.discovery ? `${i.discovery.resources} ${ago(i.discovery.at)}${i.discovery.stale ? ' (old)' : ''}` : '-');
     ctx.io.stdout.write(
-      table(['NAME', 'PROVIDER', 'WHERE', 'SECRETS', 'LAST TEST', 'RESOURCES'], list.map((i) => [i.name, i.provider, where(i), i.has_credentials ? 'stored' : '-', i.last_test_status ? `${status(ctx.color, i.last_test_status)} ${ago(i.last_tested_at)}` : '-', found(i)])),
+      table(['NAME', 'PROVIDER', 'WHERE', 'POOL', 'SECRETS', 'LAST TEST', 'RESOURCES'], list.map((i) => [i.name, i.provider, where(i), i.pool_name ?? '-', i.credentials_from_pool ? 'from pool' : i.has_credentials ? 'stored' : '-', i.last_test_status ? `${status(ctx.color, i.last_test_status)} ${ago(i.last_tested_at)}` : '-', found(i)])),
     );
     return EXIT.OK;
   },
@@ -174,7 +199,7 @@ export const tendrils: Command = {
     if (!list.length) ctx.io.stdout.write('No Tendril is running: start one with npm run worker (or npm start)\n');
     else {
       ctx.io.stdout.write(
-        table(['NAME', 'HOST', 'STATUS', 'JOBS', 'TERRAFORM', 'SEEN'], list.map((x) => [x.name, x.host, status(ctx.color, x.status), `${x.running_jobs}/${x.concurrency}`, x.terraform_version ?? '-', ago(x.last_seen_at)])),
+        table(['NAME', 'HOST', 'POOL', 'STATUS', 'JOBS', 'TERRAFORM', 'SEEN'], list.map((x) => [x.name, x.location ?? x.host, x.pool_name ?? '-', status(ctx.color, x.status), `${x.running_jobs}/${x.concurrency}`, x.terraform_version ?? '-', ago(x.last_seen_at)])),
       );
     }
     return EXIT.OK;

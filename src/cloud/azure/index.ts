@@ -10,6 +10,7 @@ import { arr, field, str } from '../http.js';
 import type { AzureCloudIdentity, ConnectionReport, DiscoveredResource, Discovery } from '../types.js';
 import { armGet, nextLink, type AzureWho } from './arm.js';
 import { fetchAzureToken } from './token.js';
+import { fetchManagedIdentityToken, IMDS_URL } from './managed-identity.js';
 
 const AZURE = { login: 'https://login.microsoftonline.com', arm: 'https://management.azure.com' };
 const API = { subscriptions: '2022-12-01', network: '2024-05-01', dnsZones: '2018-05-01', privateDnsZones: '2024-06-01' };
@@ -28,6 +29,10 @@ async function start(identity: AzureCloudIdentity, ctx: Ctx): Promise<AzureSessi
   const base = e ? { login: e, arm: e } : AZURE;
   const customEndpoint = Boolean(e);
   const { tenant_id: tenantId, client_id: clientId, subscription_id: subscriptionId } = identity.config;
+  if (!identity.credentials) {
+    const own = await fetchManagedIdentityToken(ctx, e ?? IMDS_URL, clientId || undefined, customEndpoint);
+    return { token: own.token, arm: base.arm, sub: encodeURIComponent(subscriptionId), who: { clientId: own.clientId, tenantId, subscriptionId, customEndpoint } };
+  }
   ctx.addSecret(identity.credentials.client_secret);
   const token = await fetchAzureToken(ctx, { tenantId, clientId, clientSecret: identity.credentials.client_secret }, base.login, customEndpoint);
   return { token, arm: base.arm, sub: encodeURIComponent(subscriptionId), who: { clientId, tenantId, subscriptionId, customEndpoint } };

@@ -10,6 +10,7 @@ import { arr, field, str } from '../http.js';
 import type { ConnectionReport, DiscoveredResource, Discovery, GcpCloudIdentity } from '../types.js';
 import { APIS, googleGet, type GoogleWho } from './api.js';
 import { fetchGoogleToken, parseServiceAccountKey } from './token.js';
+import { fetchMetadataToken, METADATA_URL } from './metadata.js';
 
 const GOOGLE = {
   token: 'https://oauth2.googleapis.com/token',
@@ -31,9 +32,13 @@ interface GcpSession {
 }
 
 async function start(identity: GcpCloudIdentity, ctx: Ctx): Promise<GcpSession> {
-  const key = parseServiceAccountKey(identity.credentials.service_account_key, ctx);
   const base = bases(identity);
   const customEndpoint = Boolean(identity.config.endpoint);
+  if (!identity.credentials) {
+    const own = await fetchMetadataToken(ctx, identity.config.endpoint?.replace(/\/+$/, '') ?? METADATA_URL, customEndpoint);
+    return { token: own.token, base, project: encodeURIComponent(identity.config.project_id), who: { email: own.email, projectId: identity.config.project_id, customEndpoint } };
+  }
+  const key = parseServiceAccountKey(identity.credentials.service_account_key, ctx);
   const token = await fetchGoogleToken(ctx, key, base.token, customEndpoint);
   return { token, base, project: encodeURIComponent(identity.config.project_id), who: { email: key.clientEmail, projectId: identity.config.project_id, customEndpoint } };
 }

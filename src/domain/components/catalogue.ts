@@ -142,6 +142,12 @@ export const SecretSettings = Type.Object(
 
 /** One kind's prices in a target's price table (`data/prices/<target>.json`): its own shape. */
 export type KindPrices = Record<string, any>;
+/** What a price may depend on besides the settings. */
+export interface CostContext {
+  stage: Stage;
+}
+/** A price that is one number, or one per stage (`{ "development": 0, "staging": 0, "production": 73 }`). */
+export const stagePrice = (p: number | Partial<Record<Stage, number>> | undefined, stage: Stage): number => (typeof p === 'number' ? p : (p?.[stage] ?? 0));
 
 export interface ComponentKind<P extends TProperties = TProperties> {
   /** The vine spec key and the table suffix: `vine_<kind>`. */
@@ -153,6 +159,7 @@ export interface ComponentKind<P extends TProperties = TProperties> {
   displayName: string;
   /** One item of this kind, for "Add a database" buttons and messages. */
   itemName: string;
+  /** The service each cloud target creates for this kind (test/terraform/targets.test.ts checks them against the modules). */
   services: { aws: string; gcp: string; azure: string };
   settings: TObject<P>;
   defaults(stage: Stage): Static<TObject<P>>;
@@ -169,8 +176,8 @@ export interface ComponentKind<P extends TProperties = TProperties> {
   adopts?: { field: string; resource: 'network' | 'dns_zone' };
   /** The keys of what every Terraform target answers for one component of this kind. */
   outputs: readonly string[];
-  /** Monthly list price of one component with these settings, from the kind's prices. */
-  cost(settings: Static<TObject<P>>, prices: KindPrices): number;
+  /** Monthly list price of one component with these settings, from the kind's prices (a price may be per stage: `stagePrice`). */
+  cost(settings: Static<TObject<P>>, prices: KindPrices, ctx: CostContext): number;
 }
 
 function kind<const P extends TProperties, const N extends string, const S extends boolean>(
@@ -206,7 +213,7 @@ export const COMPONENT_KINDS = [
       argocd_enabled: true,
     }),
     outputs: ['id', 'arn', 'name', 'endpoint', 'kubernetes_version', 'node_instance_type', 'node_min', 'node_max', 'oidc_issuer_url', 'argocd_url'],
-    cost: (s, p) => p.control_plane + (p.node[s.node_size] ?? 0) * Math.max(s.node_min, 1),
+    cost: (s, p, { stage }) => stagePrice(p.control_plane, stage) + (s.argocd_enabled ? (p.argocd ?? 0) : 0) + (p.node[s.node_size] ?? 0) * Math.max(s.node_min, 1),
   }),
   kind({
     kind: 'dns', short: 'dns', singleton: true, displayName: 'DNS', itemName: 'DNS zone',
@@ -232,7 +239,7 @@ export const COMPONENT_KINDS = [
   }),
   kind({
     kind: 'databases', short: 'db', singleton: false, displayName: 'Databases', itemName: 'database',
-    services: { aws: 'Aurora', gcp: 'Cloud SQL', azure: 'Azure Database' },
+    services: { aws: 'RDS', gcp: 'Cloud SQL', azure: 'Azure Database' },
     settings: DatabaseSettings, secretFields: [], max: 20,
     defaults: (stage) => ({
       engine: 'postgres' as const,
@@ -247,7 +254,7 @@ export const COMPONENT_KINDS = [
   }),
   kind({
     kind: 'caches', short: 'cache', singleton: false, displayName: 'Caches', itemName: 'cache',
-    services: { aws: 'ElastiCache', gcp: 'Memorystore', azure: 'Azure Cache' },
+    services: { aws: 'ElastiCache', gcp: 'Memorystore', azure: 'Azure Cache for Redis' },
     settings: CacheSettings, secretFields: [], max: 20,
     defaults: (stage) => ({
       engine: 'redis' as const,
@@ -256,7 +263,8 @@ export const COMPONENT_KINDS = [
       high_availability: STAGE_PROFILE[stage].highAvailability,
     }),
     outputs: ['id', 'arn', 'host', 'port', 'endpoint', 'url', 'engine', 'node_type', 'node_count'],
-    cost: (s, p) => (p.node[s.size] ?? 0) * s.node_count,
+    // `node_ha`, where a target has it: the per-node price of the tier high availability needs (Azure Premium).
+    cost: (s, p) => ((s.high_availability && p.node_ha ? p.node_ha[s.size] : p.node[s.size]) ?? 0) * s.node_count,
   }),
   kind({
     kind: 'queues', short: 'q', singleton: false, displayName: 'Queues', itemName: 'queue',

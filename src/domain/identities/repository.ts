@@ -17,11 +17,25 @@ export interface IdentityRow {
   provider: Provider;
   config: Record<string, unknown>;
   credentials_encrypted: string | null;
+  pool_id: string | null;
+  credentials_from_pool: boolean;
   last_test_status: IdentityTestStatus | null;
   last_test_message: string | null;
   last_tested_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** An identity as read for its owner: with its pool's name. */
+export interface IdentityWithPool extends IdentityRow {
+  pool_name: string | null;
+}
+
+/** A job of the identity's that has not ended (a vine's job run with it, or a test or discovery of it). */
+export interface IdentityOpenJob {
+  id: string;
+  type: string;
+  status: string;
 }
 
 export interface IdentityUse {
@@ -60,16 +74,20 @@ export interface OpenJobRow {
 export const IDENTITY_NAME_UNIQUE = 'cloud_identities_user_id_name_unique';
 
 export function createIdentityRepository(knex: Knex) {
+  const withPool = (db: Db) => db('cloud_identities as i').leftJoin('tendril_pools as p', 'p.id', 'i.pool_id').select('i.*', 'p.name as pool_name');
   return {
-    listByUser: (userId: string, trx: Db = knex): Promise<IdentityRow[]> => trx('cloud_identities').where({ user_id: userId }).orderBy('name'),
-    findById: (userId: string, id: string, trx: Db = knex): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ user_id: userId, id }).first(),
-    findByName: (userId: string, name: string, trx: Db = knex): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ user_id: userId, name }).first(),
+    listByUser: (userId: string, trx: Db = knex): Promise<IdentityWithPool[]> => withPool(trx).where('i.user_id', userId).orderBy('i.name'),
+    findById: (userId: string, id: string, trx: Db = knex): Promise<IdentityWithPool | undefined> => withPool(trx).where({ 'i.user_id': userId, 'i.id': id }).first(),
+    findByName: (userId: string, name: string, trx: Db = knex): Promise<IdentityWithPool | undefined> => withPool(trx).where({ 'i.user_id': userId, 'i.name': name }).first(),
     /** SELECT … FOR UPDATE, scoped to the user. */
     lock: (userId: string, id: string, trx: Knex.Transaction): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ user_id: userId, id }).forUpdate().first(),
     /** The identity a job runs with, whoever asks: only a Tendril running that job calls this. */
     openForJob: (id: string, trx: Db = knex): Promise<IdentityRow | undefined> => trx('cloud_identities').where({ id }).first(),
 
-    async insert(row: { user_id: string; name: string; provider: Provider; config: Record<string, unknown>; credentials_encrypted: string | null }, trx: Db = knex): Promise<IdentityRow> {
+    async insert(
+      row: { user_id: string; name: string; provider: Provider; config: Record<string, unknown>; credentials_encrypted: string | null; pool_id?: string | null; credentials_from_pool?: boolean },
+      trx: Db = knex,
+    ): Promise<IdentityRow> {
       const [created] = await trx('cloud_identities')
         .insert({ ...row, config: JSON.stringify(row.config) })
         .returning('*');
@@ -78,6 +96,16 @@ export function createIdentityRepository(knex: Knex) {
     async delete(id: string, trx: Db = knex): Promise<void> {
       await trx('cloud_identities').where({ id }).delete();
     },
+    /** Its pool and where its credentials come from (`credentials_encrypted: null` deletes the stored ones). */
+    async setPool(id: string, patch: { pool_id: string | null; credentials_from_pool: boolean; credentials_encrypted?: null }, trx: Db = knex): Promise<void> {
+      await trx('cloud_identities').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
+    },
+    /** A pool of the user's, by id (the user's own only): what an identity may be bound to. */
+    poolOf: (userId: string, poolId: string, trx: Db = knex): Promise<{ id: string; name: string } | undefined> =>
+      trx('tendril_pools').where({ user_id: userId, id: poolId }).first('id', 'name'),
+    /** Jobs run with the identity that have not ended, oldest first. */
+    openJobsOf: (identityId: string, trx: Db = knex): Promise<IdentityOpenJob[]> =>
+      trx('provision_jobs').where({ identity_id: identityId }).whereIn('status', JOB_OPEN).orderBy('created_at').select('id', 'type', 'status'),
 
     /** The outcome of a connection test: the one writer of `last_test_status`. */
     async recordTest(id: string, status: IdentityTestStatus, message: string, trx: Db = knex): Promise<void> {

@@ -29,13 +29,23 @@ const GUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const Guid = (what: string) => Type.String({ pattern: GUID, description: `${what} (a GUID)` });
 const Region = (description: string) => Type.String({ minLength: 2, maxLength: 64, pattern: '^[a-z][a-z0-9-]*[a-z0-9]$', description });
 
-const base = { name: IdentityName };
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+/** A Tendril pool of the user's (its id), or null for none: the identity's jobs run only on that pool's Tendrils. */
+export const PoolIdInput = Type.Union([Type.String({ pattern: UUID_PATTERN, description: 'a Tendril pool’s id (a UUID)' }), Type.Null()], {
+  description: 'the Tendril pool whose Tendrils alone run this identity’s jobs (its id), or null: Vintner’s own Tendrils',
+});
+export const CREDENTIALS_FROM_POOL_RULE =
+  'take the cloud credentials from the pool’s Tendrils (AWS: their task or instance role; GCP: workload identity, the metadata server’s service account; Azure: their managed identity) and store none; needs pool_id';
+const CredentialsFromPool = Type.Boolean({ description: CREDENTIALS_FROM_POOL_RULE });
+
+const base = { name: IdentityName, pool_id: Type.Optional(PoolIdInput) };
+const cloudBase = { ...base, credentials_from_pool: Type.Optional(CredentialsFromPool) };
 
 export const LocalIdentityInput = Type.Object({ ...base, provider: Type.Literal('local') }, { additionalProperties: false });
 
 export const AwsIdentityInput = Type.Object(
   {
-    ...base,
+    ...cloudBase,
     provider: Type.Literal('aws'),
     region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$', description: 'an AWS region such as eu-west-1' }),
     role_arn: Type.Optional(Type.String({ maxLength: 2048, pattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$', description: 'an IAM role ARN such as arn:aws:iam::123456789012:role/vintner' })),
@@ -49,11 +59,11 @@ export const AwsIdentityInput = Type.Object(
 
 export const GcpIdentityInput = Type.Object(
   {
-    ...base,
+    ...cloudBase,
     provider: Type.Literal('gcp'),
     project_id: Type.String({ pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$', description: 'a GCP project id such as my-project-123' }),
     region: Region('a GCP region such as europe-west1'),
-    service_account_key: Type.String({ minLength: 2, maxLength: 20000, description: 'the service-account key file (JSON)' }),
+    service_account_key: Type.Optional(Type.String({ minLength: 2, maxLength: 20000, description: 'the service-account key file (JSON); required unless credentials_from_pool' })),
     endpoint: Type.Optional(Endpoint),
   },
   { additionalProperties: false },
@@ -61,11 +71,11 @@ export const GcpIdentityInput = Type.Object(
 
 export const AzureIdentityInput = Type.Object(
   {
-    ...base,
+    ...cloudBase,
     provider: Type.Literal('azure'),
     tenant_id: Type.String({ maxLength: 253, pattern: `${GUID}|^[a-z0-9.-]+\\.[a-z]{2,}$`, description: 'a tenant id (GUID) or domain' }),
-    client_id: Guid('a client id'),
-    client_secret: Type.String({ minLength: 1, maxLength: 1000 }),
+    client_id: Type.Optional(Guid('the application’s client id; required unless credentials_from_pool (then: a user-assigned managed identity’s client id, or none for the system-assigned one)')),
+    client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'the client secret’s Value; required unless credentials_from_pool' })),
     subscription_id: Guid('a subscription id'),
     region: Region('an Azure location such as westeurope'),
     endpoint: Type.Optional(Endpoint),
@@ -139,6 +149,9 @@ export const IdentitySchema = Type.Object(
     provider: literals(PROVIDERS),
     config: FreeObject('non-secret settings (region, role_arn, project_id …; access_key_id_masked for AWS keys)'),
     has_credentials: Type.Boolean({ description: 'whether secret credentials are stored (never shown)' }),
+    pool_id: Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'uuid', description: 'the Tendril pool whose Tendrils alone run its jobs; null: Vintner’s own Tendrils' }),
+    pool_name: NullableString,
+    credentials_from_pool: Type.Boolean({ description: 'its cloud credentials come from the pool’s Tendrils (task role, workload identity, managed identity): nothing is stored' }),
     last_test_status: Type.Unsafe<IdentityTestStatus | null>({ type: ['string', 'null'], enum: [...Object.values(IdentityTestStatus), null] }),
     last_test_message: NullableString,
     last_tested_at: NullableDateTime,
@@ -149,6 +162,18 @@ export const IdentitySchema = Type.Object(
   { title: 'Identity' },
 );
 export type Identity = Static<typeof IdentitySchema>;
+
+/** PATCH of an identity: its pool, and where its credentials come from. Settings and secrets are not edited (delete and add again). */
+export const IdentityPatchSchema = Type.Object(
+  {
+    pool_id: Type.Optional(PoolIdInput),
+    credentials_from_pool: Type.Optional(
+      Type.Boolean({ description: `${CREDENTIALS_FROM_POOL_RULE}. Turning it on deletes the stored credentials; turning it off needs an identity complete without them (an AWS role)` }),
+    ),
+  },
+  { additionalProperties: false, title: 'IdentityPatch' },
+);
+export type IdentityPatch = Static<typeof IdentityPatchSchema>;
 
 /** `AKIAIOSFODNN7EXAMPLE` → `AKIA…MPLE`; short values show nothing of themselves. */
 export function maskKeyId(id: string): string {

@@ -7,10 +7,10 @@ import type { Knex } from 'knex';
 import type { Sealer } from '../crypto.js';
 import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
 import { invalid, isUniqueViolation, isUuid, schemaErrors } from '../validation.js';
-import { createIdentityRepository, IDENTITY_NAME_UNIQUE, type DiscoveryRow, type IdentityRow, type OpenJobRow } from './repository.js';
+import { createIdentityRepository, IDENTITY_NAME_UNIQUE, type DiscoveryRow, type IdentityWithPool, type OpenJobRow } from './repository.js';
 import {
-  currentFieldNames, DISCOVERY_STALE_MS, IDENTITY_INPUT_SCHEMAS, PROVIDERS, RESOURCE_KINDS, SECRET_FIELDS, maskKeyId,
-  type DiscoveredResource, type DiscoverySummary, type Identity, type Provider, type ResourceKind,
+  currentFieldNames, DISCOVERY_STALE_MS, IDENTITY_INPUT_SCHEMAS, IdentityPatchSchema, PROVIDERS, RESOURCE_KINDS, SECRET_FIELDS, maskKeyId,
+  type DiscoveredResource, type DiscoverySummary, type Identity, type IdentityPatch, type Provider, type ResourceKind,
 } from './schema.js';
 
 type Db = Knex | Knex.Transaction;
@@ -33,13 +33,16 @@ export function toDiscoverySummary(row: DiscoveryRow | undefined, now = Date.now
   };
 }
 
-export function toIdentityView(row: IdentityRow, discovery: DiscoveryRow | undefined = undefined): Identity {
+export function toIdentityView(row: IdentityWithPool, discovery: DiscoveryRow | undefined = undefined): Identity {
   return {
     id: row.id,
     name: row.name,
     provider: row.provider,
     config: currentFieldNames(row.config ?? {}),
     has_credentials: row.credentials_encrypted !== null,
+    pool_id: row.pool_id ?? null,
+    pool_name: row.pool_name ?? null,
+    credentials_from_pool: row.credentials_from_pool === true,
     last_test_status: row.last_test_status,
     last_test_message: row.last_test_message,
     last_tested_at: row.last_tested_at,
@@ -54,16 +57,24 @@ const notFound = (ref: string) => new NotFoundError(`identity ${isUuid(ref) ? re
 /** Rules TypeBox cannot say: which AWS fields go together, what a GCP key must contain. */
 function crossFieldErrors(provider: Provider, input: Record<string, unknown>): FieldError[] {
   const errors: FieldError[] = [];
+  const has = (f: string) => input[f] !== undefined;
+  const fromPool = input.credentials_from_pool === true;
   if (typeof input.name === 'string' && isUuid(input.name)) errors.push({ field: 'name', message: 'must not look like an id' });
-  if (provider === 'aws') {
-    const has = (f: string) => input[f] !== undefined;
+  if (fromPool) {
+    if (input.pool_id === undefined || input.pool_id === null) errors.push({ field: 'credentials_from_pool', message: 'needs pool_id: only the Tendrils of a pool can supply the credentials' });
+    for (const f of SECRET_FIELDS[provider]) if (has(f)) errors.push({ field: f, message: 'is not stored when credentials_from_pool is true (the pool’s Tendrils supply the credentials)' });
+  }
+  if (provider === 'aws' && !fromPool) {
     if (has('access_key_id') !== has('secret_access_key')) {
       const missing = has('access_key_id') ? 'secret_access_key' : 'access_key_id';
       errors.push({ field: missing, message: `is required with ${missing === 'access_key_id' ? 'secret_access_key' : 'access_key_id'}` });
     } else if (!has('role_arn') && !has('access_key_id')) {
-      errors.push({ field: 'role_arn', message: 'is required unless access_key_id and secret_access_key are given (a role is preferred)' });
+      errors.push({ field: 'role_arn', message: 'is required unless access_key_id and secret_access_key are given (a role is preferred), or the credentials come from a pool’s Tendrils' });
     }
-    if (has('external_id') && !has('role_arn')) errors.push({ field: 'external_id', message: 'only goes with role_arn' });
+  }
+  if (provider === 'aws' && has('external_id') && !has('role_arn')) errors.push({ field: 'external_id', message: 'only goes with role_arn' });
+  if (!fromPool) {
+    for (const f of REQUIRED_UNLESS_FROM_POOL[provider]) if (!has(f)) errors.push({ field: f, message: 'is required (unless the credentials come from a pool’s Tendrils)' });
   }
   if (provider === 'gcp' && typeof input.service_account_key === 'string') {
     let key: unknown;
@@ -82,12 +93,33 @@ function crossFieldErrors(provider: Provider, input: Record<string, unknown>): F
   return errors;
 }
 
+/** Fields a provider needs unless its identity takes its credentials from a pool's Tendrils. */
+const REQUIRED_UNLESS_FROM_POOL: Record<Provider, readonly string[]> = {
+  local: [],
+  aws: [],
+  gcp: ['service_account_key'],
+  azure: ['client_id', 'client_secret'],
+};
+
+/**
+ * What an identity taking its credentials from its pool lacks to do without them, in words
+ * (such an identity stores no secret); undefined when nothing: an AWS role, assumed with the
+ * Tendril's own credentials wherever the identity's jobs run.
+ */
+function missingWithoutPool(row: IdentityWithPool): string | undefined {
+  if (row.credentials_encrypted !== null) return undefined;
+  if (row.provider === 'aws') return currentFieldNames(row.config ?? {}).role_arn ? undefined : 'a role ARN or access keys';
+  if (row.provider === 'gcp') return 'a service-account key';
+  if (row.provider === 'azure') return 'a client id and secret';
+  return undefined;
+}
+
 /** Splits a valid input into stored config and the secret part to seal. */
 function split(provider: Provider, input: Record<string, unknown>): { config: Record<string, unknown>; secret: Record<string, string> | null } {
   const config: Record<string, unknown> = {};
   const secret: Record<string, string> = {};
   for (const [field, value] of Object.entries(input)) {
-    if (field === 'name' || field === 'provider' || value === undefined) continue;
+    if (field === 'name' || field === 'provider' || field === 'pool_id' || field === 'credentials_from_pool' || value === undefined) continue;
     if (SECRET_FIELDS[provider].includes(field)) secret[field] = value as string;
     else config[field] = value;
   }
@@ -106,13 +138,20 @@ export interface IdentityServiceDeps {
 export function createIdentityService({ knex, sealer }: IdentityServiceDeps) {
   const repo = createIdentityRepository(knex);
 
-  async function rowById(userId: string, id: string, trx: Db = knex): Promise<IdentityRow> {
+  async function rowById(userId: string, id: string, trx: Db = knex): Promise<IdentityWithPool> {
     const row = isUuid(id) ? await repo.findById(userId, id, trx) : undefined;
     if (!row) throw notFound(id);
     return row;
   }
 
-  const withDiscovery = async (rows: IdentityRow[]): Promise<Identity[]> => {
+  /** The user's pool of that id, or a field error that reads like a missing one (another user's pool is one). */
+  async function poolFor(userId: string, poolId: string, trx: Db = knex): Promise<{ id: string; name: string }> {
+    const pool = isUuid(poolId) ? await repo.poolOf(userId, poolId, trx) : undefined;
+    if (!pool) throw invalid('identity', [{ field: 'pool_id', message: `pool ${poolId} not found` }]);
+    return pool;
+  }
+
+  const withDiscovery = async (rows: IdentityWithPool[]): Promise<Identity[]> => {
     const found = await repo.lastDiscoveries(rows.map((r) => r.id));
     return rows.map((r) => toIdentityView(r, found.get(r.id)));
   };
@@ -168,6 +207,7 @@ export function createIdentityService({ knex, sealer }: IdentityServiceDeps) {
       if (errors.length) throw invalid(`${p} identity`, errors);
 
       const { config, secret } = split(p, obj);
+      const poolId = typeof obj.pool_id === 'string' ? (await poolFor(userId, obj.pool_id)).id : null;
       try {
         const row = await repo.insert({
           user_id: userId,
@@ -175,14 +215,68 @@ export function createIdentityService({ knex, sealer }: IdentityServiceDeps) {
           provider: p,
           config,
           credentials_encrypted: secret ? sealer.seal(JSON.stringify(secret)) : null,
+          pool_id: poolId,
+          credentials_from_pool: obj.credentials_from_pool === true,
         });
-        return toIdentityView(row);
+        return toIdentityView((await repo.findById(userId, row.id))!);
       } catch (err) {
         if (isUniqueViolation(err, IDENTITY_NAME_UNIQUE)) {
           throw invalid('identity', [{ field: 'name', message: `an identity named "${obj.name as string}" already exists` }]);
         }
         throw err;
       }
+    },
+
+    /**
+     * Binds it to a pool (`pool_id`), unbinds it (`pool_id: null`), or says where its credentials
+     * come from (`credentials_from_pool`). Its jobs then run only on that pool's Tendrils, so the
+     * pool cannot change while a job of it is queued or running (that job was routed already).
+     * Credentials from the pool: the stored ones are deleted; such an identity cannot leave its
+     * pool, and stops taking the pool's credentials only when it is complete without them.
+     */
+    async update(userId: string, id: string, input: unknown): Promise<Identity> {
+      const errors = schemaErrors(IdentityPatchSchema, input);
+      if (errors.length) throw invalid('identity', errors);
+      const patch = input as IdentityPatch;
+      if (!isUuid(id) || !isUuid(userId)) throw notFound(id);
+      await knex.transaction(async (trx) => {
+        const locked = await repo.lock(userId, id, trx);
+        if (!locked) throw notFound(id);
+        const row = (await repo.findById(userId, id, trx))!;
+        const poolId = patch.pool_id === undefined ? row.pool_id : patch.pool_id;
+        const pool = poolId ? await poolFor(userId, poolId, trx) : undefined;
+        const fromPool = patch.credentials_from_pool ?? row.credentials_from_pool;
+        if (fromPool && row.provider === 'local') throw invalid('identity', [{ field: 'credentials_from_pool', message: 'local identities need no credentials' }]);
+        if (fromPool && !pool) {
+          if (row.credentials_from_pool && patch.pool_id === null) {
+            throw new ConflictError(
+              `identity "${row.name}" takes its credentials from pool "${row.pool_name}"'s Tendrils: it cannot leave the pool while it does (set credentials_from_pool to false together, if it has what it needs without them)`,
+            );
+          }
+          throw invalid('identity', [{ field: 'credentials_from_pool', message: 'needs pool_id: only the Tendrils of a pool can supply the credentials' }]);
+        }
+        if (!fromPool && row.credentials_from_pool) {
+          const lacking = missingWithoutPool(row);
+          if (lacking) {
+            throw new ConflictError(
+              `identity "${row.name}" stores no credentials of its own (it has no ${lacking}): it can only take them from its pool's Tendrils; delete it and add it again with ${lacking} to change that`,
+            );
+          }
+        }
+        if ((pool?.id ?? null) !== row.pool_id) {
+          const open = await repo.openJobsOf(row.id, trx);
+          if (open.length) {
+            const jobs = open.map((j) => `${j.type} ${j.id} (${j.status})`).join(', ');
+            throw new ConflictError(`identity "${row.name}" has jobs queued or running (${jobs}): its pool can change once they end (or are cancelled)`);
+          }
+        }
+        await repo.setPool(
+          row.id,
+          { pool_id: pool?.id ?? null, credentials_from_pool: fromPool, ...(fromPool && row.credentials_encrypted !== null ? { credentials_encrypted: null } : {}) },
+          trx,
+        );
+      });
+      return (await withDiscovery([await rowById(userId, id)]))[0]!;
     },
 
     /** Refused while a vine uses it: the vines are named so the user knows what to change first. */

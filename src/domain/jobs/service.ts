@@ -25,6 +25,8 @@ export interface CreateJobInput {
   planJobId?: string;
   /** BOOTSTRAP: push back the state kept with that failed job of the vine. */
   recoverJobId?: string;
+  /** DEPLOY_WORKER / DESTROY_WORKER: the Tendril pool whose Tendril infrastructure the job makes or removes. */
+  poolId?: string;
 }
 
 export function createJobService(knex: Knex) {
@@ -72,6 +74,14 @@ export function createJobService(knex: Knex) {
       if (plan.config_version !== vine.config_version) {
         throw new ConflictError(`plan ${plan.id} is stale: the vine's configuration changed since it was planned; run a new plan`);
       }
+      // A restore of an older state after the plan: Terraform would refuse the plan as stale.
+      const restored = await trx('terraform_states as s')
+        .join('provision_jobs as p', 'p.id', trx.raw('?', [plan.id]))
+        .where('s.state_key', `vine:${vine.id}`)
+        .whereNotNull('s.restored_from')
+        .whereRaw('s.created_at > coalesce(p.finished_at, p.queued_at)')
+        .first('s.id');
+      if (restored) throw new ConflictError(`plan ${plan.id} is stale: an older state was restored since it was planned; run a new plan`);
     }
     if (input.recoverJobId !== undefined) {
       if (input.type !== 'BOOTSTRAP') throw new ValidationError('only a BOOTSTRAP recovers a kept state', [{ field: 'recover_job_id', message: 'only for BOOTSTRAP' }]);

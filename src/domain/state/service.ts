@@ -8,13 +8,13 @@
  * taken away can neither write nor lock any more. Users read its history and restore an older
  * version through the vine's owner, never while a job runs on it.
  */
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Sealer } from '../crypto.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
 import { JOB_RUNNING } from '../jobs/status.js';
 import { hashToken } from '../users/tokens.js';
 import { isUuid } from '../validation.js';
+import { createStateHistory, md5, resourceAddresses, type StateDocument } from './history.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -34,19 +34,6 @@ export interface LockInfo {
   Info?: string;
 }
 
-export interface StateVersion {
-  id: string;
-  serial: number;
-  lineage: string;
-  resources: number;
-  md5: string;
-  job_id: string | null;
-  job_type: string | null;
-  tendril_name: string | null;
-  restored_from: string | null;
-  created_at: Date;
-}
-
 /** The run allowed to touch a state: a running job, its credential checked. */
 export interface StateCaller {
   jobId: string;
@@ -60,19 +47,17 @@ export class StateLockedError extends ConflictError {
   }
 }
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
-
 function parseState(body: Buffer): { serial: number; lineage: string; resources: number } {
-  let doc: { serial?: unknown; lineage?: unknown; resources?: unknown };
+  let doc: StateDocument;
   try {
-    doc = JSON.parse(body.toString('utf8')) as typeof doc;
+    doc = JSON.parse(body.toString('utf8')) as StateDocument;
   } catch {
     throw new ValidationError('the state is not JSON', [{ field: 'body', message: 'must be a Terraform state document' }]);
   }
-  if (typeof doc.serial !== 'number' || typeof doc.lineage !== 'string') {
+  if (typeof doc !== 'object' || doc === null || typeof doc.serial !== 'number' || typeof doc.lineage !== 'string') {
     throw new ValidationError('the state has no serial and lineage', [{ field: 'body', message: 'must be a Terraform state document' }]);
   }
-  return { serial: doc.serial, lineage: doc.lineage, resources: Array.isArray(doc.resources) ? doc.resources.length : 0 };
+  return { serial: doc.serial, lineage: doc.lineage, resources: resourceAddresses(doc).length };
 }
 
 export function createStateService({ knex, sealer }: { knex: Knex; sealer: Sealer }) {
@@ -86,7 +71,8 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
     if (!('vineId' in owner)) return;
     const exists = await trx('information_schema.tables').where({ table_schema: 'terraform_state', table_name: 'states' }).first();
     if (!exists) return;
-    const legacy = await trx('terraform_state.states').where({ name: `vine-${owner.vineId}` }).first('data');
+    // FOR UPDATE: a job's first read and the State tab at once move it in once, not twice.
+    const legacy = await trx('terraform_state.states').where({ name: `vine-${owner.vineId}` }).forUpdate().first('data');
     if (!legacy?.data) return;
     const body = Buffer.from(String(legacy.data));
     const meta = parseState(body);
@@ -104,17 +90,6 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
     if (!row) return undefined;
     const body = sealer.openBytes(row.state_encrypted as Buffer);
     return body.length ? body : undefined;
-  }
-
-  /** A vine's state versions, newest first (the vine's owner has been checked). */
-  async function history(vineId: string, limit = 50): Promise<StateVersion[]> {
-    return knex('terraform_states as s')
-      .leftJoin('provision_jobs as j', 'j.id', 's.job_id')
-      .leftJoin('tendrils as t', 't.id', 's.tendril_id')
-      .where('s.state_key', stateKey({ vineId }))
-      .orderBy('s.id', 'desc')
-      .limit(limit)
-      .select('s.id', 's.serial', 's.lineage', 's.resources', 's.md5', 's.job_id', 'j.type as job_type', 't.name as tendril_name', 's.restored_from', 's.created_at');
   }
 
   const lockOf = async (key: string, db: Db = knex): Promise<{ lock_id: string; info: LockInfo; job_id: string | null } | undefined> =>
@@ -236,45 +211,8 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
       });
     },
 
-    history,
-
-    /** What a version holds, without a single attribute value (they may be secrets): its resources by address. */
-    async inspect(vineId: string, versionId: string): Promise<{ version: StateVersion; resources: string[]; outputs: string[] }> {
-      const row = isUuid(vineId) && /^\d{1,18}$/.test(versionId) ? await knex('terraform_states').where({ state_key: stateKey({ vineId }), id: versionId }).first() : undefined;
-      if (!row) throw new NotFoundError(`state version ${versionId} not found`);
-      const body = sealer.openBytes(row.state_encrypted as Buffer);
-      const doc = body.length ? (JSON.parse(body.toString('utf8')) as { resources?: Array<{ mode: string; type: string; name: string; instances?: Array<{ index_key?: unknown }> }>; outputs?: Record<string, unknown> }) : {};
-      const resources = (doc.resources ?? []).flatMap((r) =>
-        (r.instances ?? [{}]).map((i) => `${r.mode === 'data' ? 'data.' : ''}${r.type}.${r.name}${i.index_key !== undefined ? `[${JSON.stringify(i.index_key)}]` : ''}`),
-      );
-      const [version] = (await history(vineId, 10_000)).filter((v) => String(v.id) === String(versionId));
-      return { version: version!, resources, outputs: Object.keys(doc.outputs ?? {}) };
-    },
-
-    /**
-     * Makes an older version current again (a new version, serial above the current one, so
-     * Terraform accepts it): refused while the state is locked. The caller has checked that no
-     * job of the vine is queued or running.
-     */
-    async restore(vineId: string, versionId: string): Promise<StateVersion> {
-      const key = stateKey({ vineId });
-      return knex.transaction(async (trx) => {
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
-        const lock = await lockOf(key, trx);
-        if (lock) throw new StateLockedError(lock.info);
-        const old = /^\d{1,18}$/.test(versionId) ? await trx('terraform_states').where({ state_key: key, id: versionId }).first() : undefined;
-        if (!old) throw new NotFoundError(`state version ${versionId} not found`);
-        const now = await current(key, trx);
-        const doc = JSON.parse(sealer.openBytes(old.state_encrypted as Buffer).toString('utf8')) as Record<string, unknown>;
-        doc.serial = Number(now?.serial ?? 0) + 1;
-        doc.lineage = now?.lineage ?? doc.lineage;
-        const body = Buffer.from(JSON.stringify(doc, null, 2));
-        const [row] = await trx('terraform_states')
-          .insert({ state_key: key, vine_id: vineId, serial: doc.serial, lineage: doc.lineage, resources: Array.isArray(doc.resources) ? doc.resources.length : 0, md5: md5(body), state_encrypted: sealer.sealBytes(body), restored_from: old.id })
-          .returning('id');
-        return (await history(vineId, 1)).find((v) => String(v.id) === String(row.id))!;
-      });
-    },
+    /** The vine's versions for its owner, what one holds, restoring one (./history.ts). */
+    ...createStateHistory({ knex, sealer, importLegacy: (vineId, trx) => importLegacy({ vineId }, trx) }),
   };
 }
 

@@ -80,18 +80,34 @@ export function createTendrilRepository(knex: Knex) {
       return transitionRows(db, TABLE, match, to, to === TendrilStatus.RUNNING ? { stopped_at: null } : { stopped_at: db.fn.now() }, where ? { where } : {});
     },
 
+    /**
+     * A deleted pool's Tendrils go with it (their tokens went already): kept, in no pool, they
+     * would read as Vintner's own — their names, hosts and locations shown to every user. The jobs
+     * they ran keep their history, without the Tendril.
+     */
+    async forgetPool(poolId: string, db: Db = knex): Promise<number> {
+      return db('tendrils').where({ pool_id: poolId }).delete();
+    },
+
     countRunning: async (db: Db = knex): Promise<number> =>
       Number((await db('tendrils').where({ status: TendrilStatus.RUNNING }).count<{ count: string }[]>('* as count'))[0]?.count ?? 0),
 
-    /** Running Tendrils first, then the most recently seen; stopped ones age out after `keepStoppedHours`. */
-    async list(opts: { keepStoppedHours?: number } = {}, db: Db = knex): Promise<Tendril[]> {
+    /**
+     * Running Tendrils first, then the most recently seen; stopped ones age out after
+     * `keepStoppedHours`. Vintner's own Tendrils, and of the pools' only `userId`'s: a pool's
+     * Tendrils are its owner's business.
+     */
+    async list(opts: { keepStoppedHours?: number; userId?: string } = {}, db: Db = knex): Promise<Tendril[]> {
       const hours = opts.keepStoppedHours ?? 24;
       const [rows, running] = await Promise.all([
         db('tendrils as t')
+          .leftJoin('tendril_pools as p', 'p.id', 't.pool_id')
           .where((q) => q.where('t.status', TendrilStatus.RUNNING).orWhere('t.last_seen_at', '>', db.raw('now() - make_interval(hours => ?)', [hours])))
+          .where((q) => (opts.userId ? q.whereNull('t.pool_id').orWhere('p.user_id', opts.userId) : q.whereNull('t.pool_id')))
           .orderByRaw("t.status = 'RUNNING' desc, t.last_seen_at desc")
           .select(
             't.id', 't.name', 't.host', 't.pid', 't.version', 't.terraform_version', 't.concurrency', 't.in_process', 't.status', 't.started_at', 't.last_seen_at', 't.stopped_at',
+            't.pool_id', 'p.name as pool_name', 't.location',
             db.raw('extract(epoch from now() - t.last_seen_at)::float8 as heartbeat_age_seconds'),
           ),
         jobs.runningByTendril(db),

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { DiscoveredResourceSchema, ResourceKindSchema } from '../../domain/identities/schema.js';
-import { IdParams, Identity, IdentityCreate, Job, NameParams, NoContent, Page, PageQuery, problems } from './schemas.js';
+import { IdParams, Identity, IdentityCreate, IdentityPatch, Job, NameParams, NoContent, Page, PageQuery, problems } from './schemas.js';
 import { paginate } from './validation.js';
 
 const tags = ['identities'];
@@ -34,6 +34,17 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/identities/:id', {
     schema: { summary: 'An identity (never its secrets)', tags, params: IdParams, response: { 200: Identity, ...problems(401, 404) } },
   }, async (req) => identities.get(req.user!.id, req.params.id));
+
+  app.patch('/identities/:id', {
+    schema: {
+      summary: 'Bind an identity to a Tendril pool, unbind it, or say where its credentials come from',
+      description:
+        '`pool_id`: a pool of yours (its jobs then run only on that pool’s Tendrils), or null (Vintner’s own Tendrils); refused (409) while a job of it is queued or running. ' +
+        '`credentials_from_pool: true`: the pool’s Tendrils supply the cloud credentials (AWS task role, GCP workload identity, Azure managed identity) and the stored ones are deleted; such an identity cannot leave its pool. ' +
+        'A pool of another user is refused as not found.',
+      tags, params: IdParams, body: IdentityPatch, response: { 200: Identity, ...problems(400, 401, 404, 409) },
+    },
+  }, async (req) => identities.update(req.user!.id, req.params.id, req.body));
 
   app.delete('/identities/:id', {
     schema: { summary: 'Delete an identity (refused while a vine uses it)', tags, params: IdParams, response: { 204: NoContent, ...problems(401, 404, 409) } },

@@ -19,7 +19,9 @@ import jobRoutes from './jobs.js';
 import { buildOpenApi, type CollectedRoute } from './openapi.js';
 import { renderReference } from './reference.js';
 import tendrilRoutes from './tendrils.js';
+import poolRoutes from './pools.js';
 import stateRoutes from './state.js';
+import stateVersionRoutes from './state-versions.js';
 import { apiValidatorCompiler } from './validation.js';
 import vineRoutes from './vines.js';
 import vineyardRoutes from './vineyards.js';
@@ -100,7 +102,9 @@ export default async function apiV1(parent: FastifyInstance) {
   await app.register(jobRoutes, { cache });
   await app.register(identityRoutes);
   await app.register(tendrilRoutes);
+  await app.register(poolRoutes);
   await app.register(stateRoutes, { state: app.services.state });
+  await app.register(stateVersionRoutes);
 
   let doc: Record<string, unknown> | undefined;
   let html: string | undefined;

@@ -21,11 +21,14 @@ import { literals, NullableString } from '../../domain/schema.js';
 export { JobSchema as Job, LogLineSchema as LogLine } from '../../domain/jobs/schema.js';
 export { IdentitySchema as Identity } from '../../domain/identities/schema.js';
 export { TendrilSchema as Tendril } from '../../domain/tendrils/schema.js';
+export { PoolSchema as Pool, PoolTokenSchema as PoolToken, PoolTokenCreatedSchema as PoolTokenCreated, PoolTendrilSchema as PoolTendril, PoolCreateSchema as PoolCreate, PoolPatchSchema as PoolPatch, PoolTokenCreateSchema as PoolTokenCreate } from '../../domain/pools/schema.js';
+export { IdentityPatchSchema as IdentityPatch } from '../../domain/identities/schema.js';
 export { UserSchema as User, ApiTokenSchema as ApiToken } from '../../domain/users/schema.js';
 export { VineyardSchema as Vineyard } from '../../domain/vineyards/schema.js';
 export { VineSchema as Vine, ComponentSchema as Component, VineDetailSchema as VineDetail, VineDiffSchema as VineDiff, VineCreatedSchema as VineCreated, VineReplacedSchema as VineReplaced } from '../../domain/vines/schema.js';
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, description: 'the object’s id (a UUID)' }) });
+export const PoolTokenParams = Type.Object({ ...IdParams.properties, token_id: Type.String({ minLength: 1, maxLength: 100, description: 'the token’s id (a UUID)' }) });
 export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, description: 'the object’s name' }) });
 
 export const PageQuery = Type.Object(

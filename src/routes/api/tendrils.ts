@@ -9,10 +9,10 @@ const tendrilRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tendrils = createTendrilRepository(app.deps.knex);
   app.get('/tendrils', {
     schema: {
-      summary: 'List the Tendrils: running ones, and those that stopped or died in the last day',
+      summary: 'List the Tendrils: Vintner’s own and your pools’ — running ones, and those that stopped or died in the last day',
       tags: ['tendrils'], querystring: PageQuery, response: { 200: Page(TendrilSchema, 'TendrilPage'), ...problems(400, 401) },
     },
-  }, async (req) => paginate(await tendrils.list(), (t) => [t.status === 'RUNNING' ? '0' : '1', t.name, t.id], req.query));
+  }, async (req) => paginate(await tendrils.list({ userId: req.user!.id }), (t) => [t.status === 'RUNNING' ? '0' : '1', t.name, t.id], req.query));
 };
 
 export default tendrilRoutes;

@@ -53,6 +53,8 @@ export interface AzureFakeState {
   delayMs: Record<string, number>;
   /** A nextLink pointing elsewhere than this server, to check it is not followed. */
   foreignNextLink?: boolean;
+  /** The managed identities of the machine (IMDS): the system-assigned one first (undefined: none). */
+  machine?: { tenantId: string; systemAssigned?: AzureApp; userAssigned?: AzureApp[] };
 }
 export interface AzureFake extends FakeServer {
   state: AzureFakeState;
@@ -117,6 +119,20 @@ export async function startAzureFake(initial: Partial<AzureFakeState> = {}): Pro
       const token = `eyJ0eXAiOiJKV1Qi.test-${randomBytes(24).toString('base64url')}`;
       tokens.set(token, { tenantId: tenant.id, clientId: app.clientId, objectId: app.objectId });
       return sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+    }
+
+    // --- The Instance Metadata Service: a managed identity's token.
+    if (req.method === 'GET' && req.path === '/metadata/identity/oauth2/token') {
+      req.route = 'imds:token';
+      if (req.headers.metadata !== 'true') return sendJson(res, 400, { error: 'bad_request', error_description: 'Required metadata header not specified' });
+      if (req.query.get('resource') !== 'https://management.azure.com/') return sendJson(res, 400, { error: 'invalid_resource', error_description: 'AADSTS500011: The resource principal named x was not found' });
+      const clientId = req.query.get('client_id');
+      const m = state.machine;
+      const app = clientId ? m?.userAssigned?.find((a) => a.clientId === clientId) : m?.systemAssigned;
+      if (!m || !app) return sendJson(res, 400, { error: 'invalid_request', error_description: 'Identity not found' });
+      const token = `eyJ0eXAiOiJKV1Qi.msi-${randomBytes(24).toString('base64url')}`;
+      tokens.set(token, { tenantId: m.tenantId, clientId: app.clientId, objectId: app.objectId });
+      return sendJson(res, 200, { access_token: token, client_id: app.clientId, expires_in: '86399', expires_on: '1700000000', resource: 'https://management.azure.com/', token_type: 'Bearer' });
     }
 
     // --- Resource Manager

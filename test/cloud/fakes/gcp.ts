@@ -50,6 +50,8 @@ export interface GcpFakeState {
   throttle: Record<string, number>;
   delayMs: Record<string, number>;
   clockOffsetMs: number;
+  /** The service account of the machine (its metadata server); undefined: none attached (404). */
+  machineAccount?: string;
 }
 export interface GcpFake extends FakeServer {
   state: GcpFakeState;
@@ -134,6 +136,18 @@ export async function startGcpFake(initial: Partial<GcpFakeState> = {}): Promise
       if (takeThrottle(state.throttle, 'oauth:token')) return bad('rate_limit_exceeded', 'Rate limit exceeded.', 429);
       const token = `ya29.test-${randomBytes(24).toString('base64url')}`;
       tokens.set(token, account.email);
+      return sendJson(res, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
+    }
+
+    // --- The metadata server of the machine (Compute Engine, GKE Workload Identity).
+    if (req.method === 'GET' && req.path.startsWith('/computeMetadata/v1/')) {
+      req.route = `metadata:${req.path.endsWith('/token') ? 'token' : 'account'}`;
+      if (req.headers['metadata-flavor'] !== 'Google') return sendJson(res, 403, { error: 'Missing Metadata-Flavor:Google header.' });
+      const base = '/computeMetadata/v1/instance/service-accounts/default';
+      if (!state.machineAccount || (req.path !== `${base}/` && req.path !== `${base}/token`)) return sendJson(res, 404, { error: 'Not Found' });
+      if (req.path === `${base}/`) return sendJson(res, 200, { aliases: ['default'], email: state.machineAccount, scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+      const token = `ya29.machine-${randomBytes(24).toString('base64url')}`;
+      tokens.set(token, state.machineAccount);
       return sendJson(res, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
     }
 
