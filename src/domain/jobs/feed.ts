@@ -69,6 +69,27 @@ interface Feed {
   retry?: NodeJS.Timeout;
 }
 
+/**
+ * A job's status and its lines after `after` (at most `limit`), in one statement: what it reads
+ * is one snapshot, so a final status means every line is among them or before. One round trip per
+ * wake-up (500 running jobs each followed wake their feeds a few times a second).
+ */
+async function readStatusAndLines(knex: Knex, jobId: string, after: number, limit: number): Promise<{ status?: JobStatus; lines: StoredLogLine[] }> {
+  const { rows } = await knex.raw<{ rows: Array<{ status: JobStatus; seq: number | null; stream: StoredLogLine['stream']; level: StoredLogLine['level']; line: string; created_at: StoredLogLine['created_at'] }> }>(
+    `SELECT j.status, l.seq, l.stream, l.level, l.line, l.created_at
+       FROM provision_jobs j
+       LEFT JOIN LATERAL (
+         SELECT seq, stream, level, line, created_at FROM provision_job_logs
+          WHERE job_id = j.id AND seq > ? ORDER BY seq LIMIT ?) l ON true
+      WHERE j.id = ?
+      ORDER BY l.seq`,
+    [after, limit, jobId],
+  );
+  const lines: StoredLogLine[] = [];
+  for (const r of rows) if (r.seq !== null) lines.push({ seq: r.seq, stream: r.stream, level: r.level, line: r.line, created_at: r.created_at });
+  return { status: rows[0]?.status, lines };
+}
+
 export async function createJobLogFeeds(knex: Knex, hub: NotifyHub, opts: { keepLines?: number; onError?: (err: Error) => void } = {}): Promise<JobLogFeeds> {
   const keepLines = opts.keepLines ?? FEED_KEEP_LINES;
   const feeds = new Map<string, Feed>();
@@ -124,8 +145,7 @@ export async function createJobLogFeeds(knex: Knex, hub: NotifyHub, opts: { keep
         feed.again = false;
         for (;;) {
           if (feeds.get(feed.jobId) !== feed || feed.final) return;
-          const job = await knex('provision_jobs').where({ id: feed.jobId }).first('status');
-          const lines = await readLogs(knex, feed.jobId, feed.last, PAGE);
+          const { status, lines } = await readStatusAndLines(knex, feed.jobId, feed.last, PAGE);
           if (lines.length) {
             keep(feed, lines);
             for (const f of feed.followers) {
@@ -143,9 +163,10 @@ export async function createJobLogFeeds(knex: Knex, hub: NotifyHub, opts: { keep
             }
           }
           if (lines.length === PAGE) continue;
-          // The status was read before the lines: if it was final then, every line was stored.
-          if (job && JOB_TERMINAL.includes(job.status)) {
-            feed.final = { status: job.status };
+          // The status was read with the lines (one statement, one snapshot): if it was final
+          // then, every line was stored.
+          if (status && JOB_TERMINAL.includes(status)) {
+            feed.final = { status };
             for (const f of [...feed.followers]) if (!f.catchingUp && !f.done) end(feed, f);
             return;
           }

@@ -48,7 +48,7 @@ t.test('followers of one job: every line after their start, in order, once; read
   // Readers of the table are counted: a batch is read once for all caught-up followers.
   let logReads = 0;
   const count = (q: { sql: string }) => {
-    if (/from "provision_job_logs"/.test(q.sql) && /"seq" >/.test(q.sql)) logReads++;
+    if (/from "?provision_job_logs"?/i.test(q.sql) && /"?seq"? >/.test(q.sql)) logReads++;
   };
   knex.on('query', count);
 
@@ -62,7 +62,7 @@ t.test('followers of one job: every line after their start, in order, once; read
   const readsBefore = logReads;
   await write(701, 710);
   await new Promise((r) => setTimeout(r, 300));
-  t.ok(logReads - readsBefore <= 3, `one batch, read about once for 24 followers (${logReads - readsBefore} reads)`);
+  t.ok(logReads - readsBefore >= 1 && logReads - readsBefore <= 3, `one batch, read about once for 24 followers (${logReads - readsBefore} reads)`);
 
   await knex('provision_jobs').where({ id: job.id }).update({ status: 'SUCCESS', finished_at: knex.fn.now() });
   await knex.raw(`SELECT pg_notify('vintner_job_status', ?)`, [`${job.id}:${v.vineId}:SUCCESS`]);
