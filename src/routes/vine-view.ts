@@ -12,6 +12,7 @@ import { NotFoundError } from '../domain/errors.js';
 import { logLinesHtml } from './log-lines.js';
 import { h } from './view-helpers.js';
 import { isHtmx, keepablePage, pageData, render, sendKeptPage } from './page-kit.js';
+import { createCoalescer, type Coalescer } from '../domain/coalesce.js';
 
 /** Lines of the current job shown on the vine page; the job page has the whole log. */
 export const VINE_LOG_TAIL = 300;
@@ -86,25 +87,45 @@ export async function renderVineFragments(app: FastifyInstance, view: VinePageVi
   return Object.fromEntries(names.map((n, i) => [`vine-${id}-${n}`, html[i]!]));
 }
 
+/**
+ * Whole pages being read and rendered, by user and path: visits of one page at the same time share
+ * a read that began after they came (src/domain/coalesce.ts) — the page cache's misses (a page
+ * right after a change, a vine with a job running) cost one read and rendering per moment, not one
+ * per visit. Keyed by the page cache, which every plugin context of one app shares.
+ */
+const pagesInFlight = new WeakMap<object, Coalescer<{ parts: Buffer[] }>>();
+
 /** The vine page, or only its panel for htmx; `extra` carries e.g. an action's refusal. */
 export async function renderVinePage(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, vineId: string, extra: Record<string, unknown> = {}) {
   const userId = req.user!.id;
-  // A whole page, as any visit would see it, may come from (and go to) the page cache.
   const cache = app.pageCache;
-  const keepable = app.deps.config.pageCacheMs > 0 && req.method === 'GET' && !isHtmx(req) && !req.session?.flash && Object.keys(extra).length === 0;
+  // A whole page as any visit of its user would see it (no flash, no refusal, not a fragment):
+  // shared by the visits that ask for it at once, and kept by the page cache unless a job runs.
+  const whole = req.method === 'GET' && !isHtmx(req) && !req.session?.flash && Object.keys(extra).length === 0;
+  const keepable = whole && app.deps.config.pageCacheMs > 0;
   if (keepable) {
     const kept = cache.get(vineId.toLowerCase());
     if (kept?.userId === userId) return sendKeptPage(reply, kept.parts);
   }
-  const epoch = cache.epoch;
+  if (whole) {
+    let flights = pagesInFlight.get(cache);
+    if (!flights) pagesInFlight.set(cache, (flights = createCoalescer()));
+    const path = req.url.split('?')[0]!;
+    const page = await flights.run(`${userId} ${path}`, async () => {
+      const epoch = cache.epoch;
+      const view = await loadVineView(app, userId, vineId);
+      const data = { title: `${view.vine.name} (${view.vine.stage})`, ...view };
+      // The CSRF placeholder where each visit's token goes (sendKeptPage).
+      const html = await app.view('pages/vines/show', pageData(req, reply, data, { csrf: cache.csrfSlot }));
+      const parts = keepablePage(html, cache.csrfSlot);
+      if (keepable && !view.live) cache.set(view.vine.id, { userId, parts }, epoch);
+      return { parts };
+    });
+    return sendKeptPage(reply, page.parts);
+  }
   const view = await loadVineView(app, userId, vineId);
   const template = isHtmx(req) ? 'pages/vines/_panel' : 'pages/vines/show';
-  const data = { title: `${view.vine.name} (${view.vine.stage})`, ...view, ...extra };
-  if (!keepable || view.live) return render(req, reply, template, data);
-  const html = await app.view(template, pageData(req, reply, data, { csrf: cache.csrfSlot }));
-  const parts = keepablePage(html, cache.csrfSlot);
-  cache.set(view.vine.id, { userId, parts }, epoch);
-  return sendKeptPage(reply, parts);
+  return render(req, reply, template, { title: `${view.vine.name} (${view.vine.stage})`, ...view, ...extra });
 }
 
 /** An htmx action posted from the vine page's panel: answer the refreshed panel in place. */
