@@ -16,6 +16,7 @@ import type { NotifyHub } from '../../db/notify.js';
 import { CHANNEL, parseJobStatusPayload } from './events.js';
 import { readLogs, type StoredLogLine } from './log-writer.js';
 import { JOB_TERMINAL, type JobStatus } from './status.js';
+import { isUuid } from '../validation.js';
 
 /** A status change, one object per change shared by every follower (renderings can be shared by it). */
 export interface StatusEvent {
@@ -69,30 +70,70 @@ interface Feed {
   retry?: NodeJS.Timeout;
 }
 
+type Read = { status?: JobStatus; lines: StoredLogLine[] };
+interface ReadRow {
+  i: string | number;
+  status: JobStatus;
+  seq: number | null;
+  stream: StoredLogLine['stream'];
+  level: StoredLogLine['level'];
+  line: string;
+  created_at: StoredLogLine['created_at'];
+}
+/** Jobs read by one statement at most. */
+const JOBS_PER_READ = 100;
+
 /**
- * A job's status and its lines after `after` (at most `limit`), in one statement: what it reads
- * is one snapshot, so a final status means every line is among them or before. One round trip per
- * wake-up (500 running jobs each followed wake their feeds a few times a second).
+ * Jobs' statuses and their lines after a seq (at most `limit` each), many jobs in one statement:
+ * the reads asked for in one turn of the event loop go together (500 running jobs, each followed,
+ * wake their feeds at about the same moments: one round trip for them, not 500). What a
+ * statement reads is one snapshot, so a final status means every line of that job is among them
+ * or before.
  */
-async function readStatusAndLines(knex: Knex, jobId: string, after: number, limit: number): Promise<{ status?: JobStatus; lines: StoredLogLine[] }> {
-  const { rows } = await knex.raw<{ rows: Array<{ status: JobStatus; seq: number | null; stream: StoredLogLine['stream']; level: StoredLogLine['level']; line: string; created_at: StoredLogLine['created_at'] }> }>(
-    `SELECT j.status, l.seq, l.stream, l.level, l.line, l.created_at
-       FROM provision_jobs j
-       LEFT JOIN LATERAL (
-         SELECT seq, stream, level, line, created_at FROM provision_job_logs
-          WHERE job_id = j.id AND seq > ? ORDER BY seq LIMIT ?) l ON true
-      WHERE j.id = ?
-      ORDER BY l.seq`,
-    [after, limit, jobId],
-  );
-  const lines: StoredLogLine[] = [];
-  for (const r of rows) if (r.seq !== null) lines.push({ seq: r.seq, stream: r.stream, level: r.level, line: r.line, created_at: r.created_at });
-  return { status: rows[0]?.status, lines };
+function batchedReader(knex: Knex, limit: number) {
+  let pending: Array<{ jobId: string; after: number; resolve: (r: Read) => void; reject: (e: Error) => void }> = [];
+  const run = async (reads: typeof pending) => {
+    try {
+      const { rows } = await knex.raw<{ rows: ReadRow[] }>(
+        `SELECT w.i, j.status, l.seq, l.stream, l.level, l.line, l.created_at
+           FROM unnest(?::uuid[], ?::int[]) WITH ORDINALITY AS w(id, after, i)
+           JOIN provision_jobs j ON j.id = w.id
+           LEFT JOIN LATERAL (
+             SELECT seq, stream, level, line, created_at FROM provision_job_logs
+              WHERE job_id = w.id AND seq > w.after ORDER BY seq LIMIT ?) l ON true
+          ORDER BY w.i, l.seq`,
+        [reads.map((r) => r.jobId), reads.map((r) => r.after), limit],
+      );
+      const results: Read[] = reads.map(() => ({ lines: [] }));
+      for (const r of rows) {
+        const out = results[Number(r.i) - 1]!;
+        out.status = r.status;
+        if (r.seq !== null) out.lines.push({ seq: r.seq, stream: r.stream, level: r.level, line: r.line, created_at: r.created_at });
+      }
+      reads.forEach((r, k) => r.resolve(results[k]!));
+    } catch (err) {
+      reads.forEach((r) => r.reject(err as Error));
+    }
+  };
+  return (jobId: string, after: number): Promise<Read> =>
+    new Promise((resolve, reject) => {
+      // Not a job id: no such job (one bad id must not fail the statement of the others).
+      if (!isUuid(jobId)) return resolve({ lines: [] });
+      if (pending.length === 0) {
+        setImmediate(() => {
+          const reads = pending;
+          pending = [];
+          for (let k = 0; k < reads.length; k += JOBS_PER_READ) void run(reads.slice(k, k + JOBS_PER_READ));
+        });
+      }
+      pending.push({ jobId, after, resolve, reject });
+    });
 }
 
 export async function createJobLogFeeds(knex: Knex, hub: NotifyHub, opts: { keepLines?: number; onError?: (err: Error) => void } = {}): Promise<JobLogFeeds> {
   const keepLines = opts.keepLines ?? FEED_KEEP_LINES;
   const feeds = new Map<string, Feed>();
+  const readStatusAndLines = batchedReader(knex, PAGE);
   let closed = false;
 
   const end = (feed: Feed, f: Follower) => {
@@ -145,7 +186,7 @@ export async function createJobLogFeeds(knex: Knex, hub: NotifyHub, opts: { keep
         feed.again = false;
         for (;;) {
           if (feeds.get(feed.jobId) !== feed || feed.final) return;
-          const { status, lines } = await readStatusAndLines(knex, feed.jobId, feed.last, PAGE);
+          const { status, lines } = await readStatusAndLines(feed.jobId, feed.last);
           if (lines.length) {
             keep(feed, lines);
             for (const f of feed.followers) {

@@ -111,3 +111,35 @@ t.test('an unfollowed follower gets nothing more, and the feed goes with the las
   await new Promise((r) => setTimeout(r, 200));
   t.same(got, [1], 'nothing after unfollowing');
 });
+
+t.test('feeds of many jobs woken together read in one statement; each gets its own lines', async (t) => {
+  const { knex, url } = await freshDatabase(t);
+  const v = await seedVine(knex);
+  const hub = createNotifyHub(url);
+  t.teardown(() => hub.close());
+  const feeds = await createJobLogFeeds(knex, hub);
+  t.teardown(() => feeds.close());
+  const service = createJobService(knex);
+  const jobIds: string[] = [];
+  // PLANs: any number may be open on one vine.
+  for (let i = 0; i < 30; i++) jobIds.push((await service.create({ userId: v.userId, type: 'PLAN', vineId: v.vineId })).id);
+  const got = new Map<string, string[]>(jobIds.map((id) => [id, []]));
+  for (const id of jobIds) await feeds.follow(id, 0, { lines: (ls) => void got.get(id)!.push(...ls.map((l) => l.line)) });
+  await new Promise((r) => setTimeout(r, 200));
+  let reads = 0;
+  const count = (q: { sql: string }) => {
+    if (/from "?provision_job_logs"?/i.test(q.sql)) reads++;
+  };
+  knex.on('query', count);
+  // One statement writes a line to each job and announces them all, as 30 Tendrils' batches at once.
+  await knex.raw(
+    `WITH ins AS (INSERT INTO provision_job_logs (job_id, seq, stream, level, line)
+       SELECT id, 1, 'stdout', 'info', 'line of ' || id FROM unnest(?::uuid[]) AS id RETURNING job_id)
+     SELECT pg_notify('vintner_job_logs', job_id || ':1') FROM ins`,
+    [jobIds],
+  );
+  for (let i = 0; i < 100 && [...got.values()].some((l) => l.length === 0); i++) await new Promise((r) => setTimeout(r, 20));
+  knex.off('query', count);
+  t.ok([...got.entries()].every(([id, lines]) => lines.length === 1 && lines[0] === `line of ${id}`), 'each follower got its own job\'s line, once');
+  t.ok(reads >= 1 && reads <= 3, `30 feeds woken at once: ${reads} statements read their lines`);
+});
