@@ -8,7 +8,9 @@
  * line), per vine each job claimed only after the one before it finished, in the order enqueued.
  * Reported: total wall time (first enqueue → last finish), jobs/s, enqueue → PROCESSING p50/p99,
  * and the same from the moment the job could run (its vine's previous job finished), which is
- * what a Tendril's pick-up costs under that load. Figures in bench/results/claims.json.
+ * what a Tendril's pick-up costs under that load (with 4 × TENDRIL_CONCURRENCY slots for 25 vines,
+ * waiting for a free slot included; TENDRIL_CONCURRENCY=8 gives every vine a slot and writes
+ * claims-concurrency-8.json). Figures in bench/results/claims.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -128,7 +130,13 @@ try {
   const byType: Record<string, number> = {};
   for (const r of rows) byType[r.type] = (byType[r.type] ?? 0) + 1;
   const round = (n: number) => Math.round(n * 100) / 100;
-  writeResult('claims', {
+  // How long the jobs themselves ran (PROCESSING → finished), by type: what the slots were busy with.
+  const runMs: Record<string, { p50: number; p99: number }> = {};
+  for (const type of Object.keys(byType)) {
+    const d = rows.filter((r) => r.type === type && r.processing_at && r.finished_at).map((r) => r.finished_at.getTime() - r.processing_at.getTime());
+    runMs[type] = { p50: median(d), p99: percentile(d, 99) };
+  }
+  writeResult(CONCURRENCY === '4' ? 'claims' : `claims-concurrency-${CONCURRENCY}`, {
     tendril_processes: WORKERS,
     tendril_concurrency: Number(CONCURRENCY),
     vines: VINES,
@@ -142,6 +150,7 @@ try {
     wall_s: round(wallS),
     jobs_per_s: round(rows.length / wallS),
     queued_to_processing_ms: { p50: median(queuedToProcessing), p99: percentile(queuedToProcessing, 99), max: Math.max(...queuedToProcessing) },
+    run_ms_by_type: runMs,
     ready_to_processing_ms: { p50: median(readyToProcessing), p99: percentile(readyToProcessing, 99), max: Math.max(...readyToProcessing) },
     load_average_1m: { before: round(loadBefore), after: round(loadAfter) },
     note: 'real worker processes and real Terraform (terraform/local, one queue component per vine) on this machine; times from the database. queued_to_processing includes waiting behind the vine\'s earlier jobs (one at a time per vine); ready_to_processing counts from when the job could run (queued, and its vine\'s previous job finished), including waiting for a free Tendril slot.',
