@@ -26,6 +26,7 @@ import { createJobService, type JobService } from './domain/jobs/service.js';
 import { createStateService, type StateService } from './domain/state/service.js';
 import { createPoolService, type PoolService } from './domain/pools/service.js';
 import { createNotifyHub, type NotifyHub } from './db/notify.js';
+import { createJobLogFeeds, type JobLogFeeds } from './domain/jobs/feed.js';
 import authPlugin, { sessions } from './routes/plugins/auth.js';
 import pageCachePlugin from './routes/plugins/page-cache.js';
 import homeRoutes from './routes/home.js';
@@ -66,6 +67,8 @@ declare module 'fastify' {
     deps: AppDeps;
     services: Services;
     hub: NotifyHub;
+    /** One feed per followed job, shared by every log stream of it (src/domain/jobs/feed.ts). */
+    jobFeeds: JobLogFeeds;
   }
 }
 
@@ -107,6 +110,23 @@ export function toProblem(err: FastifyError | Error): Problem {
     : { type: 'about:blank', title: STATUS_CODES[status] ?? 'Client Error', status, detail: fe.message };
 }
 
+/**
+ * Remembers where each template name resolves to, from where: Eta works it out again for every
+ * `include` (a JSON key, path joins, a check that it stays inside the views directory), which was
+ * a third of rendering the vine page's partials. Names and the views directory never change.
+ */
+function withResolvedPaths(eta: Eta): Eta {
+  const resolve = eta.resolvePath.bind(eta);
+  const known = new Map<string, string>();
+  eta.resolvePath = (template, options) => {
+    const key = `${options?.filepath ?? ''}\0${template}`;
+    let path = known.get(key);
+    if (path === undefined) known.set(key, (path = resolve(template, options)));
+    return path;
+  };
+  return eta;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The pino logger is passed in; Fastify's generic logger type is kept for plugins' sake.
   const app = Fastify({
@@ -137,6 +157,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hub = deps.hub ?? createNotifyHub(deps.databaseUrl, (m) => deps.logger.warn(m));
   app.decorate('hub', hub);
   if (!deps.hub) app.addHook('onClose', () => hub.close());
+  const jobFeeds = await createJobLogFeeds(deps.knex, hub, { onError: (err) => deps.logger.warn({ err }, 'job log feed: reading the log failed; trying again') });
+  app.decorate('jobFeeds', jobFeeds);
+  app.addHook('onClose', async () => jobFeeds.close());
 
   await app.register(securityHeaders, {
     contentSecurityPolicy: {
@@ -168,7 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxAge: '1d',
   });
   await app.register(fastifyView, {
-    engine: { eta: new Eta({ autoEscape: true, cache: !deps.config.viewsReload }) },
+    engine: { eta: withResolvedPaths(new Eta({ autoEscape: true, cache: !deps.config.viewsReload })) },
     root: join(here, 'views'),
     viewExt: 'eta',
     production: !deps.config.viewsReload,

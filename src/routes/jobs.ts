@@ -9,7 +9,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loadJobContext } from '../domain/jobs/job-context.js';
 import { readLogTail } from '../domain/jobs/log-writer.js';
-import { JOB_OPEN, JOB_TERMINAL } from '../domain/jobs/status.js';
+import { JOB_OPEN, JOB_TERMINAL, type JobStatus } from '../domain/jobs/status.js';
+import type { StatusEvent } from '../domain/jobs/feed.js';
 import type { JobRecord } from '../domain/jobs/repository.js';
 import type { VineStatus } from '../domain/vines/status.js';
 import { planRefusal } from '../domain/vines/actions.js';
@@ -92,19 +93,33 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
     );
   });
 
+  // A status change's fragments, rendered once per change and user for every stream of the job,
+  // with the CSRF placeholder that each stream replaces with its own token.
+  const slot = app.pageCache.csrfSlot;
+  const statusHtml = new WeakMap<StatusEvent, Map<string, Promise<string>>>();
+  const renderStatus = async (data: Awaited<ReturnType<typeof jobData>>, status: JobStatus) => {
+    const templates = ['pages/jobs/_status', 'pages/jobs/_actions', ...(JOB_TERMINAL.includes(status) ? ['pages/jobs/_result'] : [])];
+    const all = { ...data, csrfToken: slot, h };
+    return (await Promise.all(templates.map((tpl) => app.view(tpl, all)))).join('\n');
+  };
+
   app.get('/jobs/:id/events', auth, async (req: IdReq, reply) => {
     const userId = req.user!.id;
     const first = await jobData(userId, req.params.id); // a 404 before the stream opens
     const jobId = first.job.id;
     const csrfToken = reply.generateCsrf();
+    const initial: StatusEvent = { status: first.job.status };
+    statusHtml.set(initial, new Map([[userId, renderStatus(first, initial.status)]]));
     // The same stream as the API's, in HTML: a line's row; a status change's fragments (and the
     // result once the job is over), which the page swaps in.
-    return streamJobLogs(req, reply, jobId, resumeSeq(req), {
+    return streamJobLogs(req, reply, jobId, resumeSeq(req), initial, {
       line: logLineHtml,
-      async status(status) {
-        const data = { ...(await jobData(userId, jobId)), csrfToken, h };
-        const templates = ['pages/jobs/_status', 'pages/jobs/_actions', ...(JOB_TERMINAL.includes(status) ? ['pages/jobs/_result'] : [])];
-        return (await Promise.all(templates.map((tpl) => app.view(tpl, data)))).join('\n');
+      async status(event) {
+        let byUser = statusHtml.get(event);
+        if (!byUser) statusHtml.set(event, (byUser = new Map()));
+        let html = byUser.get(userId);
+        if (!html) byUser.set(userId, (html = jobData(userId, jobId).then((data) => renderStatus(data, event.status))));
+        return (await html).split(slot).join(csrfToken);
       },
     });
   });

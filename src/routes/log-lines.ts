@@ -5,8 +5,26 @@
  */
 import type { StoredLogLine } from '../domain/jobs/log-writer.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/** HTML-escapes text; most log text has nothing to escape and comes back as it is. */
+export function escapeHtml(s: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    let r: string;
+    switch (s.charCodeAt(i)) {
+      case 34: r = '&quot;'; break;
+      case 38: r = '&amp;'; break;
+      case 39: r = '&#39;'; break;
+      case 60: r = '&lt;'; break;
+      case 62: r = '&gt;'; break;
+      default: continue;
+    }
+    if (i > last) out += s.slice(last, i);
+    out += r;
+    last = i + 1;
+  }
+  return last === 0 ? s : last < s.length ? out + s.slice(last) : out;
+}
 
 const COLOURS = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'];
 // CSI sequences (colours, cursor moves, clears) and OSC sequences (titles, links).
@@ -20,43 +38,75 @@ interface Style {
   fg: string | null;
 }
 
-function apply(style: Style, params: string): Style {
-  const next = { ...style };
-  const codes = params === '' ? [0] : params.split(';').map((p) => Number(p) || 0);
+/** Applies an SGR sequence's parameters to `style` (in place). */
+function apply(style: Style, params: string): void {
+  const codes = params === '' ? [0] : params.split(';').map(Number);
   for (let i = 0; i < codes.length; i++) {
-    const c = codes[i]!;
-    if (c === 0) Object.assign(next, { bold: false, dim: false, underline: false, fg: null });
-    else if (c === 1) next.bold = true;
-    else if (c === 2) next.dim = true;
-    else if (c === 4) next.underline = true;
-    else if (c === 22) next.bold = next.dim = false;
-    else if (c === 24) next.underline = false;
-    else if (c >= 30 && c <= 37) next.fg = COLOURS[c - 30]!;
-    else if (c >= 90 && c <= 97) next.fg = `bright-${COLOURS[c - 90]!}`;
-    else if (c === 39) next.fg = null;
+    const c = codes[i] || 0;
+    if (c === 0) {
+      style.bold = style.dim = style.underline = false;
+      style.fg = null;
+    } else if (c === 1) style.bold = true;
+    else if (c === 2) style.dim = true;
+    else if (c === 4) style.underline = true;
+    else if (c === 22) style.bold = style.dim = false;
+    else if (c === 24) style.underline = false;
+    else if (c >= 30 && c <= 37) style.fg = COLOURS[c - 30]!;
+    else if (c >= 90 && c <= 97) style.fg = `bright-${COLOURS[c - 90]!}`;
+    else if (c === 39) style.fg = null;
     else if (c === 38 || c === 48) i += codes[i + 1] === 5 ? 2 : codes[i + 1] === 2 ? 4 : 0; // 256 / true colour: skipped
   }
-  return next;
 }
 
 const classes = (s: Style) => [s.bold && 'a-bold', s.dim && 'a-dim', s.underline && 'a-u', s.fg && `a-${s.fg}`].filter(Boolean).join(' ');
 
-/** One line of text with ANSI codes → escaped HTML with colour spans. */
-export function ansiToHtml(text: string): string {
-  let out = '';
-  let style: Style = { bold: false, dim: false, underline: false, fg: null };
-  let last = 0;
-  const emit = (chunk: string) => {
-    if (!chunk) return;
-    const cls = classes(style);
-    out += cls ? `<span class="${cls}">${escapeHtml(chunk)}</span>` : escapeHtml(chunk);
-  };
-  for (const m of text.matchAll(ANSI)) {
-    emit(text.slice(last, m.index));
-    last = m.index + m[0].length;
-    if (m[2] === 'm') style = apply(style, m[1] ?? '');
+/** The classes a style has, read back (they name it completely). */
+function styleOf(cls: string): Style {
+  const style: Style = { bold: false, dim: false, underline: false, fg: null };
+  for (const c of cls ? cls.split(' ') : []) {
+    if (c === 'a-bold') style.bold = true;
+    else if (c === 'a-dim') style.dim = true;
+    else if (c === 'a-u') style.underline = true;
+    else style.fg = c.slice(2);
   }
-  emit(text.slice(last));
+  return style;
+}
+
+// The classes after an SGR sequence, by the classes before it and its parameters: a log repeats
+// the same few sequences on every line.
+const transitions = new Map<string, string>();
+
+function nextClasses(cls: string, params: string): string {
+  const key = `${cls}|${params}`;
+  let next = transitions.get(key);
+  if (next === undefined) {
+    const style = styleOf(cls);
+    apply(style, params);
+    next = classes(style);
+    if (transitions.size >= 1000) transitions.clear();
+    transitions.set(key, next);
+  }
+  return next;
+}
+
+const span = (cls: string, chunk: string) => (cls ? `<span class="${cls}">${escapeHtml(chunk)}</span>` : escapeHtml(chunk));
+
+/**
+ * One line of text with ANSI codes → escaped HTML with colour spans. A page of a running job
+ * renders hundreds of these on every visit: a line without an escape sequence is only escaped.
+ */
+export function ansiToHtml(text: string): string {
+  if (!text.includes('\u001b')) return escapeHtml(text);
+  let cls = '';
+  let out = '';
+  let last = 0;
+  ANSI.lastIndex = 0;
+  for (let m = ANSI.exec(text); m !== null; m = ANSI.exec(text)) {
+    if (m.index > last) out += span(cls, text.slice(last, m.index));
+    last = m.index + m[0].length;
+    if (m[2] === 'm') cls = nextClasses(cls, m[1] ?? '');
+  }
+  if (last < text.length) out += span(cls, text.slice(last));
   return out;
 }
 

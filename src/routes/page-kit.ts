@@ -15,7 +15,11 @@ export const isHtmx = (req: FastifyRequest) => req.headers['hx-request'] === 'tr
  * `csrf: false` for pages without forms seen by anonymous visitors: a token means a stored session.
  */
 export async function render(req: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> = {}, opts: { csrf?: boolean } = {}): Promise<FastifyReply> {
-  return reply.view(template, pageData(req, reply, data, opts));
+  const html = await req.server.view(template, pageData(req, reply, data, opts));
+  // Sent encoded: a page is a long string of concatenations, which measuring (Content-Length)
+  // and then writing would each flatten and walk again; one Buffer does both at once.
+  if (!reply.getHeader('content-type')) reply.type('text/html; charset=utf-8');
+  return reply.send(Buffer.from(html));
 }
 
 /** What `render` gives a template: the route's data and the layout's (user, CSRF token, flash). Takes the flash. */

@@ -18,7 +18,7 @@ import { openSse } from './sse.js';
 import { NotFoundError } from '../domain/errors.js';
 import { field, formAction, redirect } from './page-kit.js';
 import { panelTarget, renderVinePage } from './vine-view.js';
-import { createVineWatch } from './vine-watch.js';
+import { createVineWatch, swapEvent } from './vine-watch.js';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -92,8 +92,8 @@ export default async function vineLive(app: FastifyInstance): Promise<void> {
       });
       Object.assign(sent, update.fragments);
       sentJobId = newestJob;
-      if (changed.length) sse.send('swap', changed.map(([, html]) => html.split(watch.csrfSlot).join(csrfToken)).join('\n'));
-    });
+      if (changed.length) sse.write(swapEvent(update, changed.map(([id]) => id), watch.csrfSlot, csrfToken));
+    }, pageStamp);
     sse.onClose(stop);
   });
 }

@@ -1,6 +1,6 @@
 /** The part of autocannon (a dev dependency, no bundled types) that the benchmarks use. */
 declare module 'autocannon' {
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
@@ -9,7 +9,7 @@ declare module 'autocannon' {
     /** Worker threads generating the load (0: on the main thread). */
     workers?: number;
   }
-  interface Histogram {
+  export interface Histogram {
     average: number;
     mean: number;
     stddev: number;
@@ -22,7 +22,7 @@ declare module 'autocannon' {
     p99: number;
     p99_9: number;
   }
-  interface Result {
+  export interface Result {
     requests: Histogram;
     latency: Histogram;
     throughput: Histogram;

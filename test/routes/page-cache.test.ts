@@ -111,3 +111,26 @@ t.test('a page with a flash message is shown once and not kept', async (t) => {
   t.notMatch(after.body, /class="flash"/, 'the next visit has no flash');
   t.equal(A.pageCache.size, 1);
 });
+
+t.test('with nothing kept, visits at the same time share a read; a visit after a change sees it', async (t) => {
+  const { A, a, knex, vine } = await twoProcesses(t, { PAGE_CACHE_MS: '0' });
+  let reads = 0;
+  const count = (q: { sql: string }) => {
+    if (q.sql.startsWith('WITH v AS')) reads++;
+  };
+  knex.on('query', count);
+  t.teardown(() => knex.off('query', count));
+  const visit = () => A.inject({ url: `/vines/${vine.id}`, headers: { cookie: a.cookie, accept: 'text/html' } });
+  const pages = await Promise.all(Array.from({ length: 20 }, visit));
+  t.ok(pages.every((p) => p.statusCode === 200 && p.body.includes('<h1>shop')), 'every visit gets the page');
+  t.ok(reads >= 1 && reads <= 3, `20 visits at once, ${reads} reads of the vine`);
+  const tokens = pages.map((p) => tokenOf(p.body));
+  t.ok(tokens.every((tk) => tk && !tk.startsWith('csrf-slot-')), 'each with a token, never the placeholder');
+  t.equal(new Set(tokens).size, 20, 'each its own token');
+  // A change, then visits at once again: none sees the page from before it.
+  await knex('vines').where({ id: vine.id }).update({ name: 'renamed' });
+  const after = await Promise.all(Array.from({ length: 10 }, visit));
+  t.ok(after.every((p) => p.statusCode === 200 && p.body.includes('<h1>renamed')), 'every visit after the change shows it');
+  const foreign = await signedIn(A);
+  t.equal((await A.inject({ url: `/vines/${vine.id}`, headers: { cookie: foreign.a.cookie, accept: 'text/html' } })).statusCode, 404, "another user's visit is not served the page");
+});

@@ -34,7 +34,7 @@ t.test('streams of one vine share each read; every tab gets the change with its 
 
   let vineReads = 0;
   const count = (q: { sql: string }) => {
-    if (/from "vines" as "v"/.test(q.sql)) vineReads++;
+    if (/FROM vines v JOIN vineyards vy/.test(q.sql)) vineReads++; // the vine page's one statement (src/domain/vines/page.ts)
   };
   db.knex.on('query', count);
   await db.knex('vine_databases').where({ id: components[0]!.id }).update({ status: 'FAILED', error: 'disk full' });

@@ -130,6 +130,17 @@ const LIST_BY_VINE_SQL = `${COMPONENT_KINDS.map((k, i) => {
   return `SELECT ${i} AS ord, t.name AS sort_name, jsonb_build_object(${cols.map((c) => `'${c}', t.${c}`).join(', ')}) AS row FROM ${k.table} t WHERE t.vine_id = $1`;
 }).join(' UNION ALL ')} ORDER BY ord, sort_name`;
 
+/** What a page shows of a component (no settings): the same columns in every kind's table. */
+export const SUMMARY_COLUMNS = ['id', 'name', 'status', 'outputs', 'error', 'removed_at'] as const;
+
+/**
+ * SQL: every component of the vine `vineIdSql` names, as rows of `ord` (the kind's place in the
+ * catalogue), SUMMARY_COLUMNS and `version` (the row version, `xmin`: it changes with every write
+ * of the row), one SELECT per kind's table. Unordered: sort by ord, name.
+ */
+export const componentSummariesSql = (vineIdSql: string) =>
+  COMPONENT_KINDS.map((k, i) => `SELECT ${i} AS ord, ${SUMMARY_COLUMNS.map((c) => `t.${c}`).join(', ')}, t.xmin::text AS version FROM ${k.table} t WHERE t.vine_id = ${vineIdSql}`).join(' UNION ALL ');
+
 export function createComponentRepository(knex: Knex): ComponentRepository {
   return {
     async listByVine(vineId, trx = knex) {

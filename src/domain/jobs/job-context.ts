@@ -16,23 +16,22 @@ export interface JobContextView {
   identity: { id: string; name: string; provider: string } | null;
 }
 
-const contextQuery = (knex: Knex) =>
-  knex('provision_jobs as j')
-    .leftJoin('users as u', 'u.id', 'j.created_by')
-    .leftJoin('tendrils as t', 't.id', 'j.tendril_id')
-    .leftJoin('vines as v', 'v.id', 'j.vine_id')
-    .leftJoin('vineyards as vy', 'vy.id', 'v.vineyard_id')
-    .leftJoin('cloud_identities as ci', 'ci.id', 'j.identity_id')
-    .first(
-      'j.id as job_id',
-      knex.raw('j.state_recovery_encrypted IS NOT NULL AS state_kept'),
-      'u.email as started_by',
-      't.id as t_id', 't.name as t_name', 't.host as t_host', 't.terraform_version as t_terraform_version',
-      'v.id as v_id', 'v.name as v_name', 'v.stage as v_stage', 'v.status as v_status', 'v.config_version as v_config_version', 'vy.id as vy_id', 'vy.name as vy_name',
-      'ci.id as ci_id', 'ci.name as ci_name', 'ci.provider as ci_provider',
-    );
+/**
+ * SQL: the context of the job (alias `j`) that a WHERE clause appended to it picks, as a row of
+ * ContextRow. The vine page reads it inside its one statement (src/domain/vines/page.ts).
+ */
+export const JOB_CONTEXT_SQL = `SELECT j.id AS job_id, j.state_recovery_encrypted IS NOT NULL AS state_kept, u.email AS started_by,
+    t.id AS t_id, t.name AS t_name, t.host AS t_host, t.terraform_version AS t_terraform_version,
+    v.id AS v_id, v.name AS v_name, v.stage AS v_stage, v.status AS v_status, v.config_version AS v_config_version, vy.id AS vy_id, vy.name AS vy_name,
+    ci.id AS ci_id, ci.name AS ci_name, ci.provider AS ci_provider
+  FROM provision_jobs j
+  LEFT JOIN users u ON u.id = j.created_by
+  LEFT JOIN tendrils t ON t.id = j.tendril_id
+  LEFT JOIN vines v ON v.id = j.vine_id
+  LEFT JOIN vineyards vy ON vy.id = v.vineyard_id
+  LEFT JOIN cloud_identities ci ON ci.id = j.identity_id`;
 
-interface ContextRow {
+export interface ContextRow {
   job_id: string;
   state_kept: boolean;
   started_by: string | null;
@@ -41,7 +40,7 @@ interface ContextRow {
   ci_id: string | null; ci_name: string; ci_provider: string;
 }
 
-function toView(r: ContextRow | undefined): JobContextView {
+export function toJobContextView(r: ContextRow | null | undefined): JobContextView {
   return {
     startedBy: r?.started_by ?? null,
     stateKept: r?.state_kept === true,
@@ -52,14 +51,6 @@ function toView(r: ContextRow | undefined): JobContextView {
 }
 
 export async function loadJobContext(knex: Knex, job: Pick<JobRecord, 'id'>): Promise<JobContextView> {
-  return toView((await contextQuery(knex).where('j.id', job.id)) as ContextRow | undefined);
-}
-
-/**
- * The context of a vine's newest job with its id, read without waiting for the job list (the vine
- * page reads both at once); the caller checks the id against the list's newest job.
- */
-export async function loadNewestJobContext(knex: Knex, vineId: string): Promise<{ jobId: string; context: JobContextView } | undefined> {
-  const r = (await contextQuery(knex).where('j.vine_id', vineId).orderBy([{ column: 'j.created_at', order: 'desc' }, { column: 'j.id', order: 'desc' }])) as ContextRow | undefined;
-  return r ? { jobId: r.job_id, context: toView(r) } : undefined;
+  const { rows } = await knex.raw(`${JOB_CONTEXT_SQL} WHERE j.id = ?`, [job.id]);
+  return toJobContextView((rows as ContextRow[])[0]);
 }

@@ -43,6 +43,9 @@ const COLUMNS = [
   'v.updated_at',
 ];
 
+/** SQL: a vine row as `scoped` reads it; append `WHERE …` (vy.user_id: the owner). */
+export const VINE_SELECT_SQL = `SELECT ${COLUMNS.join(', ')} FROM vines v JOIN vineyards vy ON vy.id = v.vineyard_id JOIN cloud_identities ci ON ci.id = v.identity_id`;
+
 export function createVineRepository(knex: Knex) {
   const scoped = (userId: string, trx: Db) =>
     trx('vines as v')

@@ -117,7 +117,7 @@ const jobRoutes: FastifyPluginAsyncTypebox<{ cache: VineDetailCache }> = async (
     },
   }, async (req, reply) => {
     const job = await jobs.get(req.user!.id, req.params.id);
-    if ((req.headers.accept ?? '').includes('text/event-stream')) return streamJobLogs(req, reply, job.id, resumeSeq(req));
+    if ((req.headers.accept ?? '').includes('text/event-stream')) return streamJobLogs(req, reply, job.id, resumeSeq(req), { status: job.status });
     const after = req.query.after ?? 0;
     const limit = req.query.limit ?? 1000;
     const lines = await jobs.logs(req.user!.id, job.id, after, limit);
