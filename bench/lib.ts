@@ -116,3 +116,18 @@ export async function cpuMeter(knex: Knex): Promise<() => Promise<{ main_thread_
     return { main_thread_ms: mainMs, postgres_ms: pgMs };
   };
 }
+
+/** Signs in the way a browser does (the form's CSRF token, then the session cookie); returns the cookie. */
+export async function signIn(url: string, email: string, password: string): Promise<string> {
+  const form = await fetch(`${url}/login`);
+  const anon = form.headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const login = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: anon, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
+  });
+  if (login.status !== 303) throw new Error(`sign-in failed: ${login.status}`);
+  return login.headers.get('set-cookie')!.split(';')[0]!;
+}

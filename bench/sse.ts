@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { benchDatabase, median, percentile, writeResult } from './lib.js';
+import { benchDatabase, median, percentile, writeResult, signIn } from './lib.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { buildApp } from '../src/app.js';
@@ -112,17 +112,7 @@ try {
   const identity = await db.knex('cloud_identities').where({ user_id: user.id }).first('id');
   const owner = identity ? { userId: user.id, identityId: identity.id as string } : { userId: user.id, identityId: (await db.knex('cloud_identities').insert({ user_id: user.id, name: 'sandbox', provider: 'local' }).returning('id'))[0].id as string };
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const form = await fetch(`${url}/login`);
-  const anon = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const login = await fetch(`${url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: anon, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email: 'bench@example.com', password }).toString(),
-  });
-  if (login.status !== 303) throw new Error(`sign-in failed: ${login.status}`);
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const cookie = await signIn(url, 'bench@example.com', password);
 
   /** A vine with a running DEPLOY (its row as a Tendril's claim leaves it: PROCESSING). */
   const runningVine = async (i: number) => {

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
-import { benchDatabase, cpuMeter, median, topStatements, writeResult } from './lib.js';
+import { benchDatabase, cpuMeter, median, topStatements, writeResult, signIn } from './lib.js';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
@@ -87,18 +87,7 @@ try {
 
   app.get('/bench/bare', async () => 'ok');
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  // Sign in the way a browser does: the form's CSRF token, then the session cookie.
-  const form = await fetch(`${url}/login`);
-  const anon = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const login = await fetch(`${url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: anon, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email: 'bench@example.com', password }).toString(),
-  });
-  if (login.status !== 303) throw new Error(`sign-in failed: ${login.status}`);
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const cookie = await signIn(url, 'bench@example.com', password);
   const page = await fetch(`${url}/vines/${vine.id}`, { headers: { cookie } });
   const html = await page.text();
   if (page.status !== 200 || (html.match(/data-component="/g)?.length ?? 0) !== 50) throw new Error(`the vine page is not right: ${page.status}`);
