@@ -15,7 +15,8 @@ import { createIdentityRepository } from '../domain/identities/repository.js';
 import { currentFieldNames } from '../domain/identities/schema.js';
 import { NotFoundError } from '../domain/errors.js';
 import { LeaseLostError, type Lease } from '../domain/jobs/lease.js';
-import { generateToken, hashToken } from '../domain/users/tokens.js';
+import { hashToken } from '../domain/users/tokens.js';
+import { generateJobToken } from '../domain/jobs/credential.js';
 import { releaseStateLocks, type StateOwner } from '../domain/state/service.js';
 import { LEASE_HELD, leaseBindings, type JobRecord } from '../domain/jobs/repository.js';
 import { createInAccountPools } from '../domain/pools/in-account.js';
@@ -64,7 +65,7 @@ export function createDbJobStore({ knex, sealer, tendrilId, stateUrl, leaseSecon
 
   return {
     async claim(jobId) {
-      const token = generateToken();
+      const token = generateJobToken();
       // Never a job routed to a Tendril pool: those are claimed over HTTP by the pool's Tendrils.
       const job = await jobs.claim(jobId, tendrilId, leaseSeconds, hashToken(token), knex, { inHouse: true });
       if (job) tokens.set(job.id, token);

@@ -29,7 +29,8 @@ import { createTendrilRepository } from '../../domain/tendrils/repository.js';
 import { createIdentityRepository } from '../../domain/identities/repository.js';
 import { authenticatePoolToken, POOL_TOKEN_REVOKED_CHANNEL, type PoolCaller } from '../../domain/pools/service.js';
 import { SALVAGE_DESCRIPTION, salvageErroredState } from '../../domain/state/salvage.js';
-import { generateToken, hashToken } from '../../domain/users/tokens.js';
+import { hashToken } from '../../domain/users/tokens.js';
+import { generateJobToken } from '../../domain/jobs/credential.js';
 import { isUuid } from '../../domain/validation.js';
 import { createDbJobStore } from '../../runner/db-store.js';
 import type { JobIdentity } from '../../runner/store.js';
@@ -246,7 +247,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (gone(reply)) return reply.status(204).send(null); // nobody to answer: claim nothing
       stillValid(req);
       const wakes = claimWakes;
-      const token = generateToken();
+      const token = generateJobToken();
       const job = (await jobs.reissue(t.id, holding, timing.ttlSeconds, hashToken(token))) ?? (await jobs.claimNextForPool(pool.poolId, t.id, timing.ttlSeconds, hashToken(token)));
       if (job) {
         req.log.info({ jobId: job.id, tendril: t.name }, 'job %s claimed by remote Tendril %s', job.id, t.name);
