@@ -17,10 +17,12 @@ type IdReq = FastifyRequest<{ Params: { id: string } }>;
 const DEPLOY_FIELDS = ['identity_id', 'image', 'trellis_url', 'desired_count', 'cpu', 'memory', 'cpu_architecture', 'concurrency', 'cluster_arn', 'subnet_ids', 'security_group_ids', 'assign_public_ip', 'log_retention_days'] as const;
 const NUMBERS = new Set(['desired_count', 'cpu', 'memory', 'concurrency', 'log_retention_days']);
 const LISTS = new Set(['subnet_ids', 'security_group_ids']);
+/** Fields whose `none` clears the last deployment's value (a cluster of their own, the default VPC's subnets, no extra groups). */
+const CLEARABLE = new Set(['cluster_arn', 'subnet_ids', 'security_group_ids']);
 
 /**
  * The API's `settings` from the deploy form: blanks left out (the last deployment's value, else the
- * default, holds), numbers as numbers, lists split on commas and spaces, the public IP as a boolean.
+ * default, holds), `none` clearing the cluster, subnets or security groups, numbers as numbers, lists split on commas and spaces, the public IP as a boolean.
  * What is not a number stays a string, so the settings schema names the field.
  */
 export function deploySettings(body: unknown): Record<string, unknown> {
@@ -29,7 +31,8 @@ export function deploySettings(body: unknown): Record<string, unknown> {
     if (name === 'identity_id') continue;
     const raw = field(body, name).trim();
     if (raw === '') continue;
-    if (NUMBERS.has(name)) settings[name] = /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (CLEARABLE.has(name) && raw.toLowerCase() === 'none') settings[name] = LISTS.has(name) ? [] : null;
+    else if (NUMBERS.has(name)) settings[name] = /^\d+$/.test(raw) ? Number(raw) : raw;
     else if (LISTS.has(name)) settings[name] = raw.split(/[\s,]+/).filter(Boolean);
     else if (name === 'assign_public_ip') settings[name] = raw === 'true' ? true : raw === 'false' ? false : raw;
     else settings[name] = raw;

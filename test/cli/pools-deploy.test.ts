@@ -59,8 +59,10 @@ t.test('grape pools deploy and destroy-worker: queued, followed to the end, refu
 
   // A redeployment, followed by grape itself: the log streamed, exit 0, the earlier token revoked.
   const firstToken = await knex('pool_tokens').where({ job_id: jobId }).first('id');
-  const again = await g(['pools', 'deploy', 'ci', '--count', '1']);
+  const again = await g(['pools', 'deploy', 'ci', '--count', '1', '--security-groups', 'none']);
   t.equal(again.code, 0, `redeployed, followed to SUCCESS ${again.stderr}`);
+  const againId = /^DEPLOY_WORKER job ([0-9a-f-]{36}) queued/.exec(again.stderr)?.[1];
+  t.match((await knex('provision_jobs').where({ id: againId }).first('params')).params, { desired_count: 1, security_group_ids: [] }, '--security-groups none: the API’s [] (clears what an earlier deployment set)');
   t.match(again.stderr, /^DEPLOY_WORKER job [0-9a-f-]{36} queued: deploying pool ci's Tendrils into AWS\n/, 'it says what it queued');
   t.match(again.stdout, /target terraform\/tendril-aws/, 'the job’s log on stdout');
   t.match(again.stdout, /a new pool token vtp_\S+… for them/, 'a new pool token, by its prefix');

@@ -7,6 +7,7 @@
 import t from 'tap';
 import { buildTestApp } from '../helpers.js';
 import { signedIn } from './agent.js';
+import { deploySettings } from '../../src/routes/pools.js';
 
 t.test('pool pages: create, token once, revoke, bind, delete refused then done', async (t) => {
   const { app } = await buildTestApp(t);
@@ -172,4 +173,10 @@ t.test('CSRF: every pool form refuses a post without the token', async (t) => {
     t.equal(res.statusCode, 403, `POST ${url.replace(/[0-9a-f-]{36}/g, ':id')} without the CSRF token: 403`);
   }
   t.equal(Number((await app.deps.knex('pool_tokens').count<{ c: string }[]>('* as c'))[0]!.c), 0, 'no token was made');
+});
+
+t.test('the deploy form: blank keeps the last value, “none” clears a cluster, subnets or security groups', async (t) => {
+  t.same(deploySettings({ identity_id: 'x', cluster_arn: '', subnet_ids: ' ', desired_count: '3' }), { desired_count: 3 }, 'blanks left out');
+  t.same(deploySettings({ cluster_arn: 'none', subnet_ids: 'None', security_group_ids: 'NONE' }), { cluster_arn: null, subnet_ids: [], security_group_ids: [] }, '“none”: null and empty lists, as the API takes them');
+  t.same(deploySettings({ image: 'none' }), { image: 'none' }, 'only those three: an image named none stays a string (the schema judges it)');
 });

@@ -28,12 +28,16 @@ const DEPLOY_OPTIONS: Array<[option: string, setting: string, kind: 'string' | '
   ['log-retention', 'log_retention_days', 'number'],
 ];
 
+/** Settings whose `none` clears the last deployment's value (the API's null / []). */
+const CLEARABLE = new Set(['cluster_arn', 'subnet_ids', 'security_group_ids']);
+
 function deploySettings(values: Values): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const [option, setting, kind] of DEPLOY_OPTIONS) {
     const raw = values[option];
     if (typeof raw !== 'string') continue;
-    if (kind === 'number') settings[setting] = /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (CLEARABLE.has(setting) && raw.toLowerCase() === 'none') settings[setting] = kind === 'list' ? [] : null;
+    else if (kind === 'number') settings[setting] = /^\d+$/.test(raw) ? Number(raw) : raw;
     else if (kind === 'list') settings[setting] = raw.split(/[\s,]+/).filter(Boolean);
     else if (kind === 'bool') {
       if (!/^(yes|no|true|false)$/.test(raw)) throw usage(`--public-ip takes yes or no, not "${raw}"`);
@@ -69,6 +73,8 @@ export const pools: Command = {
                      --image REF --trellis-url URL --count N --concurrency N --cpu UNITS
                      --memory MIB --arch X86_64|ARM64 --cluster ARN --subnets ID,ID
                      --security-groups ID,ID --public-ip yes|no --log-retention DAYS
+                     (--cluster, --subnets, --security-groups none: back to a cluster of
+                     their own, the default VPC's subnets, no extra security groups)
   destroy-worker NAME [--identity I]
                      remove the pool's Tendrils from AWS and revoke their tokens (DESTROY_WORKER;
                      with the last deployment's identity unless --identity names another)
