@@ -9,7 +9,7 @@
  */
 import type { Knex } from 'knex';
 import { createPoolRepository } from './repository.js';
-import { generatePoolToken, hashToken, POOL_TOKEN_REVOKED_CHANNEL, poolTokenDisplayPrefix } from './tokens.js';
+import { generatePoolToken, hashToken, poolTokenDisplayPrefix } from './tokens.js';
 import { JOB_OPEN } from '../jobs/status.js';
 
 type Db = Knex | Knex.Transaction;
@@ -77,9 +77,7 @@ export function createInAccountPools(knex: Knex) {
      * delivered when the transaction commits).
      */
     async retireWorkerTokens(poolId: string, keepId: string | null, db: Db = knex): Promise<number> {
-      const ids = await repo.revokeWorkerTokens(poolId, keepId, db);
-      for (const id of ids) await db.raw('SELECT pg_notify(?, ?)', [POOL_TOKEN_REVOKED_CHANNEL, id]);
-      return ids.length;
+      return (await repo.revokeWorkerTokens(poolId, keepId, db)).length;
     },
   };
 }

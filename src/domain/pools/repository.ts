@@ -8,6 +8,8 @@ import type { Knex } from 'knex';
 import { JOB_OPEN, JOB_RUNNING } from '../jobs/status.js';
 import { TendrilStatus } from '../tendrils/status.js';
 import type { Provider } from '../identities/schema.js';
+import { updateAndNotify } from '../lifecycle.js';
+import { POOL_TOKEN_REVOKED_CHANNEL } from './tokens.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -72,6 +74,8 @@ export const POOL_TOKEN_HASH_UNIQUE = 'pool_tokens_token_hash_unique';
 
 /** Every token column but the hash. */
 const TOKEN_COLUMNS = ['id', 'pool_id', 'name', 'prefix', 'last_used_at', 'revoked_at', 'created_at'];
+/** A revoked token's NOTIFY: its id on POOL_TOKEN_REVOKED_CHANNEL. */
+const REVOKED = { table: 'pool_tokens', channel: POOL_TOKEN_REVOKED_CHANNEL, payload: 'c.id::text', returning: TOKEN_COLUMNS };
 
 export function createPoolRepository(knex: Knex) {
   /** Pools with their counts, one statement. */
@@ -152,16 +156,20 @@ export function createPoolRepository(knex: Knex) {
     },
     /** Newest first. */
     listTokens: (poolId: string, db: Db = knex): Promise<PoolTokenRow[]> => db('pool_tokens').where({ pool_id: poolId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).select(TOKEN_COLUMNS),
-    /** Sets revoked_at once; revoking again keeps the first time. */
+    /**
+     * Sets revoked_at once; revoking again keeps the first time. Every revocation NOTIFYs its token's
+     * id in the same statement (a long-poll holding the token ends at once, on commit).
+     */
     async revokeToken(poolId: string, id: string, db: Db = knex): Promise<PoolTokenRow | undefined> {
-      const [row] = await db('pool_tokens').where({ pool_id: poolId, id }).update({ revoked_at: db.raw('coalesce(revoked_at, now())') }).returning(TOKEN_COLUMNS);
-      return row as PoolTokenRow | undefined;
+      const [row] = await updateAndNotify<PoolTokenRow>(db, REVOKED, { pool_id: poolId, id }, { revoked_at: db.raw('coalesce(revoked_at, now())') });
+      return row;
     },
-    /** Revokes the tokens worker jobs minted for the pool (`job_id` set), all but `keepId`; answers their ids. */
+    /** Revokes the tokens worker jobs minted for the pool (`job_id` set), all but `keepId`, with their NOTIFYs; answers their ids. */
     async revokeWorkerTokens(poolId: string, keepId: string | null, db: Db = knex): Promise<string[]> {
-      const q = db('pool_tokens').where({ pool_id: poolId }).whereNotNull('job_id').whereNull('revoked_at');
-      if (keepId) q.whereNot({ id: keepId });
-      const rows = (await q.update({ revoked_at: db.fn.now() }).returning('id')) as Array<{ id: string }>;
+      const rows = await updateAndNotify<PoolTokenRow>(db, REVOKED, { pool_id: poolId }, { revoked_at: db.fn.now() }, (q) => {
+        q.whereNotNull('job_id').whereNull('revoked_at');
+        if (keepId) q.whereNot({ id: keepId });
+      });
       return rows.map((r) => r.id);
     },
     /** The token with that hash, with its pool's owner, whatever its state (the caller decides). */

@@ -274,7 +274,6 @@ export function createPoolService({ knex }: PoolServiceDeps) {
       const pool = await rowById(userId, id);
       const row = isUuid(tokenId) ? await repo.revokeToken(pool.id, tokenId) : undefined;
       if (!row) throw tokenNotFound(tokenId);
-      await knex.raw('SELECT pg_notify(?, ?)', [POOL_TOKEN_REVOKED_CHANNEL, row.id]);
       return toToken(row);
     },
   };
