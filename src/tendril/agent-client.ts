@@ -7,7 +7,7 @@
  * counts as "unreachable", so the runner's own waits (a job's end) go on waiting.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import { isConnectionError } from '../db/errors.js';
+import { isConnectionError, untilReachable } from '../db/errors.js';
 import { LeaseLostError } from '../domain/jobs/lease.js';
 import { ConflictError, InvalidTransitionError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 
@@ -74,32 +74,28 @@ export function createAgentClient(opts: { url: string; token: string; userAgent?
     url: opts.url,
     async call<T>(method: string, path: string, o: CallOptions = {}) {
       const target = new URL(path.replace(/^\//, ''), base);
-      const until = Date.now() + (o.retryForMs ?? 0);
       const body = o.body === undefined ? undefined : JSON.stringify(o.body);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const res = await request(target, {
-            method: method as Dispatcher.HttpMethod,
-            dispatcher,
-            headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
-            ...(body !== undefined ? { body } : {}),
-            headersTimeout: o.timeoutMs ?? 30_000,
-            bodyTimeout: o.timeoutMs ?? 30_000,
-            ...(o.signal ? { signal: o.signal } : {}),
-          });
-          const text = await res.body.text();
-          if (UNAVAILABLE.has(res.statusCode)) throw new TrellisUnreachableError(`Trellis at ${opts.url} answered ${res.statusCode}`);
-          if (res.statusCode >= 400) throw refusal(res.statusCode, text);
-          return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
-        } catch (err) {
-          const unreachable = err instanceof TrellisUnreachableError || isConnectionError(err);
-          if (!unreachable || o.signal?.aborted) throw err;
-          if (Date.now() >= until) {
-            if (err instanceof TrellisUnreachableError) throw err;
-            throw new TrellisUnreachableError(`cannot reach Trellis at ${opts.url}: ${(err as Error).message}`, { cause: err });
-          }
-          await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** Math.min(attempt - 1, 5), 5000)));
-        }
+      const once = async () => {
+        const res = await request(target, {
+          method: method as Dispatcher.HttpMethod,
+          dispatcher,
+          headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
+          ...(body !== undefined ? { body } : {}),
+          headersTimeout: o.timeoutMs ?? 30_000,
+          bodyTimeout: o.timeoutMs ?? 30_000,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        const text = await res.body.text();
+        if (UNAVAILABLE.has(res.statusCode)) throw new TrellisUnreachableError(`Trellis at ${opts.url} answered ${res.statusCode}`);
+        if (res.statusCode >= 400) throw refusal(res.statusCode, text);
+        return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
+      };
+      try {
+        // Sent again while Trellis is out of reach, for up to retryForMs (0: once).
+        return await untilReachable(once, { giveUpAfterMs: o.retryForMs ?? 0, ...(o.signal ? { signal: o.signal } : {}) });
+      } catch (err) {
+        if (err instanceof TrellisUnreachableError || !isConnectionError(err) || o.signal?.aborted) throw err;
+        throw new TrellisUnreachableError(`cannot reach Trellis at ${opts.url}: ${(err as Error).message}`, { cause: err });
       }
     },
     close: () => dispatcher.close(),
