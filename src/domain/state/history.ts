@@ -19,7 +19,31 @@ import type { StateVersion, StateVersionDetail } from './schema.js';
 type Db = Knex | Knex.Transaction;
 
 export const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
-const EMPTY_MD5 = md5(Buffer.alloc(0));
+/** The md5 of an empty document: a deleted state. */
+export const EMPTY_MD5 = md5(Buffer.alloc(0));
+
+/** Whose state: a vine's, or the in-account Tendrils' of a pool (DEPLOY_WORKER). */
+export type StateOwner = { vineId: string } | { poolId: string };
+export const stateKey = (o: StateOwner) => ('vineId' in o ? `vine:${o.vineId}` : `pool:${o.poolId}`);
+
+/** Terraform's lock info (the JSON a LOCK request carries). */
+export interface LockInfo {
+  ID: string;
+  Operation?: string;
+  Who?: string;
+  Version?: string;
+  Created?: string;
+  Path?: string;
+  Info?: string;
+}
+
+/** The newest version of a state (its current one), if any. */
+export const currentState = (db: Db, key: string) => db('terraform_states').where({ state_key: key }).orderBy('id', 'desc').first();
+/** The lock held on a state, if any. */
+export const stateLock = (db: Db, key: string): Promise<{ lock_id: string; info: LockInfo; job_id: string | null } | undefined> =>
+  db('terraform_state_locks').where({ state_key: key }).first('lock_id', 'info', 'job_id');
+/** Serialises the writers of one state for the transaction (stores, locks, restores). */
+export const lockStateKey = (trx: Knex.Transaction, key: string) => trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
 
 /** What Vintner reads of a state document (Terraform's format 4). */
 export interface StateDocument {
@@ -93,7 +117,7 @@ export interface StateHistoryDeps {
 
 export function createStateHistory({ knex, sealer, importLegacy }: StateHistoryDeps) {
   const vines = createVineRepository(knex);
-  const keyOf = (vineId: string) => `vine:${vineId}`;
+  const keyOf = (vineId: string) => stateKey({ vineId });
 
   /** The vine's versions with their numbers, newest first; restricted by `where` on the numbered rows. */
   const numbered = (vineId: string, db: Db) =>
@@ -127,7 +151,7 @@ export function createStateHistory({ knex, sealer, importLegacy }: StateHistoryD
   async function blocker(vineId: string, db: Db = knex): Promise<string | undefined> {
     const [open, lock] = await Promise.all([
       db('provision_jobs').where({ vine_id: vineId }).whereIn('status', JOB_OPEN).orderBy('queued_at').first('id', 'type', 'status'),
-      db('terraform_state_locks').where({ state_key: keyOf(vineId) }).first('info'),
+      stateLock(db, keyOf(vineId)),
     ]);
     if (open) return `a ${open.type} job of this vine is ${open.status} (job ${open.id}): restore once it has ended, or cancel it`;
     if (lock) {
@@ -195,12 +219,12 @@ export function createStateHistory({ knex, sealer, importLegacy }: StateHistoryD
         const n = parseVersion(version);
         if (!n) throw notFound(version);
         const key = keyOf(vine.id);
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+        await lockStateKey(trx, key);
         const blocked = await blocker(vine.id, trx);
         if (blocked) throw new ConflictError(blocked);
         const old = await trx('terraform_states').where({ state_key: key }).orderBy('id').offset(n - 1).first();
         if (!old) throw notFound(version);
-        const now = await trx('terraform_states').where({ state_key: key }).orderBy('id', 'desc').first();
+        const now = await currentState(trx, key);
         if (old.id === now.id) throw new ConflictError(`version ${n} is the current state already`);
         const body = sealer.openBytes(old.state_encrypted as Buffer);
         if (!body.length) throw new ConflictError(`version ${n} is an empty state (Terraform deleted the state then): there is nothing to restore`);

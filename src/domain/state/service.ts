@@ -14,25 +14,13 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, Valida
 import { JOB_RUNNING } from '../jobs/status.js';
 import { hashToken } from '../users/tokens.js';
 import { isUuid } from '../validation.js';
-import { createStateHistory, md5, resourceAddresses, type StateDocument } from './history.js';
+import { createStateHistory, currentState, EMPTY_MD5, lockStateKey, md5, resourceAddresses, stateKey, stateLock, type LockInfo, type StateDocument, type StateOwner } from './history.js';
 
 type Db = Knex | Knex.Transaction;
 
-/** Whose state: a vine's, or the in-account Tendrils' of a pool (DEPLOY_WORKER). */
-export type StateOwner = { vineId: string } | { poolId: string };
-export const stateKey = (o: StateOwner) => ('vineId' in o ? `vine:${o.vineId}` : `pool:${o.poolId}`);
+export { stateKey, type LockInfo, type StateOwner };
 const ownerColumns = (o: StateOwner) => ('vineId' in o ? { vine_id: o.vineId, pool_id: null } : { vine_id: null, pool_id: o.poolId });
 
-/** Terraform's lock info (the JSON a LOCK request carries). */
-export interface LockInfo {
-  ID: string;
-  Operation?: string;
-  Who?: string;
-  Version?: string;
-  Created?: string;
-  Path?: string;
-  Info?: string;
-}
 
 /** The run allowed to touch a state: a running job, its credential checked. */
 export interface StateCaller {
@@ -61,7 +49,7 @@ function parseState(body: Buffer): { serial: number; lineage: string; resources:
 }
 
 export function createStateService({ knex, sealer }: { knex: Knex; sealer: Sealer }) {
-  const current = (key: string, db: Db = knex) => db('terraform_states').where({ state_key: key }).orderBy('id', 'desc').first();
+  const current = (key: string, db: Db = knex) => currentState(db, key);
 
   /**
    * A state kept by Terraform's `pg` backend before (in clear, in schema terraform_state): sealed
@@ -92,8 +80,7 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
     return body.length ? body : undefined;
   }
 
-  const lockOf = async (key: string, db: Db = knex): Promise<{ lock_id: string; info: LockInfo; job_id: string | null } | undefined> =>
-    db('terraform_state_locks').where({ state_key: key }).first('lock_id', 'info', 'job_id');
+  const lockOf = (key: string, db: Db = knex) => stateLock(db, key);
 
   return {
     stateKey,
@@ -120,7 +107,7 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
       const meta = parseState(body);
       const key = stateKey(owner);
       await knex.transaction(async (trx) => {
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+        await lockStateKey(trx, key);
         const lock = await lockOf(key, trx);
         if (lock && lock.lock_id !== lockId && lock.job_id !== caller.jobId) throw new StateLockedError(lock.info);
         const digest = md5(body);
@@ -145,7 +132,7 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
       if (lock && lock.job_id !== caller.jobId) throw new StateLockedError(lock.info);
       const now = await current(key);
       if (!now) return;
-      await knex('terraform_states').insert({ state_key: key, ...ownerColumns(owner), serial: now.serial, lineage: now.lineage, resources: 0, md5: md5(Buffer.alloc(0)), state_encrypted: sealer.sealBytes(Buffer.alloc(0)), job_id: caller.jobId, tendril_id: caller.tendrilId });
+      await knex('terraform_states').insert({ state_key: key, ...ownerColumns(owner), serial: now.serial, lineage: now.lineage, resources: 0, md5: EMPTY_MD5, state_encrypted: sealer.sealBytes(Buffer.alloc(0)), job_id: caller.jobId, tendril_id: caller.tendrilId });
     },
 
     /**
@@ -192,7 +179,7 @@ export function createStateService({ knex, sealer }: { knex: Knex; sealer: Seale
       const owner: StateOwner = job.vine_id ? { vineId: job.vine_id } : { poolId: job.pool_id };
       const key = stateKey(owner);
       return knex.transaction(async (trx) => {
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
+        await lockStateKey(trx, key);
         const lock = await lockOf(key, trx);
         if (lock && lock.job_id !== jobId) return 'conflict';
         const now = await current(key, trx);
