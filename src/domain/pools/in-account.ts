@@ -8,17 +8,13 @@
  * it succeeded, the tokens earlier deployments minted are revoked; a destroy revokes them all.
  */
 import type { Knex } from 'knex';
-import { createPoolRepository } from './repository.js';
-import { generatePoolToken, hashToken, poolTokenDisplayPrefix } from './tokens.js';
+import { createPoolRepository, type PoolRow } from './repository.js';
+import { newPoolToken } from './tokens.js';
 import { JOB_OPEN } from '../jobs/status.js';
 
 type Db = Knex | Knex.Transaction;
 
-export interface PoolRow {
-  id: string;
-  user_id: string;
-  name: string;
-}
+type PoolRef = Pick<PoolRow, 'id' | 'user_id' | 'name'>;
 
 export const WORKER_JOB_TYPES = ['DEPLOY_WORKER', 'DESTROY_WORKER'] as const;
 
@@ -32,7 +28,7 @@ export function createInAccountPools(knex: Knex) {
     lockForUser: (userId: string, poolId: string, trx: Knex.Transaction): Promise<PoolRow | undefined> => repo.lock(userId, poolId, trx),
 
     /** A pool by id, whoever owns it: for a Tendril running that pool's job only. */
-    find: (poolId: string, db: Db = knex): Promise<PoolRow | undefined> => db('tendril_pools').where({ id: poolId }).first('id', 'user_id', 'name'),
+    find: (poolId: string, db: Db = knex): Promise<PoolRef | undefined> => db('tendril_pools').where({ id: poolId }).first('id', 'user_id', 'name'),
 
     /** The pool's DEPLOY_WORKER or DESTROY_WORKER that is queued or running, if any. */
     openWorkerJob: (poolId: string, db: Db = knex): Promise<{ id: string; type: string; status: string } | undefined> =>
@@ -66,8 +62,8 @@ export function createInAccountPools(knex: Knex) {
 
     /** A new pool token for the Tendrils `jobId` deploys: the plaintext is answered once, its hash stored. */
     async mintWorkerToken(poolId: string, jobId: string, db: Db = knex): Promise<{ id: string; token: string; prefix: string }> {
-      const token = generatePoolToken();
-      const row = await repo.insertToken({ pool_id: poolId, job_id: jobId, name: workerTokenName(jobId), token_hash: hashToken(token), prefix: poolTokenDisplayPrefix(token) }, db);
+      const { token, stored } = newPoolToken();
+      const row = await repo.insertToken({ pool_id: poolId, job_id: jobId, name: workerTokenName(jobId), ...stored }, db);
       return { id: row.id, token, prefix: row.prefix };
     },
 

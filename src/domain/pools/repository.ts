@@ -9,6 +9,7 @@ import { JOB_OPEN, JOB_RUNNING } from '../jobs/status.js';
 import { TendrilStatus } from '../tendrils/status.js';
 import type { Provider } from '../identities/schema.js';
 import { updateAndNotify } from '../lifecycle.js';
+import { stateKey } from '../state/history.js';
 import { POOL_TOKEN_REVOKED_CHANNEL } from './tokens.js';
 
 type Db = Knex | Knex.Transaction;
@@ -145,7 +146,7 @@ export function createPoolRepository(knex: Knex) {
 
     /** How many resources the newest version of the pool's own Terraform state holds (what DEPLOY_WORKER made in the cloud). */
     async deployedResources(poolId: string, db: Db = knex): Promise<number> {
-      const row = (await db('terraform_states').where({ state_key: `pool:${poolId}` }).orderBy('id', 'desc').first('resources')) as { resources: number } | undefined;
+      const row = (await db('terraform_states').where({ state_key: stateKey({ poolId }) }).orderBy('id', 'desc').first('resources')) as { resources: number } | undefined;
       return row?.resources ?? 0;
     },
 

@@ -13,7 +13,7 @@ import { createInAccountPools } from './in-account.js';
 import type { JobRecord } from '../jobs/repository.js';
 import { createPoolRepository, POOL_NAME_UNIQUE, type PoolIdentityRow, type PoolRow, type PoolTendrilRow, type PoolTokenRow, type PoolWithCounts } from './repository.js';
 import { PoolCreateSchema, PoolPatchSchema, PoolTokenCreateSchema, type Pool, type PoolTendril, type PoolToken } from './schema.js';
-import { generatePoolToken, hashToken, looksLikePoolToken, POOL_TOKEN_REVOKED_CHANNEL, poolTokenDisplayPrefix } from './tokens.js';
+import { hashToken, looksLikePoolToken, newPoolToken, POOL_TOKEN_REVOKED_CHANNEL } from './tokens.js';
 
 export type { Pool, PoolTendril, PoolToken };
 
@@ -214,8 +214,8 @@ export function createPoolService({ knex }: PoolServiceDeps) {
       const errors = schemaErrors(PoolTokenCreateSchema, body);
       if (errors.length) throw invalid('token', errors);
       const pool = await rowById(userId, id);
-      const token = generatePoolToken();
-      const row = await repo.insertToken({ pool_id: pool.id, name: (body as { name: string }).name, token_hash: hashToken(token), prefix: poolTokenDisplayPrefix(token) });
+      const { token, stored } = newPoolToken();
+      const row = await repo.insertToken({ pool_id: pool.id, name: (body as { name: string }).name, ...stored });
       return { token, row: toToken(row) };
     },
 
