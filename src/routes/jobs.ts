@@ -15,7 +15,7 @@ import type { JobRecord } from '../domain/jobs/repository.js';
 import type { VineStatus } from '../domain/vines/status.js';
 import { planRefusal } from '../domain/vines/actions.js';
 import { resumeSeq, streamJobLogs } from './sse.js';
-import { logLineHtml, logLinesHtml } from './log-lines.js';
+import { logLineHtml, logTailView } from './log-lines.js';
 import { field, formAction, isHtmx, redirect, render, safeLocalPath } from './page-kit.js';
 import { h } from './view-helpers.js';
 import { panelTarget, renderVinePage, VINE_LOG_TAIL } from './vine-view.js';
@@ -57,11 +57,9 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
 
   const showJob = async (req: FastifyRequest, reply: FastifyReply, jobId: string, extra: Record<string, unknown> = {}) => {
     const data = await jobData(req.user!.id, jobId);
-    const tail = await readLogTail(knex, data.job.id, JOB_PAGE_LINES + 1);
-    const truncated = tail.length > JOB_PAGE_LINES;
-    const lines = truncated ? tail.slice(1) : tail;
+    const log = logTailView(await readLogTail(knex, data.job.id, JOB_PAGE_LINES + 1), JOB_PAGE_LINES);
     const template = isHtmx(req) ? 'pages/jobs/_job' : 'pages/jobs/show';
-    return render(req, reply, template, { title: `${data.job.type} job`, ...data, logHtml: logLinesHtml(lines), lastSeq: lines.at(-1)?.seq ?? 0, truncated, ...extra });
+    return render(req, reply, template, { title: `${data.job.type} job`, ...data, ...log, ...extra });
   };
 
   app.get('/jobs/:id', auth, (req: IdReq, reply) => showJob(req, reply, req.params.id));
@@ -70,10 +68,8 @@ export default async function jobPages(app: FastifyInstance): Promise<void> {
   app.get('/jobs/:id/log', auth, async (req: IdReq, reply) => {
     const job = await jobs.get(req.user!.id, req.params.id);
     if (!isHtmx(req)) return reply.redirect(`/jobs/${job.id}#log`, 303);
-    const tail = await readLogTail(knex, job.id, VINE_LOG_TAIL + 1);
-    const truncated = tail.length > VINE_LOG_TAIL;
-    const lines = truncated ? tail.slice(1) : tail;
-    return render(req, reply, 'pages/jobs/_log', { job, logHtml: logLinesHtml(lines), lastSeq: lines.at(-1)?.seq ?? 0, truncated, live: false });
+    const log = logTailView(await readLogTail(knex, job.id, VINE_LOG_TAIL + 1), VINE_LOG_TAIL);
+    return render(req, reply, 'pages/jobs/_log', { job, ...log, live: false });
   });
 
   app.post('/jobs/:id/cancel', auth, async (req: IdReq, reply) => {

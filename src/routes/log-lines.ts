@@ -117,3 +117,13 @@ export function logLineHtml(l: Pick<StoredLogLine, 'seq' | 'stream' | 'level' | 
 }
 
 export const logLinesHtml = (lines: Array<Pick<StoredLogLine, 'seq' | 'stream' | 'level' | 'line'>>) => lines.map(logLineHtml).join('');
+
+/**
+ * A log's tail as the pages show it, from its last `limit + 1` lines: the last `limit` as HTML,
+ * the last seq shown (where a live stream resumes), and whether earlier lines were left out.
+ */
+export function logTailView(tail: Array<Pick<StoredLogLine, 'seq' | 'stream' | 'level' | 'line'>>, limit: number): { logHtml: string; lastSeq: number; truncated: boolean } {
+  const truncated = tail.length > limit;
+  const shown = truncated ? tail.slice(tail.length - limit) : tail;
+  return { logHtml: logLinesHtml(shown), lastSeq: shown.at(-1)?.seq ?? 0, truncated };
+}

@@ -9,7 +9,7 @@ import { readVinePage, type ComponentSummary } from '../domain/vines/page.js';
 import type { JobRecord } from '../domain/jobs/repository.js';
 import type { JobContextView } from '../domain/jobs/job-context.js';
 import { NotFoundError } from '../domain/errors.js';
-import { logLinesHtml } from './log-lines.js';
+import { logTailView } from './log-lines.js';
 import { h } from './view-helpers.js';
 import { isHtmx, keepablePage, pageData, render, sendKeptPage } from './page-kit.js';
 import { createCoalescer, type Coalescer } from '../domain/coalesce.js';
@@ -69,10 +69,7 @@ export async function loadVineView(app: FastifyInstance, userId: string, vineId:
   if (newest && data.newest) {
     // A finished job's log is fetched when the reader opens it (GET /jobs/:id/log): most visits
     // of a vine page do not need it, and it is the heaviest part of the page.
-    const tail = data.newest.tail ?? [];
-    const truncated = tail.length > VINE_LOG_TAIL;
-    const shown = truncated ? tail.slice(1) : tail;
-    current = { job: newest, context: data.newest.context, open: data.newest.tail !== null, logHtml: logLinesHtml(shown), lastSeq: shown.at(-1)?.seq ?? 0, truncated };
+    current = { job: newest, context: data.newest.context, open: data.newest.tail !== null, ...logTailView(data.newest.tail ?? [], VINE_LOG_TAIL) };
   }
   const open = openJob(jobs);
   return { vine, components, jobs, actions, reasons, current, planJobId: currentPlan({ ...vine, jobs })?.id ?? null, openJob: open ?? null, live: open !== undefined, stamp: data.stamp };
