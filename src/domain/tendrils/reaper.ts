@@ -62,19 +62,21 @@ export async function reap(knex: Knex, timing: Pick<LeaseTiming, 'ttlSeconds' | 
     return moved.map((j) => ({ id: j.id, tendril: j.tendril_id ? (names.get(j.tendril_id) ?? null) : null }));
   });
 
-  const dead = await tendrils.transition({ status: 'RUNNING' }, 'DEAD', knex, tendrils.silentFor(silence));
-  const reaped: ReapedTendril[] = [];
-  for (const t of dead) {
-    const jobIds = await knex.transaction(async (trx) => {
+  // A Tendril is DEAD together with the release of its graphile-worker locks (one transaction):
+  // nobody sees it dead while the vines' queues it held are still locked.
+  const reaped = await knex.transaction(async (trx) => {
+    const dead = await tendrils.transition({ status: 'RUNNING' }, 'DEAD', trx, tendrils.silentFor(silence));
+    const out: ReapedTendril[] = [];
+    for (const t of dead) {
       // Its graphile-worker locks: otherwise the vine's named queue stays locked for 4 hours.
       if (t.worker_ids.length) await trx.raw('SELECT graphile_worker.force_unlock_workers(?::text[])', [t.worker_ids]);
       const done: Array<{ id: string; graphile_job_id: string | null }> = await trx('provision_jobs').where({ tendril_id: t.id }).whereIn('status', JOB_TERMINAL).whereNotNull('graphile_job_id').select('id', 'graphile_job_id');
       // max_attempts is 1 for Terraform jobs: the graphile row would only sit there; the user retries.
       if (done.length) await trx.raw('SELECT graphile_worker.complete_jobs(?::bigint[])', [done.map((j) => j.graphile_job_id!)]);
-      return failed.filter((f) => f.tendril === t.name).map((f) => f.id);
-    });
-    reaped.push({ id: t.id, name: t.name, jobs: jobIds });
-  }
+      out.push({ id: t.id, name: t.name, jobs: failed.filter((f) => f.tendril === t.name).map((f) => f.id) });
+    }
+    return out;
+  });
   return { jobs: failed, tendrils: reaped };
 }
 
